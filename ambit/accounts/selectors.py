@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from ambit.accounts.models import Membership, Organisation, Team, TeamMember, User
+
+
+def membership_list(*, actor: Membership, include_inactive: bool = False) -> QuerySet[Membership]:
+    qs = Membership.objects.filter(organisation_id=actor.organisation_id).select_related("user", "manager__user")
+    return qs if include_inactive else qs.filter(is_active=True)
+
+
+def membership_get(*, actor: Membership, membership_id: int) -> Membership:
+    m = membership_list(actor=actor, include_inactive=True).filter(pk=membership_id).first()
+    if m is None:
+        raise Http404("No such member.")
+    return m
+
+
+def membership_by_email(*, actor: Membership, email: str) -> Membership | None:
+    return membership_list(actor=actor).filter(user__email__iexact=email.strip()).first()
+
+
+def memberships_of_user(*, user: User) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(user=user, is_active=True)
+        .select_related("organisation")
+        .order_by("organisation__name")
+    )
+
+
+def team_list(*, actor: Membership) -> QuerySet[Team]:
+    return Team.objects.filter(organisation_id=actor.organisation_id).select_related("parent")
+
+
+def team_get(*, actor: Membership, team_id: int | None = None, slug: str | None = None) -> Team:
+    qs = team_list(actor=actor)
+    team = qs.filter(pk=team_id).first() if team_id is not None else qs.filter(slug=slug).first()
+    if team is None:
+        raise Http404("No such team.")
+    return team
+
+
+def team_members(*, actor: Membership, team: Team) -> QuerySet[TeamMember]:
+    if team.organisation_id != actor.organisation_id:
+        raise Http404("No such team.")
+    return (
+        TeamMember.objects.filter(team=team)
+        .select_related("membership__user")
+        .order_by("-is_lead", "membership__user__full_name")
+    )
+
+
+def team_tree(*, actor: Membership) -> list[Team]:
+    """Every team of the organisation with ``children_list`` and ``depth`` set, roots first,
+    depth-first: one query, however deep the tree."""
+    teams = list(
+        team_list(actor=actor).prefetch_related(
+            Prefetch("team_members", queryset=TeamMember.objects.select_related("membership__user"))
+        )
+    )
+    by_parent: dict[int | None, list[Team]] = {}
+    for t in teams:
+        by_parent.setdefault(t.parent_id, []).append(t)
+    out: list[Team] = []
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for t in sorted(by_parent.get(parent_id, []), key=lambda x: x.name.lower()):
+            t.depth = depth  # type: ignore[attr-defined]
+            t.children_list = by_parent.get(t.pk, [])  # type: ignore[attr-defined]
+            out.append(t)
+            walk(t.pk, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+def team_ids_of_member(*, membership: Membership) -> set[int]:
+    return set(TeamMember.objects.filter(membership=membership).values_list("team_id", flat=True))
+
+
+def organisation_get(*, actor: Membership) -> Organisation:
+    return actor.organisation

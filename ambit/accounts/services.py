@@ -1,0 +1,301 @@
+"""Writes for organisations, memberships and teams. Each checks permission, runs in one
+transaction and writes an audit entry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+
+from ambit.accounts.models import Membership, Organisation, Role, Team, TeamKind, TeamMember, User
+from ambit.core.audit import audit_record, snapshot
+from ambit.core.errors import Conflict
+from ambit.core.permissions import require_admin, require_same_org
+from ambit.core.services import apply_changes, full_clean_or_raise
+
+CHARTER_FIELDS = (
+    "name",
+    "fiscal_year_start_month",
+    "cycle_cadence",
+    "checkin_cadence",
+    "reminder_weekday",
+    "reminder_hour",
+    "time_zone",
+    "confidence_scale",
+    "pace_on_track",
+    "pace_at_risk",
+    "stale_grace_days",
+    "sprint_length_days",
+    "levels",
+    "cascade_method",
+    "approval_required",
+    "child_blend",
+)
+
+
+def _validate_charter(org: Organisation) -> None:
+    import zoneinfo
+
+    errors: dict[str, str] = {}
+    try:
+        zoneinfo.ZoneInfo(org.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        errors["time_zone"] = f"“{org.time_zone}” is not a time zone: use an IANA name such as Europe/Berlin."
+    if not (org.pace_at_risk <= org.pace_on_track <= 0):
+        errors["pace_at_risk"] = "The at-risk threshold must be at or below the on-track one, and both at or below 0."
+    levels = org.levels
+    allowed = ["company", "department", "team", "individual"]
+    if not isinstance(levels, list) or not levels or any(lv not in allowed for lv in levels):
+        errors["levels"] = f"Levels must be a non-empty list drawn from {', '.join(allowed)}."
+    if not (0 <= org.child_blend <= 1):
+        errors["child_blend"] = "The blend with aligned children is a share between 0 and 1."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def organisation_create(*, name: str, creator: User, slug: str | None = None, **charter: Any) -> Organisation:
+    """Create an organisation; its creator becomes its first admin."""
+    org = Organisation(name=name.strip(), slug=slug or slugify(name)[:60], **charter)
+    _validate_charter(org)
+    full_clean_or_raise(org)
+    org.save()
+    membership = Membership.objects.create(user=creator, organisation=org, role=Role.ADMIN)
+    from ambit.strategy.models import Strategy
+
+    Strategy.objects.create(organisation=org)
+    audit_record(
+        actor=membership,
+        organisation=org,
+        action="organisation.create",
+        obj=org,
+        changes=snapshot(org, ("name", "slug")),
+    )
+    return org
+
+
+@transaction.atomic
+def organisation_update(*, actor: Membership, **fields: Any) -> Organisation:
+    """Change the organisation's name or OKR charter (admins only)."""
+    require_admin(actor, "change the OKR charter")
+    org = Organisation.objects.select_for_update().get(pk=actor.organisation_id)
+    changes = apply_changes(org, fields, CHARTER_FIELDS)
+    if changes:
+        _validate_charter(org)
+        full_clean_or_raise(org)
+        org.save()
+        audit_record(actor=actor, organisation=org, action="organisation.update", obj=org, changes=changes)
+    actor.organisation = org
+    return org
+
+
+@transaction.atomic
+def membership_add(
+    *,
+    actor: Membership | None,
+    organisation: Organisation,
+    email: str,
+    full_name: str = "",
+    role: str = Role.MEMBER,
+    password: str | None = None,
+    title: str = "",
+    manager: Membership | None = None,
+    is_executive_sponsor: bool = False,
+) -> Membership:
+    """Add a person (created when new) to the organisation. ``actor`` None is for system use
+    (accepting an invitation, seeding); otherwise admins only."""
+    if actor is not None:
+        require_same_org(actor, organisation.pk)
+        require_admin(actor, "add people")
+    if role not in Role.values:
+        raise ValidationError({"role": f"Unknown role “{role}”: choose one of {', '.join(Role.values)}."})
+    email = User.objects.normalize_email(email.strip()).lower()
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User(email=email, full_name=full_name)
+        full_clean_or_raise(user, exclude=["password"])
+        user.set_password(password) if password else user.set_unusable_password()
+        user.save()
+    if Membership.objects.filter(user=user, organisation=organisation).exists():
+        raise Conflict(f"{email} is already a member of {organisation.name}.", field="email")
+    if manager is not None and manager.organisation_id != organisation.pk:
+        raise ValidationError({"manager": "The manager must belong to the same organisation."})
+    membership = Membership.objects.create(
+        user=user,
+        organisation=organisation,
+        role=role,
+        title=title,
+        manager=manager,
+        is_executive_sponsor=is_executive_sponsor,
+    )
+    audit_record(
+        actor=actor,
+        organisation=organisation,
+        action="membership.add",
+        obj=membership,
+        changes={"email": email, "role": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_update(*, actor: Membership, membership: Membership, **fields: Any) -> Membership:
+    require_same_org(actor, membership.organisation_id)
+    require_admin(actor, "change roles and managers")
+    if "role" in fields and fields["role"] not in Role.values:
+        raise ValidationError({"role": f"Unknown role “{fields['role']}”: choose one of {', '.join(Role.values)}."})
+    manager = fields.get("manager")
+    if manager is not None:
+        if manager.organisation_id != membership.organisation_id:
+            raise ValidationError({"manager": "The manager must belong to the same organisation."})
+        seen, cursor = {membership.pk}, manager
+        while cursor is not None:
+            if cursor.pk in seen:
+                raise Conflict("That manager would create a reporting loop.", field="manager")
+            seen.add(cursor.pk)
+            cursor = cursor.manager
+    demoting_admin = membership.role == Role.ADMIN and fields.get("role", Role.ADMIN) != Role.ADMIN
+    deactivating_admin = membership.role == Role.ADMIN and fields.get("is_active", True) is False
+    if demoting_admin or deactivating_admin:
+        admins = Membership.objects.filter(organisation_id=membership.organisation_id, role=Role.ADMIN, is_active=True)
+        if admins.exclude(pk=membership.pk).count() == 0:
+            raise Conflict(
+                "An organisation needs at least one active admin: make someone else admin first.", field="role"
+            )
+    changes = apply_changes(membership, fields, ("role", "is_executive_sponsor", "manager", "title", "is_active"))
+    if changes:
+        membership.save()
+        audit_record(
+            actor=actor,
+            organisation=membership.organisation,
+            action="membership.update",
+            obj=membership,
+            changes=changes,
+        )
+    return membership
+
+
+def _unique_team_slug(org_id: int, base: str, exclude_pk: int | None = None) -> str:
+    base = (slugify(base) or "team")[:70]
+    slug, n = base, 2
+    qs = Team.objects.filter(organisation_id=org_id)
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    while qs.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _check_team_parent(team: Team | None, parent: Team | None, org_id: int) -> None:
+    if parent is None:
+        return
+    if parent.organisation_id != org_id:
+        raise ValidationError({"parent": "The parent team must belong to the same organisation."})
+    cursor: Team | None = parent
+    while cursor is not None:
+        if team is not None and cursor.pk == team.pk:
+            raise Conflict("A team cannot sit below itself or one of its own sub-teams.", field="parent")
+        cursor = cursor.parent
+
+
+@transaction.atomic
+def team_create(
+    *,
+    actor: Membership,
+    name: str,
+    kind: str = TeamKind.TEAM,
+    parent: Team | None = None,
+    slug: str | None = None,
+    description: str = "",
+) -> Team:
+    require_admin(actor, "create teams")
+    _check_team_parent(None, parent, actor.organisation_id)
+    team = Team(
+        organisation_id=actor.organisation_id,
+        name=name.strip(),
+        kind=kind,
+        parent=parent,
+        slug=slug or _unique_team_slug(actor.organisation_id, name),
+        description=description,
+    )
+    full_clean_or_raise(team, exclude=["organisation"])
+    team.save()
+    audit_record(
+        actor=actor,
+        organisation=actor.organisation,
+        action="team.create",
+        obj=team,
+        changes=snapshot(team, ("name", "slug", "kind", "parent")),
+    )
+    return team
+
+
+@transaction.atomic
+def team_update(*, actor: Membership, team: Team, **fields: Any) -> Team:
+    require_same_org(actor, team.organisation_id)
+    require_admin(actor, "change teams")
+    if "parent" in fields:
+        _check_team_parent(team, fields["parent"], actor.organisation_id)
+    changes = apply_changes(team, fields, ("name", "slug", "kind", "parent", "description"))
+    if changes:
+        full_clean_or_raise(team, exclude=["organisation"])
+        team.save()
+        audit_record(actor=actor, organisation=actor.organisation, action="team.update", obj=team, changes=changes)
+    return team
+
+
+@transaction.atomic
+def team_member_set(*, actor: Membership, team: Team, membership: Membership, is_lead: bool = False) -> TeamMember:
+    """Put a person in a team (or change whether they lead it)."""
+    require_same_org(actor, team.organisation_id)
+    require_same_org(actor, membership.organisation_id)
+    require_admin(actor, "change team membership")
+    link, created = TeamMember.objects.get_or_create(team=team, membership=membership, defaults={"is_lead": is_lead})
+    if not created and link.is_lead != is_lead:
+        link.is_lead = is_lead
+        link.save(update_fields=["is_lead"])
+    elif not created:
+        return link
+    audit_record(
+        actor=actor,
+        organisation=actor.organisation,
+        action="team.member_set",
+        obj=team,
+        changes={"membership": membership.pk, "is_lead": is_lead},
+    )
+    return link
+
+
+@transaction.atomic
+def team_member_remove(*, actor: Membership, team: Team, membership: Membership) -> None:
+    require_same_org(actor, team.organisation_id)
+    require_admin(actor, "change team membership")
+    deleted, _ = TeamMember.objects.filter(team=team, membership=membership).delete()
+    if deleted:
+        audit_record(
+            actor=actor,
+            organisation=actor.organisation,
+            action="team.member_remove",
+            obj=team,
+            changes={"membership": membership.pk},
+        )
+
+
+@transaction.atomic
+def team_delete(*, actor: Membership, team: Team) -> None:
+    require_same_org(actor, team.organisation_id)
+    require_admin(actor, "delete teams")
+    if team.children.exists():
+        raise Conflict("Move or delete the sub-teams first.", field="team")
+    if team.objectives.exists():
+        raise Conflict("This team still owns objectives: move or delete them first.", field="team")
+    audit_record(
+        actor=actor,
+        organisation=actor.organisation,
+        action="team.delete",
+        obj=team,
+        changes=snapshot(team, ("name", "slug")),
+    )
+    team.delete()

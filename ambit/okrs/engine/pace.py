@@ -1,0 +1,165 @@
+"""Pace and status: where a key result or objective stands against where it should be by now."""
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from .constants import (
+    STATUS_AT_RISK,
+    STATUS_BEHIND,
+    STATUS_CANCELLED,
+    STATUS_CLOSED,
+    STATUS_NOT_STARTED,
+    STATUS_ON_TRACK,
+    STATUS_STALE,
+)
+from .progress import clamp01
+
+# Gaps are differences of floats (0.4 - 0.5 is -0.09999999999999998); this much slack puts a gap
+# that is meant to sit exactly on a threshold on it.
+GAP_EPSILON = 1e-9
+DEFAULT_GRACE_DAYS = 3
+
+
+def _span(a: date, b: date) -> float:
+    # total_seconds also keeps sub-day precision when datetimes are passed.
+    return (b - a).total_seconds()
+
+
+def expected_progress(
+    *,
+    start: date,
+    end: date,
+    on: date,
+    checkpoints: Sequence[tuple[date, float]] = (),
+) -> float:
+    """Share of progress expected by ``on``, in [0, 1].
+
+    Without checkpoints this is the elapsed share of the period. Checkpoints are the key result's
+    own plan: (date, expected progress) pairs, interpolated linearly between (start, 0), the
+    checkpoints by date and (end, 1). Checkpoints outside the open period (start, end) are
+    ignored because the period's ends are fixed at 0 and 1; for a repeated date the last one wins;
+    values are clamped to [0, 1].
+    """
+    if end < start:
+        raise ValueError(f"end ({end}) is before start ({start})")
+    if on >= end:
+        return 1.0
+    if on <= start:
+        return 0.0
+    plan: dict[date, float] = {}
+    for when, value in checkpoints:
+        if start < when < end:
+            plan[when] = clamp01(value)
+    points = [(start, 0.0), *sorted(plan.items()), (end, 1.0)]
+    for (d0, v0), (d1, v1) in itertools.pairwise(points):
+        if on <= d1:
+            value = v0 + (v1 - v0) * _span(d0, on) / _span(d0, d1)
+            # Rounding can step an ulp past the segment's end, which would break monotonicity.
+            return min(max(value, min(v0, v1)), max(v0, v1))
+    return 1.0  # unreachable: on < end and the last point is end
+
+
+@dataclass(frozen=True)
+class PaceThresholds:
+    """Gap (actual - expected) limits: gap >= on_track is on track, gap >= at_risk is at risk."""
+
+    on_track: float = -0.10
+    at_risk: float = -0.25
+
+    def __post_init__(self) -> None:
+        if not self.on_track <= 0:
+            raise ValueError(f"on_track must be 0 or below, got {self.on_track!r}")
+        if not self.at_risk <= self.on_track:
+            raise ValueError(f"at_risk must not be above on_track ({self.on_track!r}), got {self.at_risk!r}")
+
+
+DEFAULT_THRESHOLDS = PaceThresholds()
+
+
+def pace_status(*, progress: float, expected: float, thresholds: PaceThresholds = DEFAULT_THRESHOLDS) -> str:
+    """on_track, at_risk or behind from the gap between actual and expected progress."""
+    gap = progress - expected
+    if gap >= thresholds.on_track - GAP_EPSILON:
+        return STATUS_ON_TRACK
+    if gap >= thresholds.at_risk - GAP_EPSILON:
+        return STATUS_AT_RISK
+    return STATUS_BEHIND
+
+
+def is_stale(
+    *,
+    last_checkin_at: datetime | None,
+    active_since: datetime,
+    now: datetime,
+    cadence_days: int,
+    grace_days: int = DEFAULT_GRACE_DAYS,
+) -> bool:
+    """True when nothing was heard for longer than the check-in cadence plus the grace period.
+
+    Without any check-in the clock runs from when the key result became active, so silence is
+    never green. Exactly cadence + grace days is not yet stale.
+    """
+    if cadence_days < 1:
+        raise ValueError(f"cadence_days must be at least 1, got {cadence_days!r}")
+    if grace_days < 0:
+        raise ValueError(f"grace_days must not be negative, got {grace_days!r}")
+    since = last_checkin_at if last_checkin_at is not None else active_since
+    return now - since > timedelta(days=cadence_days + grace_days)
+
+
+def kr_status(
+    *,
+    cancelled: bool,
+    closed: bool,
+    has_checkin: bool,
+    stale: bool,
+    progress: float,
+    expected: float,
+    thresholds: PaceThresholds = DEFAULT_THRESHOLDS,
+) -> str:
+    """Status of a key result: cancelled, closed, stale, pace (once checked in), else not_started."""
+    if cancelled:
+        return STATUS_CANCELLED
+    if closed:
+        return STATUS_CLOSED
+    if stale:
+        return STATUS_STALE
+    if has_checkin:
+        return pace_status(progress=progress, expected=expected, thresholds=thresholds)
+    return STATUS_NOT_STARTED
+
+
+def objective_status(
+    *,
+    cancelled: bool,
+    closed: bool,
+    kr_statuses: Sequence[str],
+    progress: float,
+    expected: float,
+    thresholds: PaceThresholds = DEFAULT_THRESHOLDS,
+) -> str:
+    """Status of an objective from its own state and its key results' statuses.
+
+    Precedence: cancelled; closed; stale when every non-cancelled key result is stale (and there
+    is at least one); not_started when no non-cancelled key result has been checked in (all are
+    not_started, or there are none); otherwise the pace status of the objective's progress.
+
+    Silence is never green: when any non-cancelled key result is stale, an objective whose pace
+    would read on_track is reported at_risk instead, because its progress rests on numbers nobody
+    has confirmed lately.
+    """
+    if cancelled:
+        return STATUS_CANCELLED
+    if closed:
+        return STATUS_CLOSED
+    live = [s for s in kr_statuses if s != STATUS_CANCELLED]
+    if live and all(s == STATUS_STALE for s in live):
+        return STATUS_STALE
+    if all(s == STATUS_NOT_STARTED for s in live):
+        return STATUS_NOT_STARTED
+    status = pace_status(progress=progress, expected=expected, thresholds=thresholds)
+    if status == STATUS_ON_TRACK and STATUS_STALE in live:
+        return STATUS_AT_RISK
+    return status

@@ -1,0 +1,230 @@
+"""Every read of cycles, objectives, key results and check-ins, scoped to the acting member's
+organisation and to what they may see (objective visibility). Outside it: 404."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from ambit.accounts.models import Membership, Team, TeamMember
+from ambit.core.permissions import led_member_ids, led_team_ids
+from ambit.okrs.models import (
+    Alignment,
+    CheckIn,
+    Cycle,
+    CycleKind,
+    CycleState,
+    KeyResult,
+    KeyResultState,
+    Milestone,
+    Objective,
+    ObjectiveState,
+    Sprint,
+)
+
+# --- Cycles -----------------------------------------------------------------------------------
+
+
+def cycle_list(*, actor: Membership, kind: str | None = None, state: str | None = None) -> QuerySet[Cycle]:
+    qs = Cycle.objects.filter(organisation_id=actor.organisation_id)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if state:
+        qs = qs.filter(state=state)
+    return qs.order_by("start_date", "kind", "name")
+
+
+def cycle_get(*, actor: Membership, cycle_id: int) -> Cycle:
+    cycle = cycle_list(actor=actor).filter(pk=cycle_id).first()
+    if cycle is None:
+        raise Http404("No such cycle.")
+    return cycle
+
+
+def cycle_by_name(*, actor: Membership, name: str) -> Cycle:
+    cycle = cycle_list(actor=actor).filter(name__iexact=name.strip()).first()
+    if cycle is None:
+        raise Http404(f"No cycle named “{name}”.")
+    return cycle
+
+
+def cycle_current(*, actor: Membership, on: dt.date | None = None) -> Cycle | None:
+    """The cycle people work in today: an active non-annual cycle covering today, else the
+    active one nearest today, else any non-annual cycle covering today, else the latest."""
+    on = on or timezone.localdate()
+    qs = cycle_list(actor=actor).exclude(kind=CycleKind.ANNUAL)
+    return (
+        qs.filter(state=CycleState.ACTIVE, start_date__lte=on, end_date__gte=on).first()
+        or qs.filter(state=CycleState.ACTIVE).order_by("-start_date").first()
+        or qs.filter(start_date__lte=on, end_date__gte=on).first()
+        or qs.order_by("-start_date").first()
+        or cycle_list(actor=actor).order_by("-start_date").first()
+    )
+
+
+def sprint_list(*, actor: Membership, cycle: Cycle) -> QuerySet[Sprint]:
+    if cycle.organisation_id != actor.organisation_id:
+        raise Http404("No such cycle.")
+    return Sprint.objects.filter(cycle=cycle).order_by("number")
+
+
+# --- Objectives -------------------------------------------------------------------------------
+
+
+def _member_team_ids(actor: Membership) -> set[int]:
+    cached = getattr(actor, "_member_team_ids", None)
+    if cached is None:
+        cached = set(TeamMember.objects.filter(membership=actor).values_list("team_id", flat=True))
+        actor._member_team_ids = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def visibility_q(actor: Membership) -> Q:
+    """What the actor may see: public objectives; team ones of their (or led) teams; private ones
+    they own, manage or lead. Champions and admins see everything."""
+    if actor.is_org_wide_editor:
+        return Q()
+    teams = _member_team_ids(actor) | led_team_ids(actor)
+    members = led_member_ids(actor)
+    return (
+        Q(visibility="public")
+        | Q(owner_id=actor.pk)
+        | Q(owner__manager_id=actor.pk)
+        | Q(visibility="team", team_id__in=teams)
+        | Q(visibility="team", team__isnull=True, owner__team_links__team_id__in=teams)
+        | Q(owner_id__in=members)
+    )
+
+
+def objective_base(*, actor: Membership) -> QuerySet[Objective]:
+    qs = Objective.objects.filter(organisation_id=actor.organisation_id)
+    q = visibility_q(actor)
+    if q:
+        qs = qs.filter(q).distinct()
+    return qs
+
+
+def key_results_prefetch() -> Prefetch:
+    return Prefetch(
+        "key_results",
+        queryset=KeyResult.objects.select_related("owner__user").prefetch_related("milestones", "checkpoints"),
+    )
+
+
+def objective_list(
+    *,
+    actor: Membership,
+    cycle: Cycle | None = None,
+    team: Team | None = None,
+    owner: Membership | None = None,
+    state: str | None = None,
+    level: str | None = None,
+    include_cancelled: bool = True,
+    with_key_results: bool = True,
+) -> QuerySet[Objective]:
+    qs = objective_base(actor=actor).select_related("cycle", "team", "owner__user", "theme")
+    if cycle is not None:
+        qs = qs.filter(cycle=cycle)
+    if team is not None:
+        qs = qs.filter(team=team)
+    if owner is not None:
+        qs = qs.filter(owner=owner)
+    if state:
+        qs = qs.filter(state=state)
+    elif not include_cancelled:
+        qs = qs.exclude(state=ObjectiveState.CANCELLED)
+    if level:
+        qs = qs.filter(level=level)
+    if with_key_results:
+        qs = qs.prefetch_related(key_results_prefetch())
+    return qs.order_by("position", "id")
+
+
+def objective_get(*, actor: Membership, objective_id: int) -> Objective:
+    obj = (
+        objective_base(actor=actor)
+        .select_related("cycle", "team", "owner__user", "theme", "source_key_result__objective")
+        .prefetch_related(key_results_prefetch(), "contributors__user")
+        .filter(pk=objective_id)
+        .first()
+    )
+    if obj is None:
+        raise Http404("No such objective.")
+    return obj
+
+
+def objective_parents(*, actor: Membership, objective: Objective) -> list[tuple[Objective, float]]:
+    links = Alignment.objects.filter(child=objective).select_related("parent__owner__user", "parent__team")
+    visible = set(objective_base(actor=actor).filter(pk__in=[x.parent_id for x in links]).values_list("pk", flat=True))
+    return [(x.parent, x.weight) for x in links if x.parent_id in visible]
+
+
+def objective_children(*, actor: Membership, objective: Objective) -> list[Objective]:
+    """Objectives aligned to this one (classic) or created from its key results (duality)."""
+    return list(
+        objective_base(actor=actor)
+        .filter(Q(parent_links__parent=objective) | Q(source_key_result__objective=objective))
+        .select_related("owner__user", "team", "cycle", "source_key_result")
+        .prefetch_related(key_results_prefetch())
+        .distinct()
+        .order_by("level", "title")
+    )
+
+
+# --- Key results and check-ins ---------------------------------------------------------------
+
+
+def key_result_get(*, actor: Membership, key_result_id: int) -> KeyResult:
+    kr = (
+        KeyResult.objects.filter(organisation_id=actor.organisation_id, pk=key_result_id)
+        .select_related("objective__cycle", "objective__owner__user", "objective__team", "owner__user")
+        .prefetch_related("milestones", "checkpoints")
+        .first()
+    )
+    if kr is None or not objective_base(actor=actor).filter(pk=kr.objective_id).exists():
+        raise Http404("No such key result.")
+    return kr
+
+
+def key_results_of_member(*, actor: Membership, member: Membership, cycle: Cycle | None) -> QuerySet[KeyResult]:
+    """The key results a person owns in a cycle (active, in live objectives), for "My week"."""
+    if member.organisation_id != actor.organisation_id:
+        raise Http404("No such member.")
+    qs = KeyResult.objects.filter(organisation_id=actor.organisation_id, owner=member, state=KeyResultState.ACTIVE)
+    qs = qs.exclude(objective__state__in=[ObjectiveState.CANCELLED, ObjectiveState.CLOSED])
+    if cycle is not None:
+        qs = qs.filter(objective__cycle=cycle)
+    return (
+        qs.select_related("objective__cycle", "objective__owner__user", "objective__team", "owner__user")
+        .prefetch_related("milestones", "checkpoints")
+        .order_by("objective__position", "objective_id", "position", "id")
+    )
+
+
+def check_in_history(*, actor: Membership, key_result: KeyResult) -> QuerySet[CheckIn]:
+    if key_result.organisation_id != actor.organisation_id:
+        raise Http404("No such key result.")
+    return CheckIn.objects.filter(key_result=key_result).select_related("author__user").order_by("created_at", "id")
+
+
+def check_ins_for(*, key_result_ids: list[int]) -> dict[int, list[CheckIn]]:
+    """History of many key results in one query (callers have scoped the ids already)."""
+    out: dict[int, list[CheckIn]] = {i: [] for i in key_result_ids}
+    if not key_result_ids:
+        return out
+    for c in (
+        CheckIn.objects.filter(key_result_id__in=key_result_ids)
+        .only("id", "key_result_id", "created_at", "value", "milestones_done", "confidence")
+        .order_by("created_at", "id")
+    ):
+        out[c.key_result_id].append(c)
+    return out
+
+
+def milestone_list(*, actor: Membership, key_result: KeyResult) -> QuerySet[Milestone]:
+    if key_result.organisation_id != actor.organisation_id:
+        raise Http404("No such key result.")
+    return key_result.milestones.all()

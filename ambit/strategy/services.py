@@ -1,0 +1,142 @@
+"""Writes for mission, vision, values and big moves (champions and admins)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from ambit.accounts.models import Membership
+from ambit.core.audit import audit_record, snapshot
+from ambit.core.errors import Conflict
+from ambit.core.permissions import require_org_editor, require_same_org
+from ambit.core.services import apply_changes, full_clean_or_raise
+from ambit.strategy.models import BigMove, Strategy, Value
+
+
+@transaction.atomic
+def strategy_update(*, actor: Membership, **fields: Any) -> Strategy:
+    require_org_editor(actor, "change the mission and vision")
+    strategy, _ = Strategy.objects.select_for_update().get_or_create(organisation_id=actor.organisation_id)
+    changes = apply_changes(strategy, fields, ("mission", "vision"))
+    if changes:
+        strategy.save()
+        audit_record(
+            actor=actor, organisation=actor.organisation, action="strategy.update", obj=strategy, changes=changes
+        )
+    return strategy
+
+
+@transaction.atomic
+def value_create(*, actor: Membership, name: str, description: str = "", position: int | None = None) -> Value:
+    require_org_editor(actor, "change the values")
+    if position is None:
+        position = Value.objects.filter(organisation_id=actor.organisation_id).count()
+    value = Value(organisation_id=actor.organisation_id, name=name.strip(), description=description, position=position)
+    full_clean_or_raise(value, exclude=["organisation"])
+    value.save()
+    audit_record(
+        actor=actor,
+        organisation=actor.organisation,
+        action="value.create",
+        obj=value,
+        changes=snapshot(value, ("name", "description")),
+    )
+    return value
+
+
+@transaction.atomic
+def value_update(*, actor: Membership, value: Value, **fields: Any) -> Value:
+    require_same_org(actor, value.organisation_id)
+    require_org_editor(actor, "change the values")
+    changes = apply_changes(value, fields, ("name", "description", "position"))
+    if changes:
+        full_clean_or_raise(value, exclude=["organisation"])
+        value.save()
+        audit_record(actor=actor, organisation=actor.organisation, action="value.update", obj=value, changes=changes)
+    return value
+
+
+@transaction.atomic
+def value_delete(*, actor: Membership, value: Value) -> None:
+    require_same_org(actor, value.organisation_id)
+    require_org_editor(actor, "change the values")
+    audit_record(
+        actor=actor,
+        organisation=actor.organisation,
+        action="value.delete",
+        obj=value,
+        changes=snapshot(value, ("name",)),
+    )
+    value.delete()
+
+
+@transaction.atomic
+def big_move_create(
+    *,
+    actor: Membership,
+    title: str,
+    horizon_start: int,
+    horizon_end: int,
+    description: str = "",
+    owner: Membership | None = None,
+    position: int | None = None,
+) -> BigMove:
+    require_org_editor(actor, "set big moves")
+    if owner is not None:
+        require_same_org(actor, owner.organisation_id)
+    if position is None:
+        position = BigMove.objects.filter(organisation_id=actor.organisation_id).count()
+    move = BigMove(
+        organisation_id=actor.organisation_id,
+        title=title.strip(),
+        description=description,
+        horizon_start=horizon_start,
+        horizon_end=horizon_end,
+        owner=owner,
+        position=position,
+    )
+    full_clean_or_raise(move, exclude=["organisation"])
+    move.save()
+    audit_record(
+        actor=actor,
+        organisation=actor.organisation,
+        action="big_move.create",
+        obj=move,
+        changes=snapshot(move, ("title", "horizon_start", "horizon_end")),
+    )
+    return move
+
+
+@transaction.atomic
+def big_move_update(*, actor: Membership, big_move: BigMove, **fields: Any) -> BigMove:
+    require_same_org(actor, big_move.organisation_id)
+    require_org_editor(actor, "change big moves")
+    if fields.get("owner") is not None:
+        require_same_org(actor, fields["owner"].organisation_id)
+    changes = apply_changes(
+        big_move, fields, ("title", "description", "horizon_start", "horizon_end", "owner", "position", "is_archived")
+    )
+    if changes:
+        full_clean_or_raise(big_move, exclude=["organisation"])
+        big_move.save()
+        audit_record(
+            actor=actor, organisation=actor.organisation, action="big_move.update", obj=big_move, changes=changes
+        )
+    return big_move
+
+
+@transaction.atomic
+def big_move_delete(*, actor: Membership, big_move: BigMove) -> None:
+    require_same_org(actor, big_move.organisation_id)
+    require_org_editor(actor, "delete big moves")
+    if big_move.objectives.exists():
+        raise Conflict("Objectives still have this big move as their theme: archive it instead.", field="big_move")
+    audit_record(
+        actor=actor,
+        organisation=actor.organisation,
+        action="big_move.delete",
+        obj=big_move,
+        changes=snapshot(big_move, ("title",)),
+    )
+    big_move.delete()

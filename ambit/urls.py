@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.http import HttpRequest, JsonResponse
+from django.urls import include, path
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"})
+
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/", include("ambit.api.urls")),
+    path("accounts/", include("ambit.accounts.urls")),
+    path("sheets/", include("ambit.sheets.urls")),
+    path("strategy/", include("ambit.strategy.urls")),
+    path("", include("ambit.okrs.urls")),
+    path("", include("ambit.front.urls")),
+]
