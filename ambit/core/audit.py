@@ -51,7 +51,7 @@ def audit_record(
     obj: models.Model,
     changes: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
-    user = getattr(actor, "user", actor)
+    user: Any = getattr(actor, "user", actor)
     return AuditEntry.objects.create(
         organisation=organisation,
         actor=user if user is not None and getattr(user, "pk", None) else None,

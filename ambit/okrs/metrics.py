@@ -79,7 +79,7 @@ def _f(value: object) -> float | None:
 
 def kr_current_progress(kr: KeyResult) -> tuple[float, float | None]:
     """(progress, attainment) of a key result from its latest check-in (denormalised)."""
-    milestones = ()
+    milestones: tuple[engine.MilestoneState, ...] = ()
     if kr.kind == KeyResultKind.MILESTONES:
         done = set(kr.current_milestones_done or [])
         milestones = tuple(engine.MilestoneState(weight=m.weight, done=m.pk in done) for m in kr.milestones.all())

@@ -141,7 +141,8 @@ def test_confidence_warnings(previous, current, kinds):
 
 def test_warning_messages():
     assert confidence_warnings(7, 4) == [ConfidenceWarning("drop", 4, 7, "Confidence fell from 7 to 4")]
-    assert confidence_warnings(None, 2) == [ConfidenceWarning("low", 2, None, "Confidence is low: 2 out of 10")]
+    low = ConfidenceWarning("low", 2, None, "Confidence is low: 2 out of 10")
+    assert confidence_warnings(None, 2) == [low]
 
 
 @pytest.mark.parametrize(("previous", "current"), [(11, 5), (5, -1)])

@@ -173,7 +173,8 @@ T0 = datetime(2025, 1, 1, 9, 0, tzinfo=UTC)
     ],
 )
 def test_is_stale(last, now, cadence, grace, stale):
-    assert is_stale(last_checkin_at=last, active_since=T0, now=now, cadence_days=cadence, grace_days=grace) is stale
+    result = is_stale(last_checkin_at=last, active_since=T0, now=now, cadence_days=cadence, grace_days=grace)
+    assert result is stale
 
 
 def test_is_stale_default_grace_is_three_days():

@@ -1,7 +1,7 @@
 import math
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from ambit.okrs.engine import (
@@ -113,10 +113,11 @@ def test_missing_start_or_target_is_unmeasured(kind, start, target, current):
     ],
 )
 def test_milestones(milestones, expected):
-    assert kr_attainment("milestones", start=None, target=None, current=None, milestones=milestones) == (
-        pytest.approx(expected)
-    )
-    assert kr_progress("milestones", start=0, target=1, current=0.9, milestones=milestones) == (pytest.approx(expected))
+    attainment = kr_attainment("milestones", start=None, target=None, current=None, milestones=milestones)
+    assert attainment == pytest.approx(expected)
+    # start, target and current play no part for milestones
+    progress = kr_progress("milestones", start=0, target=1, current=0.9, milestones=milestones)
+    assert progress == pytest.approx(expected)
 
 
 def test_unknown_kind_names_the_kind():
@@ -241,6 +242,12 @@ weighted_items = st.lists(st.builds(Weighted, unit, st.floats(min_value=0, max_v
 
 
 @given(krs=weighted_items, children=weighted_items, blend=unit)
+# Found by hypothesis: blending a value with itself drifted an ulp above it.
+@example(
+    krs=[Weighted(0.14786315940098807, 1.0)],
+    children=[Weighted(0.14786315940098807, 1.0)],
+    blend=0.05154138372475671,
+)
 def test_objective_progress_bounded_by_inputs(krs, children, blend):
     result = objective_progress(krs, children, blend)
     assert 0.0 <= result <= 1.0

@@ -72,7 +72,10 @@ def test_duality_takes_plain_mean_of_several_children():
 
 def test_duality_ignores_unknown_children_and_falls_back_to_own_progress():
     nodes = tree(
-        ObjectiveNode(1, (KRNode(10, 1, 0.3, from_children=(99,)), KRNode(11, 1, 0.0, from_children=(2, 98)))),
+        ObjectiveNode(
+            1,
+            (KRNode(10, 1, 0.3, from_children=(99,)), KRNode(11, 1, 0.0, from_children=(2, 98))),
+        ),
         ObjectiveNode(2, (KRNode(20, 1, 0.5),)),
     )
     result = rollup(nodes)
@@ -172,7 +175,9 @@ def test_deep_chain_does_not_recurse():
 
 def test_long_cycle_terminates():
     size = 3000
-    nodes = {i: ObjectiveNode(i, (KRNode(i, 1, 0.5),), children=(((i + 1) % size, 1.0),)) for i in range(size)}
+    # Every objective aligns to the next one, and the last back to the first.
+    links = {i: (((i + 1) % size, 1.0),) for i in range(size)}
+    nodes = {i: ObjectiveNode(i, (KRNode(i, 1, 0.5),), children=links[i]) for i in range(size)}
     result = rollup(nodes, child_blend=1.0)
     assert set(result.objective_progress.values()) == {0.5}
 

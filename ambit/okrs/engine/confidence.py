@@ -34,7 +34,8 @@ def _check_stored(value: int) -> None:
 
 def _check_scale(scale: str) -> None:
     if scale not in CONFIDENCE_SCALES:
-        raise ValueError(f"Unknown confidence scale {scale!r}; expected one of {', '.join(CONFIDENCE_SCALES)}")
+        allowed = ", ".join(CONFIDENCE_SCALES)
+        raise ValueError(f"Unknown confidence scale {scale!r}; expected one of {allowed}")
 
 
 def to_scale(value: int, scale: str) -> float | str:
@@ -107,9 +108,9 @@ def confidence_warnings(previous: int | None, current: int) -> list[ConfidenceWa
         _check_stored(previous)
     warnings: list[ConfidenceWarning] = []
     if previous is not None and previous - current >= DROP_WARNING_AT:
-        warnings.append(
-            ConfidenceWarning(WARNING_DROP, current, previous, f"Confidence fell from {previous} to {current}")
-        )
+        message = f"Confidence fell from {previous} to {current}"
+        warnings.append(ConfidenceWarning(WARNING_DROP, current, previous, message))
     if current < LOW_CONFIDENCE_BELOW:
-        warnings.append(ConfidenceWarning(WARNING_LOW, current, previous, f"Confidence is low: {current} out of 10"))
+        message = f"Confidence is low: {current} out of 10"
+        warnings.append(ConfidenceWarning(WARNING_LOW, current, previous, message))
     return warnings

@@ -70,7 +70,7 @@ def kr_attainment(
     Value kinds (increase, decrease, stay_above, stay_below) return None without a current value
     (no check-in) and also when the target, or for increase/decrease the start, is missing.
     A binary key result counts as done when ``current`` is at least 0.5, so a stored 1.0 (or a
-    form's 0.999…) is done and 0.0 or None is not.
+    form's 0.999...) is done and 0.0 or None is not.
     """
     if kind not in KR_KINDS:
         raise ValueError(f"Unknown key-result kind {kind!r}; expected one of {', '.join(KR_KINDS)}")
@@ -132,7 +132,7 @@ def objective_progress(
 ) -> float:
     """An objective's progress: weighted mean of its key results, optionally blended with children.
 
-    Callers drop cancelled key results first. ``child_blend`` is the share (0–1) given to the
+    Callers drop cancelled key results first. ``child_blend`` is the share (0-1) given to the
     weighted mean of aligned child objectives when both exist. Without counted key results the
     children's mean is used; with neither the objective is at 0.0.
     """
@@ -144,7 +144,9 @@ def objective_progress(
         return 0.0 if child_mean is None else child_mean
     if child_mean is None or child_blend == 0.0:
         return kr_mean
-    return clamp01((1.0 - child_blend) * kr_mean + child_blend * child_mean)
+    blended = (1.0 - child_blend) * kr_mean + child_blend * child_mean
+    # (1 - b) * x + b * x can land an ulp off x; keep the blend between the two means.
+    return min(max(blended, min(kr_mean, child_mean)), max(kr_mean, child_mean))
 
 
 @dataclass(frozen=True)

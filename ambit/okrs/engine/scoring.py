@@ -18,7 +18,7 @@ from .progress import Weighted, clamp01, weighted_mean
 def round_half_up(value: float, places: int) -> float:
     """Round the way people do (0.65 -> 0.7), on the shortest decimal form of the float.
 
-    Going through str() rounds what is printed: 0.35 is stored as 0.3499999…, and binary-exact
+    Going through str() rounds what is printed: 0.35 is stored as 0.3499999..., and binary-exact
     rounding would turn it into 0.3.
     """
     quantum = Decimal(1).scaleb(-places)

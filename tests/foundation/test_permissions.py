@@ -1,0 +1,143 @@
+"""Role rules: viewer reads only; members their own OKRs; leads their teams'; champions and admins
+everything in their organisation; another organisation gets 404 and nothing changes."""
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from ambit.accounts import services as accounts
+from ambit.core.models import AuditEntry
+from ambit.okrs import services
+from ambit.strategy import services as strategy
+from tests.foundation.helpers import db_digest
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def okrs(world):
+    own = services.objective_create(actor=world.member, cycle=world.cycle, title="Member's own", state="active")
+    team = services.objective_create(
+        actor=world.lead, cycle=world.cycle, title="Platform OKR", team=world.team, state="active"
+    )
+    sales = services.objective_create(
+        actor=world.champion, cycle=world.cycle, title="Sales OKR", team=world.other_team, state="active"
+    )
+    kr = services.key_result_create(actor=world.member, objective=own, title="KR", start_value=0, target_value=10)
+    return {"own": own, "team": team, "sales": sales, "kr": kr}
+
+
+@pytest.mark.parametrize(
+    ("persona", "target", "allowed"),
+    [
+        ("member", "own", True),
+        ("member", "team", False),
+        ("member", "sales", False),
+        ("lead", "own", True),  # the member's individual OKR: the lead leads their team
+        ("lead", "team", True),
+        ("lead", "sales", False),
+        ("champion", "sales", True),
+        ("admin", "sales", True),
+        ("viewer", "own", False),
+    ],
+)
+def test_who_may_edit_which_objective(world, okrs, persona, target, allowed):
+    actor = getattr(world, persona)
+    objective = okrs[target]
+    before = db_digest()
+    if allowed:
+        services.objective_update(actor=actor, objective=objective, title="Renamed")
+        objective.refresh_from_db()
+        assert objective.title == "Renamed"
+    else:
+        with pytest.raises(PermissionDenied):
+            services.objective_update(actor=actor, objective=objective, title="Renamed")
+        assert db_digest() == before
+        objective.refresh_from_db()
+        assert objective.title != "Renamed"
+
+
+def test_outsider_gets_404_on_every_write_and_nothing_changes(world, okrs):
+    before = db_digest()
+    o = world.outsider
+    calls = [
+        lambda: services.objective_update(actor=o, objective=okrs["own"], title="x"),
+        lambda: services.objective_cancel(actor=o, objective=okrs["own"], reason="x"),
+        lambda: services.objective_delete(actor=o, objective=okrs["own"]),
+        lambda: services.key_result_update(actor=o, key_result=okrs["kr"], title="x"),
+        lambda: services.check_in_record(actor=o, key_result=okrs["kr"], value=3),
+        lambda: services.alignment_add(actor=o, child=okrs["own"], parent=okrs["team"]),
+        lambda: services.cycle_update(actor=o, cycle=world.cycle, name="x"),
+        lambda: services.objective_create(actor=o, cycle=world.cycle, title="x"),
+        lambda: accounts.team_update(actor=o, team=world.team, name="x"),
+        lambda: accounts.membership_update(actor=o, membership=world.member, role="admin"),
+    ]
+    for call in calls:
+        with pytest.raises(Http404):
+            call()
+    assert db_digest() == before
+
+
+def test_viewer_cannot_write_anything(world, okrs):
+    before = db_digest()
+    v = world.viewer
+    for call in [
+        lambda: services.objective_create(actor=v, cycle=world.cycle, title="x"),
+        lambda: services.check_in_record(actor=v, key_result=okrs["kr"], value=3),
+        lambda: strategy.strategy_update(actor=v, mission="x"),
+        lambda: services.cycle_create(
+            actor=v, name="Q9", start_date=world.cycle.start_date, end_date=world.cycle.end_date
+        ),
+    ]:
+        with pytest.raises(PermissionDenied):
+            call()
+    assert db_digest() == before
+
+
+def test_member_cannot_check_in_on_someone_elses_key_result(world, okrs):
+    kr = services.key_result_create(
+        actor=world.champion, objective=okrs["sales"], title="Deals", start_value=0, target_value=5
+    )
+    with pytest.raises(PermissionDenied):
+        services.check_in_record(actor=world.member, key_result=kr, value=1)
+    # The owner of a key result may check in even on an objective they do not own.
+    services.key_result_update(actor=world.champion, key_result=kr, owner=world.member)
+    services.check_in_record(actor=world.member, key_result=kr, value=1)
+
+
+def test_only_admins_change_the_charter_and_champions_the_strategy(world):
+    with pytest.raises(PermissionDenied):
+        accounts.organisation_update(actor=world.champion, checkin_cadence="biweekly")
+    accounts.organisation_update(actor=world.admin, checkin_cadence="biweekly")
+    world.org.refresh_from_db()
+    assert world.org.checkin_cadence == "biweekly"
+    strategy.strategy_update(actor=world.champion, mission="Make goals visible")
+    with pytest.raises(PermissionDenied):
+        strategy.strategy_update(actor=world.member, mission="x")
+
+
+def test_every_write_records_who_and_the_before_after(world, okrs):
+    services.objective_update(actor=world.member, objective=okrs["own"], title="Better title", ambition="aspirational")
+    entry = AuditEntry.objects.filter(action="objective.update").latest("id")
+    assert entry.actor_id == world.member.user_id
+    assert entry.organisation_id == world.org.pk
+    assert entry.object_id == str(okrs["own"].pk)
+    assert entry.changes == {
+        "title": ["Member's own", "Better title"],
+        "ambition": ["committed", "aspirational"],
+    }
+
+
+def test_an_update_that_changes_nothing_writes_no_audit_entry(world, okrs):
+    count = AuditEntry.objects.count()
+    services.objective_update(actor=world.member, objective=okrs["own"], title="Member's own")
+    assert AuditEntry.objects.count() == count
+
+
+def test_last_admin_cannot_be_demoted(world):
+    from ambit.core.errors import Conflict
+
+    with pytest.raises(Conflict):
+        accounts.membership_update(actor=world.admin, membership=world.admin, role="member")
+    world.admin.refresh_from_db()
+    assert world.admin.role == "admin"
