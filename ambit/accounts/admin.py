@@ -1,4 +1,6 @@
 from django.contrib import admin
+
+from ambit.core.admin_mixins import TenantScopedAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from ambit.accounts.models import Invitation, Membership, Organisation, Team, TeamMember, User
@@ -6,6 +8,8 @@ from ambit.accounts.models import Invitation, Membership, Organisation, Team, Te
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    """Users span organisations: only superusers manage them here."""
+
     ordering = ["email"]
     list_display = ["email", "full_name", "is_staff", "is_active", "date_joined"]
     search_fields = ["email", "full_name"]
@@ -27,7 +31,14 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(TenantScopedAdmin):
+    org_lookup = "id"
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return request.user.is_superuser
     list_display = ["name", "slug", "cycle_cadence", "checkin_cadence", "confidence_scale", "created_at"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ("name",)}
@@ -59,7 +70,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(TenantScopedAdmin):
     list_display = ["user", "organisation", "role", "is_executive_sponsor", "manager", "is_active"]
     list_filter = ["organisation", "role", "is_executive_sponsor", "is_active"]
     search_fields = ["user__email", "user__full_name", "title"]
@@ -74,7 +85,7 @@ class TeamMemberInline(admin.TabularInline):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(TenantScopedAdmin):
     list_display = ["name", "organisation", "kind", "parent"]
     list_filter = ["organisation", "kind"]
     search_fields = ["name", "slug"]
@@ -84,14 +95,15 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(TeamMember)
-class TeamMemberAdmin(admin.ModelAdmin):
+class TeamMemberAdmin(TenantScopedAdmin):
+    org_lookup = "team__organisation_id"
     list_display = ["team", "membership", "is_lead"]
     list_filter = ["is_lead", "team__organisation"]
     raw_id_fields = ["team", "membership"]
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(TenantScopedAdmin):
     list_display = ["email", "organisation", "role", "created_at", "expires_at", "accepted_at", "revoked_at"]
     list_filter = ["organisation", "role"]
     search_fields = ["email"]

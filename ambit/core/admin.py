@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from ambit.core.admin_mixins import TenantScopedAdmin
+
 from ambit.core.models import AuditEntry
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(TenantScopedAdmin):
     list_display = ["created_at", "organisation", "actor", "action", "object_type", "object_repr"]
     list_filter = ["action", "object_type", "organisation"]
     search_fields = ["object_repr", "action", "actor__email"]

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from ambit.core.admin_mixins import TenantScopedAdmin
+
 from ambit.okrs.models import (
     Alignment,
     CheckIn,
@@ -19,7 +21,7 @@ class SprintInline(admin.TabularInline):
 
 
 @admin.register(Cycle)
-class CycleAdmin(admin.ModelAdmin):
+class CycleAdmin(TenantScopedAdmin):
     list_display = ["name", "organisation", "kind", "start_date", "end_date", "state", "parent"]
     list_filter = ["organisation", "kind", "state"]
     search_fields = ["name"]
@@ -28,7 +30,7 @@ class CycleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Sprint)
-class SprintAdmin(admin.ModelAdmin):
+class SprintAdmin(TenantScopedAdmin):
     list_display = ["cycle", "number", "start_date", "end_date"]
     list_filter = ["cycle__organisation"]
 
@@ -51,7 +53,7 @@ class AlignmentInline(admin.TabularInline):
 
 
 @admin.register(Objective)
-class ObjectiveAdmin(admin.ModelAdmin):
+class ObjectiveAdmin(TenantScopedAdmin):
     list_display = ["title", "organisation", "cycle", "level", "team", "owner", "ambition", "state"]
     list_filter = ["organisation", "cycle", "level", "state", "ambition", "visibility"]
     search_fields = ["title", "description"]
@@ -72,7 +74,7 @@ class CheckpointInline(admin.TabularInline):
 
 
 @admin.register(KeyResult)
-class KeyResultAdmin(admin.ModelAdmin):
+class KeyResultAdmin(TenantScopedAdmin):
     list_display = ["title", "objective", "kind", "current_value", "target_value", "owner", "state"]
     list_filter = ["organisation", "kind", "state"]
     search_fields = ["title"]
@@ -83,13 +85,13 @@ class KeyResultAdmin(admin.ModelAdmin):
 
 
 @admin.register(Alignment)
-class AlignmentAdmin(admin.ModelAdmin):
+class AlignmentAdmin(TenantScopedAdmin):
     list_display = ["child", "parent", "weight", "organisation"]
     raw_id_fields = ["child", "parent"]
 
 
 @admin.register(CheckIn)
-class CheckInAdmin(admin.ModelAdmin):
+class CheckInAdmin(TenantScopedAdmin):
     """Read-only: history is never rewritten; a correction is a new check-in."""
 
     list_display = ["created_at", "key_result", "value", "confidence", "author", "is_correction"]
@@ -102,3 +104,17 @@ class CheckInAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(TenantScopedAdmin):
+    org_lookup = "key_result__organisation_id"
+    list_display = ["title", "key_result", "weight", "position"]
+    raw_id_fields = ["key_result"]
+
+
+@admin.register(Checkpoint)
+class CheckpointAdmin(TenantScopedAdmin):
+    org_lookup = "key_result__organisation_id"
+    list_display = ["key_result", "date", "expected_progress"]
+    raw_id_fields = ["key_result"]
