@@ -1,9 +1,8 @@
 from django.contrib import admin
-
-from ambit.core.admin_mixins import TenantScopedAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from ambit.accounts.models import Invitation, Membership, Organisation, Team, TeamMember, User
+from ambit.core.admin_mixins import TenantScopedAdmin
 
 
 @admin.register(User)
@@ -39,6 +38,7 @@ class OrganisationAdmin(TenantScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return request.user.is_superuser
+
     list_display = ["name", "slug", "cycle_cadence", "checkin_cadence", "confidence_scale", "created_at"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ("name",)}

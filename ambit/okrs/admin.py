@@ -1,7 +1,6 @@
 from django.contrib import admin
 
 from ambit.core.admin_mixins import TenantScopedAdmin
-
 from ambit.okrs.models import (
     Alignment,
     CheckIn,

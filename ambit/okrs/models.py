@@ -124,7 +124,7 @@ class Objective(OrgScoped):
     source_key_result = models.ForeignKey(
         "okrs.KeyResult", null=True, blank=True, on_delete=models.SET_NULL, related_name="child_objectives"
     )
-    parents: models.ManyToManyField["Objective", "Alignment"] = models.ManyToManyField(
+    parents: models.ManyToManyField[Objective, Alignment] = models.ManyToManyField(
         "self", through="Alignment", symmetrical=False, related_name="children", blank=True
     )
     score = models.FloatField(null=True, blank=True)

@@ -14,8 +14,11 @@ pytestmark = pytest.mark.django_db
 
 def test_every_model_is_registered():
     ours = [m for m in apps.get_models() if m.__module__.startswith("ambit.")]
-    missing = [m._meta.label for m in ours if m not in admin.site._registry and m._meta.app_label in {
-        "core", "accounts", "strategy", "okrs"}]
+    missing = [
+        m._meta.label
+        for m in ours
+        if m not in admin.site._registry and m._meta.app_label in {"core", "accounts", "strategy", "okrs"}
+    ]
     assert missing == []
 
 
