@@ -60,7 +60,7 @@ def organisation_create(*, name: str, creator: User, slug: str | None = None, **
     """Create an organisation; its creator becomes its first admin."""
     org = Organisation(name=name.strip(), slug=slug or slugify(name)[:60], **charter)
     _validate_charter(org)
-    full_clean_or_raise(org)
+    full_clean_or_raise(org, unique=True)
     org.save()
     membership = Membership.objects.create(user=creator, organisation=org, role=Role.ADMIN)
     from ambit.strategy.models import Strategy
@@ -84,7 +84,7 @@ def organisation_update(*, actor: Membership, **fields: Any) -> Organisation:
     changes = apply_changes(org, fields, CHARTER_FIELDS)
     if changes:
         _validate_charter(org)
-        full_clean_or_raise(org)
+        full_clean_or_raise(org, unique=True)
         org.save()
         audit_record(actor=actor, organisation=org, action="organisation.update", obj=org, changes=changes)
     actor.organisation = org
@@ -115,7 +115,7 @@ def membership_add(
     user = User.objects.filter(email=email).first()
     if user is None:
         user = User(email=email, full_name=full_name)
-        full_clean_or_raise(user, exclude=["password"])
+        full_clean_or_raise(user, exclude=["password"], unique=True)
         user.set_password(password) if password else user.set_unusable_password()
         user.save()
     if Membership.objects.filter(user=user, organisation=organisation).exists():
@@ -240,7 +240,7 @@ def team_update(*, actor: Membership, team: Team, **fields: Any) -> Team:
         _check_team_parent(team, fields["parent"], actor.organisation_id)
     changes = apply_changes(team, fields, ("name", "slug", "kind", "parent", "description"))
     if changes:
-        full_clean_or_raise(team, exclude=["organisation"])
+        full_clean_or_raise(team, exclude=["organisation"], unique=True)
         team.save()
         audit_record(actor=actor, organisation=actor.organisation, action="team.update", obj=team, changes=changes)
     return team
@@ -299,3 +299,26 @@ def team_delete(*, actor: Membership, team: Team) -> None:
         changes=snapshot(team, ("name", "slug")),
     )
     team.delete()
+
+
+@transaction.atomic
+def user_update_profile(*, user: User, full_name: str) -> User:
+    """Change a person's own display name (it shows in every organisation they belong to)."""
+    name = full_name.strip()
+    if not name:
+        raise ValidationError({"full_name": "Enter your name, as colleagues should see it."})
+    if name == user.full_name:
+        return user
+    before = user.full_name
+    user.full_name = name
+    full_clean_or_raise(user, exclude=["password"])
+    user.save(update_fields=["full_name"])
+    for membership in Membership.objects.filter(user=user, is_active=True).select_related("organisation"):
+        audit_record(
+            actor=membership,
+            organisation=membership.organisation,
+            action="user.update_profile",
+            obj=user,
+            changes={"full_name": [before, name]},
+        )
+    return user

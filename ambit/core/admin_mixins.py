@@ -23,7 +23,7 @@ def managed_org_ids(request: HttpRequest) -> set[int]:
 
         cached = set(
             Membership.objects.filter(
-                user_id=request.user.pk, is_active=True, role__in=[Role.ADMIN, Role.CHAMPION]
+                user_id=int(request.user.pk or 0), is_active=True, role__in=[Role.ADMIN, Role.CHAMPION]
             ).values_list("organisation_id", flat=True)
         )
         request._ambit_admin_orgs = cached  # type: ignore[attr-defined]

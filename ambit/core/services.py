@@ -47,6 +47,11 @@ def apply_changes(obj: models.Model, fields: Mapping[str, Any], allowed: Iterabl
     return diff(before, after)
 
 
-def full_clean_or_raise(obj: models.Model, *, exclude: Iterable[str] = ()) -> None:
-    """Model validation (choices, lengths, validators); constraints are validated too."""
-    obj.full_clean(exclude=list(exclude), validate_unique=True, validate_constraints=True)
+def full_clean_or_raise(obj: models.Model, *, exclude: Iterable[str] = (), unique: bool = False) -> None:
+    """Model validation (choices, lengths, validators), in Python only.
+
+    Check constraints are not re-validated here: Django would run one query per constraint, and
+    each service already checks those rules itself with a message that names the fix (the
+    database still enforces them). ``unique`` checks unique constraints, one query each.
+    """
+    obj.full_clean(exclude=list(exclude), validate_unique=unique, validate_constraints=unique)

@@ -133,7 +133,7 @@ def cycle_update(*, actor: Membership, cycle: Cycle, **fields: Any) -> Cycle:
     if changes:
         if cycle.end_date <= cycle.start_date:
             raise ValidationError({"end_date": "The end date must be after the start date."})
-        full_clean_or_raise(cycle, exclude=["organisation"])
+        full_clean_or_raise(cycle, exclude=["organisation"], unique=True)
         cycle.save()
         audit_record(actor=actor, organisation=actor.organisation, action="cycle.update", obj=cycle, changes=changes)
     return cycle

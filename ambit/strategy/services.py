@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from ambit.accounts.models import Membership
@@ -71,6 +72,11 @@ def value_delete(*, actor: Membership, value: Value) -> None:
     value.delete()
 
 
+def _check_horizon(start: int, end: int) -> None:
+    if end < start:
+        raise ValidationError({"horizon_end": f"The horizon ends ({end}) before it starts ({start}): swap the years."})
+
+
 @transaction.atomic
 def big_move_create(
     *,
@@ -85,6 +91,7 @@ def big_move_create(
     require_org_editor(actor, "set big moves")
     if owner is not None:
         require_same_org(actor, owner.organisation_id)
+    _check_horizon(horizon_start, horizon_end)
     if position is None:
         position = BigMove.objects.filter(organisation_id=actor.organisation_id).count()
     move = BigMove(
@@ -118,6 +125,7 @@ def big_move_update(*, actor: Membership, big_move: BigMove, **fields: Any) -> B
         big_move, fields, ("title", "description", "horizon_start", "horizon_end", "owner", "position", "is_archived")
     )
     if changes:
+        _check_horizon(big_move.horizon_start, big_move.horizon_end)
         full_clean_or_raise(big_move, exclude=["organisation"])
         big_move.save()
         audit_record(

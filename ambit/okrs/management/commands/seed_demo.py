@@ -1,0 +1,69 @@
+"""``manage.py seed_demo [--if-empty] [--reset]``: the Northwind Labs demo organisation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from ambit.accounts.models import Organisation
+from ambit.okrs.management import demo_content as content
+from ambit.okrs.management.demo import DemoBuilder, demo_password
+from ambit.okrs.management.purge import organisation_purge, users_purge
+
+
+class Command(BaseCommand):
+    help = "Create the demo organisation (Northwind Labs, about 40 people, a quarter of check-ins) and Globex."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Do nothing when any organisation exists (for `make run`)."
+        )
+        parser.add_argument(
+            "--reset", action="store_true", help="Delete the demo organisations and their people first, then rebuild."
+        )
+        parser.add_argument(
+            "--as-of",
+            type=dt.date.fromisoformat,
+            help="Build the demo as if today were this date (YYYY-MM-DD, not in the future): for reproducible "
+            "screenshots and tests.",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        now = None
+        if options["as_of"] is not None:
+            now = dt.datetime.combine(options["as_of"], dt.time(12), tzinfo=dt.UTC)
+            if now > timezone.now():
+                raise CommandError("--as-of must not be in the future: check-ins cannot be dated ahead.")
+        if options["if_empty"] and Organisation.objects.exists():
+            self.stdout.write("Organisations already exist: seed_demo --if-empty left the database as it is.")
+            return
+        slugs = (content.ORG_SLUG, content.GLOBEX_SLUG)
+        existing = list(Organisation.objects.filter(slug__in=slugs))
+        if existing and not options["reset"]:
+            raise CommandError(
+                f"The demo organisation already exists ({', '.join(o.slug for o in existing)}): "
+                "run `manage.py seed_demo --reset` to rebuild it."
+            )
+        started = time.monotonic()
+        # One transaction: a failed rebuild leaves the old demo in place.
+        with transaction.atomic():
+            for org in existing:
+                organisation_purge(organisation=org)
+            for domain in (content.DOMAIN, content.GLOBEX_DOMAIN):
+                users_purge(email_suffix=f"@{domain}")
+            built = DemoBuilder(now=now).build()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Built {content.ORG_NAME}: {built.people} people, {built.teams} teams, {built.objectives} objectives, "
+                f"{built.key_results} key results, {built.check_ins} check-ins "
+                f"({time.monotonic() - started:.1f} s)."
+            )
+        )
+        password = demo_password()
+        for email, role in built.logins:
+            self.stdout.write(f"  {email:<28} {password:<14} {role}")
