@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from ambit.sheets import views
 
 app_name = "sheets"
-urlpatterns: list = []
+urlpatterns = [
+    path("cycles/<int:cycle_id>/", views.cycle_page, name="cycle"),
+    path("cycles/<int:cycle_id>/download/", views.download, name="download"),
+    path("cycles/<int:cycle_id>/upload/", views.upload, name="upload"),
+    path("cycles/<int:cycle_id>/apply/", views.apply, name="apply"),
+]

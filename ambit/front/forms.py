@@ -1,0 +1,251 @@
+"""The check-in form: one fieldset per key result, parsed into okrs.services.CheckInEntry.
+
+Field names are prefixed ``kr-<id>-`` so one POST carries many key results. Parsing here only
+turns what people type into numbers (it accepts "1,200", " 40 " and "40%"); the rules (binary
+takes 0/1, milestones belong to the key result, closed cycles take nothing) stay in the service,
+whose errors are merged back next to the fields they name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from ambit.accounts.models import ConfidenceScale, Organisation
+from ambit.core.services import to_decimal
+from ambit.okrs import engine
+from ambit.okrs.metrics import KRMetrics
+from ambit.okrs.models import KeyResult, KeyResultKind, UnitKind
+from ambit.okrs.services import CheckInEntry
+
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+RAG_CHOICES = (("red", "Red"), ("yellow", "Yellow"), ("green", "Green"))
+
+
+def clean_number(raw: str, *, percent: bool) -> str:
+    """Normalise a typed number: trim, drop thousands separators, and a trailing % for percent units."""
+    text = (raw or "").strip().replace("\u00a0", "").replace(" ", "")
+    if percent and text.endswith("%"):
+        text = text[:-1].strip()
+    if _THOUSANDS.match(text):
+        text = text.replace(",", "")
+    return text
+
+
+def _fmt(value: Decimal | float | None) -> str:
+    if value is None:
+        return ""
+    d = Decimal(str(value)).normalize()
+    return format(d.quantize(Decimal(1)) if d == d.to_integral_value() else d, "f")
+
+
+@dataclass
+class CheckInRow:
+    """One key result's fieldset: what to show, what was typed, and what is wrong."""
+
+    kr: KeyResult
+    km: KRMetrics | None
+    scale: str
+    value: str = ""
+    milestones_done: set[int] = field(default_factory=set)
+    confidence: str = ""
+    note: str = ""
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def prefix(self) -> str:
+        return f"kr-{self.kr.pk}"
+
+    @property
+    def kind(self) -> str:
+        return str(self.kr.kind)
+
+    @property
+    def is_value_kind(self) -> bool:
+        return self.kind not in (KeyResultKind.MILESTONES, KeyResultKind.BINARY)
+
+    @property
+    def is_percent(self) -> bool:
+        return self.kr.unit_kind == UnitKind.PERCENT or self.kr.unit.strip() == "%"
+
+    @property
+    def start_display(self) -> str:
+        return _fmt(self.kr.start_value)
+
+    @property
+    def target_display(self) -> str:
+        return _fmt(self.kr.target_value)
+
+    @property
+    def current_display(self) -> str:
+        return _fmt(self.kr.current_value)
+
+    @property
+    def milestones(self) -> list[Any]:
+        return list(self.kr.milestones.all())
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.errors)
+
+    def first_field_id(self, name: str) -> str:
+        """The id of the control an error about ``name`` should link to."""
+        if name == "milestones_done":
+            ms = self.milestones
+            return f"{self.prefix}-milestone-{ms[0].pk}" if ms else f"{self.prefix}-fieldset"
+        if name == "value" and self.kind == KeyResultKind.BINARY:
+            return f"{self.prefix}-value-1"
+        if name == "confidence" and self.scale == ConfidenceScale.RAG:
+            return f"{self.prefix}-confidence-red"
+        if name in ("value", "confidence", "note"):
+            return f"{self.prefix}-{name}"
+        return f"{self.prefix}-fieldset"
+
+    def error_list(self, name: str) -> list[str]:
+        return self.errors.get(name, [])
+
+    @property
+    def value_errors(self) -> list[str]:
+        return self.error_list("value")
+
+    @property
+    def milestone_errors(self) -> list[str]:
+        return self.error_list("milestones_done")
+
+    @property
+    def confidence_errors(self) -> list[str]:
+        return self.error_list("confidence")
+
+    @property
+    def note_errors(self) -> list[str]:
+        return self.error_list("note")
+
+    @property
+    def other_errors(self) -> list[str]:
+        known = {"value", "milestones_done", "confidence", "note"}
+        return [m for k, msgs in self.errors.items() if k not in known for m in msgs]
+
+    def changed(self) -> bool:
+        """Did the person touch this row? (Rows not due are only recorded when they did.)"""
+        if self.note.strip():
+            return True
+        if self.confidence != self.initial_confidence():
+            return True
+        if self.kind == KeyResultKind.MILESTONES:
+            return self.milestones_done != set(self.kr.current_milestones_done or [])
+        return self.value.strip() != self.initial_value()
+
+    def initial_value(self) -> str:
+        if self.kind == KeyResultKind.BINARY:
+            return "1" if self.kr.current_value == 1 else ("0" if self.kr.current_value is not None else "")
+        return _fmt(self.kr.current_value)
+
+    def initial_confidence(self) -> str:
+        shown = engine.to_scale(self.kr.current_confidence, self.scale)
+        return str(shown)
+
+
+def build_rows(
+    *, key_results: Iterable[KeyResult], metrics: Mapping[int, KRMetrics], organisation: Organisation
+) -> list[CheckInRow]:
+    rows = []
+    for kr in key_results:
+        row = CheckInRow(kr=kr, km=metrics.get(kr.pk), scale=organisation.confidence_scale)
+        row.value = row.initial_value()
+        row.milestones_done = set(kr.current_milestones_done or [])
+        row.confidence = row.initial_confidence()
+        rows.append(row)
+    return rows
+
+
+class CheckInForm:
+    """Bind POST data to rows, parse them, and collect every error before anything is saved."""
+
+    def __init__(self, rows: Sequence[CheckInRow], data: Mapping[str, Any] | None = None) -> None:
+        self.rows = list(rows)
+        self.data = data
+        self._entries: list[CheckInEntry] = []
+        if data is not None:
+            for row in self.rows:
+                p = row.prefix
+                row.value = str(data.get(f"{p}-value", "") or "")
+                getlist = getattr(data, "getlist", None)
+                raw_ms = getlist(f"{p}-milestones") if getlist else data.get(f"{p}-milestones", [])
+                row.milestones_done = {int(x) for x in raw_ms if str(x).isdigit()}
+                row.confidence = str(data.get(f"{p}-confidence", "") or "").strip()
+                row.note = str(data.get(f"{p}-note", "") or "")
+
+    @property
+    def is_bound(self) -> bool:
+        return self.data is not None
+
+    def _parse(self, row: CheckInRow) -> CheckInEntry:
+        entry = CheckInEntry(key_result=row.kr, note=row.note.strip())
+        if row.kind == KeyResultKind.MILESTONES:
+            entry.milestones_done = sorted(row.milestones_done)
+        elif row.kind == KeyResultKind.BINARY:
+            if row.value not in ("0", "1"):
+                row.errors.setdefault("value", []).append("Choose done or not done.")
+            else:
+                entry.value = Decimal(row.value)
+        else:
+            try:
+                entry.value = to_decimal(
+                    clean_number(row.value, percent=row.is_percent), field="value", label="new value", required=True
+                )
+            except ValidationError as exc:
+                row.errors.setdefault("value", []).extend(exc.message_dict["value"])
+        try:
+            entry.confidence = engine.from_scale(row.confidence, row.scale)
+        except ValueError:
+            row.errors.setdefault("confidence", []).append(_confidence_help(row.scale))
+        return entry
+
+    def is_valid(self, *, only_changed_unless_due: bool = False) -> bool:
+        """Parse every row; rows that are not due and untouched are skipped when asked."""
+        self._entries = []
+        for row in self.rows:
+            row.errors = {}
+            if only_changed_unless_due and not (row.km and row.km.due) and not row.changed():
+                continue
+            entry = self._parse(row)
+            if not row.errors:
+                self._entries.append(entry)
+        return not self.errors
+
+    @property
+    def entries(self) -> list[CheckInEntry]:
+        return self._entries
+
+    def add_service_errors(self, errors: Mapping[str, Sequence[str]]) -> None:
+        """Attach check_in_many's ``"<kr id>.<field>"`` errors to their rows."""
+        by_id = {row.kr.pk: row for row in self.rows}
+        for key, messages in errors.items():
+            kr_id, _, name = key.partition(".")
+            row = by_id.get(int(kr_id)) if kr_id.isdigit() else None
+            if row is None:
+                continue
+            row.errors.setdefault(name or "key_result", []).extend(messages)
+
+    @property
+    def errors(self) -> list[tuple[str, str]]:
+        """(field id, message) for the error summary, in page order."""
+        out = []
+        for row in self.rows:
+            for name, messages in row.errors.items():
+                for message in messages:
+                    out.append((row.first_field_id(name), f"{row.kr.title}: {message}"))
+        return out
+
+
+def _confidence_help(scale: str) -> str:
+    if scale == ConfidenceScale.RAG:
+        return "Choose red, yellow or green for your confidence."
+    if scale == ConfidenceScale.ZERO_ONE:
+        return "Enter your confidence as a number from 0.0 to 1.0, e.g. 0.7."
+    return "Enter your confidence as a whole number from 0 to 10, e.g. 7."

@@ -1,0 +1,99 @@
+"""Shared UI helpers for every Ambit template: ``{% load ambit_ui %}``.
+
+- ``{% progress_bar value expected label %}`` — the accessible progress bar with its expected-pace
+  marker (values are shares 0–1; ``expected`` may be None; optional ``status=`` tints the fill).
+- ``{{ share|pct }}`` — 0.423 → "42%".
+- ``{{ status|status_label }}`` — "at_risk" → "At risk" (badges always show this text).
+- ``{% url_if 'ns:name' arg … as var %}`` — the URL, or "" when it does not resolve (for links to
+  features that may not be installed).
+- ``{% org_switcher %}`` — the organisation menu in the top bar (one query).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+
+register = template.Library()
+
+STATUS_LABELS = {
+    "on_track": "On track",
+    "at_risk": "At risk",
+    "behind": "Behind",
+    "stale": "Stale",
+    "not_started": "Not started",
+    "cancelled": "Cancelled",
+    "closed": "Closed",
+}
+
+
+def _share(value: Any) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@register.filter
+def pct(value: Any, digits: int = 0) -> str:
+    """A 0–1 share as a percentage for display; blank input shows an em dash."""
+    share = _share(value)
+    if share is None:
+        return "—"
+    return f"{share * 100:.{int(digits)}f}%"
+
+
+@register.filter
+def status_label(value: Any) -> str:
+    key = str(value or "")
+    return STATUS_LABELS.get(key, key.replace("_", " ").capitalize())
+
+
+def _clamp_pct(share: float | None) -> float | None:
+    if share is None:
+        return None
+    return round(max(0.0, min(1.0, share)) * 100, 1)
+
+
+@register.inclusion_tag("partials/progress_bar.html")
+def progress_bar(value: Any, expected: Any = None, label: str = "Progress", status: str = "", large: bool = False):
+    """Bar width is progress clamped to 0–100%; the marker shows where pace says we should be."""
+    share = _share(value) or 0.0
+    exp = _share(expected)
+    return {
+        "value_pct": _clamp_pct(share),
+        "expected_pct": _clamp_pct(exp),
+        "label": label,
+        "status": status or "",
+        "large": large,
+        "text": f"{round(share * 100)}%" + (f", expected {round(exp * 100)}%" if exp is not None else ""),
+    }
+
+
+@register.simple_tag
+def url_if(name: str, *args: Any, **kwargs: Any) -> str:
+    try:
+        return reverse(name, args=args or None, kwargs=kwargs or None)
+    except NoReverseMatch:
+        return ""
+
+
+@register.inclusion_tag("partials/org_switcher.html", takes_context=True)
+def org_switcher(context: template.Context) -> dict[str, Any]:
+    from ambit.accounts.selectors import memberships_of_user
+
+    request = context.get("request")
+    current = context.get("membership")
+    user = getattr(request, "user", None)
+    memberships = list(memberships_of_user(user=user)) if user is not None and user.is_authenticated else []
+    return {
+        "memberships": memberships,
+        "current": current,
+        "csrf_token": context.get("csrf_token"),
+        "switch_url": url_if("front:switch-org"),
+        "next": request.get_full_path() if request is not None else "/",
+    }

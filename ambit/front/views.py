@@ -1,0 +1,190 @@
+"""The pages people use every week: My week, the weekly check-in, quick check-in, settings."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import reswap, retarget
+
+from ambit.accounts import services as account_services
+from ambit.accounts.forms import ProfileForm
+from ambit.accounts.selectors import memberships_of_user
+from ambit.core.middleware import SESSION_KEY
+from ambit.core.permissions import require_writer
+from ambit.front.decorators import member_required
+from ambit.front.forms import RAG_CHOICES, CheckInForm, build_rows
+from ambit.front.week import key_result_item, my_week, pick_cycle
+from ambit.okrs.services import check_in_many
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    nxt = request.POST.get("next") or request.GET.get("next") or ""
+    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=False):
+        return nxt
+    return default
+
+
+@member_required
+def home(request: HttpRequest) -> HttpResponse:
+    member = request.member  # type: ignore[attr-defined]
+    cycle = pick_cycle(actor=member, cycle_id=request.GET.get("cycle"))
+    week = my_week(actor=member, cycle=cycle)
+    return render(request, "front/home.html", {"week": week, "cycle": cycle, "org": member.organisation})
+
+
+def _success_message(request: HttpRequest, count: int, warnings: list[tuple[str, str]]) -> None:
+    noun = "key result" if count == 1 else "key results"
+    messages.success(request, f"Checked in {count} {noun}. Thank you!")
+    for title, warning in warnings:
+        messages.warning(request, f"Early warning on “{title}”: {warning}. Your manager will see it.")
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def checkin(request: HttpRequest) -> HttpResponse:
+    """The weekly check-in: every due key result in one form, saved all-or-nothing."""
+    member = request.member  # type: ignore[attr-defined]
+    if request.method == "POST":
+        require_writer(member)
+    source = request.POST if request.method == "POST" else request.GET
+    cycle = pick_cycle(actor=member, cycle_id=source.get("cycle"))
+    show_all = source.get("all") == "1"
+    week = my_week(actor=member, cycle=cycle)
+    items = [i for i in week.items if i.can_check_in and (show_all or i.km.due)]
+    rows = build_rows(
+        key_results=[i.kr for i in items],
+        metrics={i.kr.pk: i.km for i in items},
+        organisation=member.organisation,
+    )
+    form = CheckInForm(rows, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid(only_changed_unless_due=True):
+        if not form.entries:
+            messages.info(request, "Nothing changed, so nothing was recorded.")
+            return redirect(_home_url(cycle))
+        try:
+            results = check_in_many(actor=member, entries=form.entries)
+        except ValidationError as exc:
+            form.add_service_errors(exc.message_dict)
+        else:
+            warnings = [(e.key_result.title, w) for e, r in zip(form.entries, results, strict=True) for w in r.warnings]
+            _success_message(request, len(results), warnings)
+            return redirect(_home_url(cycle))
+    context = {
+        "form": form,
+        "week": week,
+        "cycle": cycle,
+        "show_all": show_all,
+        "due_count": len(week.due),
+        "org": member.organisation,
+        "can_write": member.can_write,
+        "rag_choices": RAG_CHOICES,
+    }
+    return render(request, "front/checkin.html", context, status=400 if form.is_bound and form.errors else 200)
+
+
+def _home_url(cycle) -> str:  # type: ignore[no-untyped-def]
+    url = reverse("front:home")
+    return f"{url}?cycle={cycle.pk}" if cycle is not None else url
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def kr_checkin(request: HttpRequest, pk: int) -> HttpResponse:
+    """Quick check-in on one key result. With HTMX: GET gives the inline form, a successful POST
+    gives the updated row; without HTMX it is a small page that redirects back."""
+    member = request.member  # type: ignore[attr-defined]
+    item = key_result_item(actor=member, key_result_id=pk)
+    if request.method == "POST":
+        require_writer(member)
+    if not item.can_check_in:
+        raise PermissionDenied("Only the key result's owner, the objective's owner or their lead may check in.")
+    rows = build_rows(key_results=[item.kr], metrics={item.kr.pk: item.km}, organisation=member.organisation)
+    form = CheckInForm(rows, request.POST if request.method == "POST" else None)
+    back = _safe_next(request, reverse("front:home"))
+    if request.method == "POST" and form.is_valid():
+        try:
+            results = check_in_many(actor=member, entries=form.entries)
+        except ValidationError as exc:
+            form.add_service_errors(exc.message_dict)
+        else:
+            warnings = [(item.kr.title, w) for w in results[0].warnings]
+            if request.htmx:  # type: ignore[attr-defined]
+                fresh = key_result_item(actor=member, key_result_id=pk)
+                return render(
+                    request,
+                    "front/partials/kr_row.html",
+                    {
+                        "kr": fresh.kr,
+                        "km": fresh.km,
+                        "can_check_in": fresh.can_check_in,
+                        "next": back,
+                        "just_saved": True,
+                        "warnings": [w for _, w in warnings],
+                    },
+                )
+            _success_message(request, 1, warnings)
+            return redirect(back)
+    context = {
+        "row": form.rows[0],
+        "form": form,
+        "item": item,
+        "next": back,
+        "org": member.organisation,
+        "rag_choices": RAG_CHOICES,
+    }
+    if request.htmx:  # type: ignore[attr-defined]
+        response = render(request, "front/partials/kr_checkin_form.html", context)
+        if form.is_bound:
+            # The form posts to replace the whole row; on errors put the form back where it was.
+            response = reswap(retarget(response, f"#kr-{pk}-slot"), "innerHTML")
+        return response
+    return render(request, "front/kr_checkin.html", context, status=400 if form.is_bound and form.errors else 200)
+
+
+def _api_tokens_url() -> str:
+    try:
+        return reverse("apitokens:api-tokens")
+    except NoReverseMatch:
+        return ""
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def settings_view(request: HttpRequest) -> HttpResponse:
+    member = request.member  # type: ignore[attr-defined]
+    form = ProfileForm(request.POST or None, initial={"full_name": request.user.full_name})  # type: ignore[union-attr]
+    if request.method == "POST" and form.is_valid():
+        try:
+            account_services.user_update_profile(user=request.user, full_name=form.cleaned_data["full_name"])  # type: ignore[arg-type]
+        except ValidationError as exc:
+            for field, errs in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errs)
+        else:
+            messages.success(request, "Your profile is saved.")
+            return redirect("front:settings")
+    context = {
+        "form": form,
+        "memberships": list(memberships_of_user(user=request.user)),  # type: ignore[arg-type]
+        "api_tokens_url": _api_tokens_url(),
+        "member": member,
+    }
+    return render(request, "front/settings.html", context)
+
+
+@require_POST
+def switch_org(request: HttpRequest) -> HttpResponse:
+    """Act in another of the user's organisations (the id must be one of their memberships)."""
+    if not request.user.is_authenticated:
+        return redirect("accounts:login")
+    raw = request.POST.get("membership", "")
+    wanted = memberships_of_user(user=request.user).filter(pk=int(raw)).first() if raw.isdigit() else None  # type: ignore[arg-type]
+    if wanted is None:
+        raise Http404("No such organisation.")
+    request.session[SESSION_KEY] = wanted.pk
+    messages.success(request, f"You are now working in {wanted.organisation.name}.")
+    return redirect("front:home")

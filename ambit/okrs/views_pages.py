@@ -1,0 +1,121 @@
+"""Overview pages: teams, the company alignment tree, cycles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from ambit.accounts.selectors import team_get, team_members, team_tree
+from ambit.core.errors import Conflict
+from ambit.core.permissions import can_check_in, can_create_objective_for, can_edit_objective
+from ambit.front.decorators import member_required
+from ambit.okrs import engine, services
+from ambit.okrs.forms import CycleForm, add_service_error
+from ambit.okrs.selectors import cycle_list
+from ambit.okrs.selectors_tree import alignment_tree, group_by_big_move, team_overview, tree_cycles
+from ambit.okrs.views_common import cycle_switcher_context, member_of, render_page, selected_cycle
+
+
+@member_required
+def team_list(request: HttpRequest) -> HttpResponse:
+    actor = member_of(request)
+    return render_page(request, "okrs/team_list.html", {"teams": team_tree(actor=actor)})
+
+
+@member_required
+def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    actor = member_of(request)
+    team = team_get(actor=actor, slug=slug)
+    cycle = selected_cycle(request, actor)
+    context: dict[str, Any] = {
+        "team": team,
+        "cycle": cycle,
+        "members": list(team_members(actor=actor, team=team)),
+        "overview": None,
+        "can_create": cycle is not None and can_create_objective_for(actor, team_id=team.pk, owner_id=actor.pk),
+        **cycle_switcher_context(actor, cycle, reverse("okrs:team-detail", kwargs={"slug": team.slug})),
+    }
+    if cycle is not None:
+        overview = team_overview(actor=actor, team=team, cycle=cycle)
+        context["overview"] = overview
+        context["cycle_expected"] = engine.expected_progress(
+            start=cycle.start_date, end=cycle.end_date, on=timezone.localdate()
+        )
+        context["rows"] = [
+            (
+                o,
+                overview.metrics.objective(o),
+                [(kr, overview.metrics.kr(kr), can_check_in(actor, kr, o)) for kr in o.key_results.all()],
+                can_edit_objective(actor, o),
+            )
+            for o in overview.objectives
+        ]
+    return render_page(request, "okrs/team_detail.html", context)
+
+
+@member_required
+def company(request: HttpRequest) -> HttpResponse:
+    actor = member_of(request)
+    cycle = selected_cycle(request, actor)
+    context: dict[str, Any] = {
+        "cycle": cycle,
+        "groups": [],
+        **cycle_switcher_context(actor, cycle, reverse("okrs:company")),
+    }
+    if cycle is not None:
+        roots = alignment_tree(actor=actor, cycle=cycle)
+        context["groups"] = group_by_big_move(actor=actor, roots=roots)
+        context["tree_cycles"] = tree_cycles(cycle=cycle)
+        context["gap_count"] = _count_gaps(roots)
+    return render_page(request, "okrs/company.html", context)
+
+
+def _count_gaps(roots: list[Any]) -> int:
+    seen: set[int] = set()
+    stack = list(roots)
+    gaps = 0
+    while stack:
+        node = stack.pop()
+        if node.objective.pk in seen:
+            continue
+        seen.add(node.objective.pk)
+        gaps += node.is_gap
+        stack.extend(node.children)
+    return gaps
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def cycle_list_view(request: HttpRequest) -> HttpResponse:
+    actor = member_of(request)
+    form = CycleForm(request.POST or None, actor=actor) if actor.is_org_wide_editor else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied("Only OKR champions and admins may create cycles.")
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                cycle = services.cycle_create(
+                    actor=actor,
+                    name=data["name"],
+                    kind=data["kind"],
+                    parent=data["parent"],
+                    start_date=data["start_date"],
+                    end_date=data["end_date"],
+                    state=data["state"],
+                )
+            except (ValidationError, Conflict) as exc:
+                add_service_error(form, exc)
+            else:
+                messages.success(request, f"Cycle “{cycle.name}” created.")
+                return redirect("okrs:cycle-list")
+    cycles = list(cycle_list(actor=actor).select_related("parent"))
+    status = 400 if form is not None and form.errors else 200
+    return render_page(request, "okrs/cycle_list.html", {"cycles": cycles, "form": form}, status=status)

@@ -1,0 +1,97 @@
+"""The planning workbook's layout: sheet names, columns, header aliases, the row id format.
+
+Exporter and importer both read this module, so a column added here travels both ways.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+OKR_SHEET = "OKRs"
+LISTS_SHEET = "Lists"
+INSTRUCTIONS_SHEET = "Instructions"
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 5_000
+# A 5 MB zip can unpack to gigabytes; a real 5,000-row workbook unpacks to a few MB.
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+
+EXAMPLE_PREFIX = "[Example]"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    width: int
+    aliases: tuple[str, ...] = ()
+    level: str = "objective"  # "objective", "kr" or "id"
+    numeric: bool = False
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("id", "ID", 14, ("row id", "ids"), level="id"),
+    Column("team", "Team", 16, ("team slug",)),
+    Column("objective", "Objective", 44, ("objective title", "objectives")),
+    Column("objective_description", "Objective description", 40, ("description",)),
+    Column("owner", "Owner email", 26, ("owner", "objective owner", "objective owner email")),
+    Column("ambition", "Ambition", 14),
+    Column("visibility", "Visibility", 12),
+    Column("theme", "Theme (big move)", 24, ("theme", "big move")),
+    Column("parent", "Parent objective", 36, ("parent", "parent alignment", "aligned to", "parents")),
+    Column("kr", "Key result", 44, ("kr", "kr title", "key result title", "key results"), level="kr"),
+    Column("kr_owner", "KR owner email", 26, ("kr owner", "key result owner"), level="kr"),
+    Column("kind", "Kind", 12, ("kr kind", "type"), level="kr"),
+    Column("start", "Start", 11, ("start value", "baseline"), level="kr", numeric=True),
+    Column("target", "Target", 11, ("target value", "goal"), level="kr", numeric=True),
+    Column("stretch", "Stretch", 11, ("stretch target",), level="kr", numeric=True),
+    Column("unit", "Unit", 10, level="kr"),
+    Column("weight", "Weight", 9, ("kr weight",), level="kr", numeric=True),
+)
+BY_KEY = {c.key: c for c in COLUMNS}
+REQUIRED = ("objective",)
+
+
+def _norm(header: str) -> str:
+    return re.sub(r"\s+", " ", header.replace("\u00a0", " ")).strip().lower()
+
+
+HEADER_LOOKUP: dict[str, str] = {}
+for _c in COLUMNS:
+    HEADER_LOOKUP[_norm(_c.header)] = _c.key
+    for _a in _c.aliases:
+        HEADER_LOOKUP[_norm(_a)] = _c.key
+
+
+def column_for_header(header: str) -> str | None:
+    return HEADER_LOOKUP.get(_norm(header))
+
+
+# --- Row ids: "O12" for an objective row without a key result, "O12-KR34" for a key result ---------
+
+_ID_RE = re.compile(r"^\s*O(\d+)(?:\s*-\s*KR(\d+))?\s*$", re.IGNORECASE)
+
+
+def format_row_id(objective_id: int, key_result_id: int | None) -> str:
+    return f"O{objective_id}" if key_result_id is None else f"O{objective_id}-KR{key_result_id}"
+
+
+def parse_row_id(text: str) -> tuple[int, int | None] | None:
+    """``(objective id, key result id or None)``; ``None`` when ``text`` is not an id."""
+    m = _ID_RE.match(text)
+    if m is None:
+        return None
+    return int(m.group(1)), (int(m.group(2)) if m.group(2) else None)
+
+
+_PARENT_RE = re.compile(r"^\s*#(\d+)\b")
+
+
+def format_parent(objective_id: int, title: str) -> str:
+    return f"#{objective_id} {title}"
+
+
+def parse_parent_id(text: str) -> int | None:
+    m = _PARENT_RE.match(text)
+    return int(m.group(1)) if m else None

@@ -1,0 +1,143 @@
+"""Every front page: who may see it, and that it shows real data for the acting member."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from ambit.okrs import services
+from tests.foundation.helpers import db_digest
+from tests.front.helpers import key_results_for
+
+pytestmark = pytest.mark.django_db
+
+PAGES = ["front:home", "front:checkin", "front:settings", "accounts:members"]
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_anonymous_is_sent_to_login(client, world, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login") + "?next=")
+
+
+@pytest.mark.parametrize("name", PAGES)
+@pytest.mark.parametrize("persona", ["member", "lead", "admin", "viewer"])
+def test_every_page_renders_for_every_role(client, world, name, persona):
+    key_results_for(getattr(world, persona), world.cycle, world.admin, 2)
+    client.force_login(getattr(world, persona).user)
+    response = client.get(reverse(name))
+    assert response.status_code == 200
+    assert b"Acme" in response.content  # the organisation name in the top bar
+
+
+def test_my_week_shows_my_key_results_with_status_progress_and_forecast(client, world):
+    kr = key_results_for(world.member, world.cycle, world.admin, 1)[0]
+    services.check_in_record(actor=world.member, key_result=kr, value=250, confidence=7)
+    other = key_results_for(world.lead, world.cycle, world.admin, 1, prefix="Lead's own")[0]
+    client.force_login(world.member.user)
+    html = client.get(reverse("front:home")).content.decode()
+    assert kr.title in html
+    assert other.title not in html
+    assert other.objective.title not in html
+    assert 'aria-valuenow="25"' in html  # 250 of 0→1000
+    assert "Confidence 7" in html
+    assert "On course to land at" in html
+    assert "progress-marker" in html
+
+
+def test_due_key_results_are_counted_with_the_big_button(client, world):
+    key_results_for(world.member, world.cycle, world.admin, 3)
+    client.force_login(world.member.user)
+    html = client.get(reverse("front:home")).content.decode()
+    assert '<span class="due-count">3</span> key results due for this week' in html
+    assert "Do my weekly check-in" in html
+
+
+def test_after_checking_in_nothing_is_due(client, world):
+    (kr,) = key_results_for(world.member, world.cycle, world.admin, 1)
+    services.check_in_record(actor=world.member, key_result=kr, value=10)
+    client.force_login(world.member.user)
+    html = client.get(reverse("front:home")).content.decode()
+    assert "Do my weekly check-in" not in html
+    assert "You're up to date" in html
+
+
+def test_cycle_switcher_shows_the_chosen_cycle(client, world):
+    import datetime as dt
+
+    from tests import factories as f
+
+    past = f.CycleFactory(
+        organisation=world.org, name="Last quarter", start_date=dt.date(2020, 1, 1), end_date=dt.date(2020, 3, 31)
+    )
+    key_results_for(world.member, world.cycle, world.admin, 1)
+    client.force_login(world.member.user)
+    html = client.get(reverse("front:home"), {"cycle": past.pk}).content.decode()
+    assert "Last quarter" in html
+    assert "You own no key results in Last quarter" in html
+
+
+def test_foreign_cycle_id_is_404(client, world):
+    from tests import factories as f
+
+    foreign = f.CycleFactory(organisation=world.other_org, name="Globex Q")
+    client.force_login(world.member.user)
+    assert client.get(reverse("front:home"), {"cycle": foreign.pk}).status_code == 404
+
+
+def test_user_without_organisation_gets_a_friendly_page(client, db):
+    from tests import factories as f
+
+    user = f.UserFactory(email="lonely@example.com")
+    client.force_login(user)
+    response = client.get(reverse("front:home"))
+    assert response.status_code == 200
+    assert b"not in an organisation yet" in response.content
+
+
+def test_switch_org_moves_to_another_membership(client, world):
+    from tests import factories as f
+
+    second = f.MembershipFactory(user=world.member.user, organisation=world.other_org)
+    client.force_login(world.member.user)
+    response = client.post(reverse("front:switch-org"), {"membership": second.pk})
+    assert response.status_code == 302
+    assert client.session["ambit_membership_id"] == second.pk
+    html = client.get(reverse("front:home")).content.decode()
+    assert "Globex" in html
+
+
+def test_switch_org_to_someone_elses_membership_is_404(client, world):
+    client.force_login(world.member.user)
+    before = client.session.get("ambit_membership_id")
+    response = client.post(reverse("front:switch-org"), {"membership": world.outsider.pk})
+    assert response.status_code == 404
+    assert client.session.get("ambit_membership_id") == before
+
+
+def test_settings_changes_my_name(client, world):
+    client.force_login(world.member.user)
+    response = client.post(reverse("front:settings"), {"full_name": "Mia Member"})
+    assert response.status_code == 302
+    world.member.user.refresh_from_db()
+    assert world.member.user.full_name == "Mia Member"
+
+
+def test_settings_refuses_a_blank_name(client, world):
+    client.force_login(world.member.user)
+    before = world.member.user.full_name
+    response = client.post(reverse("front:settings"), {"full_name": "  "})
+    assert response.status_code == 200
+    assert b"field-error" in response.content
+    world.member.user.refresh_from_db()
+    assert world.member.user.full_name == before
+
+
+def test_viewer_sees_my_week_but_not_the_check_in_form(client, world):
+    client.force_login(world.viewer.user)
+    before = db_digest()
+    assert client.get(reverse("front:home")).status_code == 200
+    html = client.get(reverse("front:checkin")).content.decode()
+    assert "can follow progress but not check in" in html
+    assert db_digest() == before

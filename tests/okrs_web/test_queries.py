@@ -1,0 +1,151 @@
+"""Pages run a fixed number of queries: the same with a little data and with a lot."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from ambit.okrs import services
+from tests import factories as f
+from tests.okrs_web.conftest import login
+
+pytestmark = pytest.mark.django_db
+
+# Pinned for a member (visibility and lead look-ups included); a change here needs a reason.
+TEAM_PAGE_QUERIES = 16
+COMPANY_PAGE_QUERIES = 17
+
+
+def _count(client, url, *, warm: bool = True) -> int:  # type: ignore[no-untyped-def]
+    if warm:
+        client.get(url)  # the first request of a session stores the chosen membership
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def _grow_objective(world, objective, krs: int) -> None:  # type: ignore[no-untyped-def]
+    """Key results of every kind with check-ins, a parent, a classic child and a duality child."""
+    for i in range(krs):
+        kind = ("increase", "milestones", "binary", "stay_above")[i % 4]
+        kwargs = {"milestones": ["a", "b"]} if kind == "milestones" else {}
+        if kind in ("increase", "stay_above"):
+            kwargs.update(start_value=0, target_value=10)
+        kr = services.key_result_create(actor=world.champion, objective=objective, title=f"KR {i}", kind=kind, **kwargs)
+        if kind == "milestones":
+            done = [kr.milestones.first().pk]
+            services.check_in_record(actor=world.champion, key_result=kr, milestones_done=done, confidence=6)
+        else:
+            services.check_in_record(actor=world.champion, key_result=kr, value=1, confidence=6, note=f"n{i}")
+            services.check_in_record(
+                actor=world.champion, key_result=kr, value=1 if kind == "binary" else 5, confidence=7
+            )
+
+
+def _objective_page_setup(world, krs: int):  # type: ignore[no-untyped-def]
+    parent = services.objective_create(
+        actor=world.champion, cycle=world.cycle, title="P", team=world.company, state="active"
+    )
+    obj = services.objective_create(
+        actor=world.lead, cycle=world.cycle, title="O", team=world.team, state="active", parents=[(parent, 1.0)]
+    )
+    _grow_objective(world, obj, krs)
+    first = obj.key_results.first()
+    services.objective_create_from_key_result(actor=world.lead, key_result=first, owner=world.member, title="D")
+    services.objective_create(actor=world.member, cycle=world.cycle, title="C", parents=[(obj, 1.0)])
+    return obj
+
+
+@pytest.mark.parametrize("persona", ["lead", "member"])
+def test_objective_page_query_count_does_not_grow(world, persona, django_assert_num_queries):
+    client = login(getattr(world, persona))
+    small = _objective_page_setup(world, krs=2)
+    big = _objective_page_setup(world, krs=20)
+    n_small = _count(client, reverse("okrs:objective-detail", args=[small.pk]))
+    n_big = _count(client, reverse("okrs:objective-detail", args=[big.pk]))
+    assert n_small == n_big
+    expected = {"lead": 27, "member": 21}[persona]
+    with django_assert_num_queries(expected):
+        client.get(reverse("okrs:objective-detail", args=[big.pk]))
+
+
+def _team_objectives(world, count: int, krs: int = 2) -> None:  # type: ignore[no-untyped-def]
+    sub = f.TeamFactory(organisation=world.org, parent=world.team, name=f"Sub {count}", slug=f"sub-{count}")
+    for i in range(count):
+        o = services.objective_create(
+            actor=world.lead, cycle=world.cycle, title=f"T{i}", team=world.team, state="active"
+        )
+        _grow_objective(world, o, krs)
+        s = services.objective_create(actor=world.champion, cycle=world.cycle, title=f"S{i}", team=sub, state="active")
+        _grow_objective(world, s, 1)
+
+
+def test_team_page_query_count_does_not_grow(world, django_assert_num_queries):
+    client = login(world.member)
+    url = reverse("okrs:team-detail", args=[world.team.slug])
+    _team_objectives(world, 3)
+    n_small = _count(client, url)
+    _team_objectives(world, 27)
+    n_big = _count(client, url)
+    assert n_small == n_big == TEAM_PAGE_QUERIES
+    with django_assert_num_queries(TEAM_PAGE_QUERIES):
+        response = client.get(url)
+    assert len(response.context["overview"].objectives) == 30
+    assert len(response.context["overview"].sub_teams) == 2
+
+
+def _tree(world, count: int) -> None:  # type: ignore[no-untyped-def]
+    for i in range(count):
+        top = services.objective_create(
+            actor=world.champion, cycle=world.cycle, title=f"C{i}", team=world.company, state="active"
+        )
+        kr = services.key_result_create(
+            actor=world.champion, objective=top, title=f"CK{i}", start_value=0, target_value=10
+        )
+        services.objective_create(
+            actor=world.lead, cycle=world.cycle, title=f"T{i}", team=world.team, parents=[(top, 1.0)]
+        )
+        services.objective_create_from_key_result(
+            actor=world.champion, key_result=kr, owner=world.member, title=f"D{i}"
+        )
+        services.objective_create(actor=world.member, cycle=world.cycle, title=f"lonely {i}")
+
+
+def test_company_tree_query_count_does_not_grow(world, django_assert_num_queries):
+    client = login(world.member)
+    url = reverse("okrs:company")
+    _tree(world, 1)
+    n_small = _count(client, url)
+    _tree(world, 9)
+    n_big = _count(client, url)
+    assert n_small == n_big == COMPANY_PAGE_QUERIES
+    with django_assert_num_queries(COMPANY_PAGE_QUERIES):
+        response = client.get(url)
+    html = response.content.decode()
+    assert html.count('class="tree-node') == 40
+    assert html.count("Gap: Not aligned to any objective.") == 10
+
+
+def test_strategy_page_query_count_does_not_grow(world):
+    from ambit.strategy import services as strategy_services
+
+    client = login(world.member)
+    url = reverse("strategy:detail")
+
+    def grow(n: int) -> None:
+        for i in range(n):
+            move = strategy_services.big_move_create(
+                actor=world.champion, title=f"M{i}-{n}", horizon_start=2026, horizon_end=2028
+            )
+            o = services.objective_create(
+                actor=world.champion, cycle=world.cycle, title=f"O{i}", team=world.company, theme=move, state="active"
+            )
+            _grow_objective(world, o, 2)
+
+    grow(1)
+    n_small = _count(client, url)
+    grow(10)
+    assert _count(client, url) == n_small

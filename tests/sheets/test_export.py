@@ -1,0 +1,145 @@
+"""The downloaded workbook: sheets, drop-downs, frozen headers, hidden ids, templates, scoping."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from ambit.okrs import services as okrs
+from ambit.okrs.models import CycleKind, CycleState
+from ambit.sheets.exporter import export_workbook
+from ambit.sheets.layout import COLUMNS
+from tests import factories as f
+from tests.sheets.conftest import read_okr_rows
+
+pytestmark = pytest.mark.django_db
+
+
+def _wb(data):
+    return load_workbook(io.BytesIO(data))
+
+
+def test_workbook_structure(world, plan):
+    wb = _wb(export_workbook(actor=world.champion, cycle=world.cycle))
+    assert wb.sheetnames == ["OKRs", "Lists", "Instructions"]  # no KPI model yet: no KPI sheet
+    ws = wb["OKRs"]
+    assert ws.freeze_panes == "A2"
+    assert ws.column_dimensions["A"].hidden is True
+    assert ws.column_dimensions["C"].width == 44
+    validated = {str(dv.sqref).split(":")[0][:-1]: dv.formula1 for dv in ws.data_validations.dataValidation}
+    letter = {c.key: chr(ord("A") + i) for i, c in enumerate(COLUMNS)}
+    for key in ("kind", "ambition", "team", "owner", "kr_owner", "parent", "visibility"):
+        assert letter[key] in validated, key
+    assert validated[letter["kind"]] == "'Lists'!$E$2:$E$7"
+    lists = wb["Lists"]
+    assert [c.value for c in lists["A"] if c.value][1:] == ["acme-co", "platform", "sales"]
+    assert "lead@acme.test" in [c.value for c in lists["C"]]
+    assert f"#{plan.company.pk} Win the mid-market" in [c.value for c in lists["I"]]
+    text = " ".join(str(c.value) for c in wb["Instructions"]["A"])
+    assert "no KPI sheet" in text and "5,000 rows" in text
+
+
+def test_rows_repeat_objective_columns_per_key_result(world, plan):
+    rows = read_okr_rows(export_workbook(actor=world.champion, cycle=world.cycle))
+    assert [r["id"] for r in rows] == [
+        f"O{plan.company.pk}-KR{plan.kr_revenue.pk}",
+        f"O{plan.platform.pk}-KR{plan.kr_users.pk}",
+        f"O{plan.platform.pk}-KR{plan.kr_latency.pk}",
+        f"O{plan.platform.pk}-KR{plan.kr_launch.pk}",
+        f"O{plan.sales.pk}",
+        f"O{plan.empty.pk}",
+    ]
+    users = rows[1]
+    assert users | {"id": None} == {
+        "id": None,
+        "team": "platform",
+        "objective": "Make the platform fast",
+        "objective_description": "Latency hurts conversion.",
+        "owner": "lead@acme.test",
+        "ambition": "committed",
+        "visibility": "public",
+        "theme": None,
+        "parent": f"#{plan.company.pk} Win the mid-market",
+        "kr": "Weekly active users",
+        "kr_owner": "member@acme.test",
+        "kind": "decrease",
+        "start": 200,
+        "target": 137,
+        "stretch": None,
+        "unit": None,
+        "weight": 1,
+    }
+    assert rows[0]["stretch"] == 1800000 and rows[0]["unit"] == "€"
+
+
+def test_member_gets_only_what_they_can_see(world, plan):
+    rows = read_okr_rows(export_workbook(actor=world.member, cycle=world.cycle))
+    titles = {r["objective"] for r in rows}
+    assert "Sell to bigger customers" not in titles  # team visibility, another team
+    assert {"Win the mid-market", "Make the platform fast", "Learn Rust"} <= titles
+
+
+def test_team_export_and_other_org_objectives_stay_out(world, plan):
+    other_cycle = f.CycleFactory(organisation=world.other_org, name="Current quarter")
+    okrs.objective_create(actor=world.outsider, cycle=other_cycle, title="Globex secret")
+    rows = read_okr_rows(export_workbook(actor=world.champion, cycle=world.cycle, team=world.team))
+    assert {r["objective"] for r in rows} == {"Make the platform fast"}
+
+
+def test_csv_has_the_same_rows(world, plan):
+    data = export_workbook(actor=world.champion, cycle=world.cycle, fmt="csv")
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0] == [c.header for c in COLUMNS]
+    xlsx_rows = read_okr_rows(export_workbook(actor=world.champion, cycle=world.cycle))
+    assert [r[0] for r in rows[1:]] == [r["id"] for r in xlsx_rows]
+    assert rows[2][12:14] == ["200", "137"]
+
+
+def test_csv_protects_formula_like_text(world):
+    okrs.objective_create(actor=world.champion, cycle=world.cycle, title="=cmd|' /C calc'!A0")
+    data = export_workbook(actor=world.champion, cycle=world.cycle, fmt="csv").decode("utf-8-sig")
+    assert "'=cmd|" in data
+    from ambit.sheets.services import sheet_import
+
+    for fmt in ("csv", "xlsx"):
+        blob = export_workbook(actor=world.champion, cycle=world.cycle, fmt=fmt)
+        report = sheet_import(actor=world.champion, cycle=world.cycle, data=blob, filename=f"x.{fmt}")
+        assert report.ok and report.unchanged == 1 and report.updated == 0, report.as_text()
+
+
+def test_planning_cycle_without_okrs_is_a_template(world):
+    annual = f.CycleFactory(
+        organisation=world.org,
+        name="2026",
+        kind=CycleKind.ANNUAL,
+        state=CycleState.ACTIVE,
+        start_date=world.cycle.start_date.replace(month=1, day=1),
+        end_date=world.cycle.start_date.replace(month=12, day=31),
+    )
+    company_goal = okrs.objective_create(actor=world.champion, cycle=annual, title="Be the default", team=world.company)
+    planning = f.CycleFactory(
+        organisation=world.org,
+        name="Next quarter",
+        state=CycleState.PLANNING,
+        parent=annual,
+        start_date=world.cycle.start_date,
+        end_date=world.cycle.end_date,
+    )
+    wb = _wb(export_workbook(actor=world.champion, cycle=planning))
+    rows = read_okr_rows(export_workbook(actor=world.champion, cycle=planning))
+    assert [r["team"] for r in rows] == ["acme-co", "platform", "sales"]
+    assert all(r["objective"].startswith("[Example]") for r in rows)
+    by_team = {r["team"]: r for r in rows}
+    assert by_team["platform"]["parent"] == f"#{company_goal.pk} Be the default"
+    assert by_team["platform"]["owner"] == "lead@acme.test"
+    assert by_team["acme-co"]["parent"] is None
+    assert f"#{company_goal.pk} Be the default" in [c.value for c in wb["Lists"]["I"]]
+    assert "are examples" in " ".join(str(c.value) for c in wb["Instructions"]["A"])
+
+
+def test_active_cycle_without_okrs_is_not_a_template(world):
+    assert read_okr_rows(export_workbook(actor=world.champion, cycle=world.cycle)) == []
