@@ -184,3 +184,4 @@ LOGGING = {
 
 # --- Ambit ------------------------------------------------------------------------------------
 AMBIT_DEMO_PASSWORD = env.str("AMBIT_DEMO_PASSWORD", default="ambit-demo")
+API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=600)

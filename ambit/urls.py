@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("ambit.accounts.urls")),
     path("sheets/", include("ambit.sheets.urls")),
     path("strategy/", include("ambit.strategy.urls")),
+    path("settings/tokens/", include("ambit.api.web_urls")),
     path("", include("ambit.okrs.urls")),
     path("", include("ambit.front.urls")),
 ]

@@ -212,6 +212,8 @@ def team_create(
 ) -> Team:
     require_admin(actor, "create teams")
     _check_team_parent(None, parent, actor.organisation_id)
+    if slug and Team.objects.filter(organisation_id=actor.organisation_id, slug=slug).exists():
+        raise ValidationError({"slug": f"A team with the short name “{slug}” already exists: choose another."})
     team = Team(
         organisation_id=actor.organisation_id,
         name=name.strip(),

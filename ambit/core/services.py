@@ -11,6 +11,8 @@ from django.db import models
 
 from ambit.core.audit import diff, snapshot
 
+MAX_NUMBER = Decimal("99999999999999")
+
 
 def to_decimal(value: Any, *, field: str, label: str | None = None, required: bool = False) -> Decimal | None:
     """Parse a number for ``field``; a ValidationError names the field and the fix."""
@@ -29,8 +31,10 @@ def to_decimal(value: Any, *, field: str, label: str | None = None, required: bo
         ) from None
     if not number.is_finite():
         raise ValidationError({field: f"The {name} must be a finite number."})
-    if abs(number) >= Decimal("1e14"):
-        raise ValidationError({field: f"The {name} is too large: keep it under 100,000,000,000,000."})
+    # 14 integer digits: SQLite keeps 15 significant digits, so anything larger could round past
+    # the column's 18 digits on the way back.
+    if abs(number) > MAX_NUMBER:
+        raise ValidationError({field: f"The {name} is too large: keep it within ±99,999,999,999,999."})
     return number.quantize(Decimal("0.0001"))
 
 

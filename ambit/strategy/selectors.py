@@ -8,8 +8,10 @@ from ambit.strategy.models import BigMove, Strategy, Value
 
 
 def strategy_get(*, actor: Membership) -> Strategy:
-    strategy, _ = Strategy.objects.get_or_create(organisation_id=actor.organisation_id)
-    return strategy
+    """The organisation's strategy; an unsaved empty one when none was written yet (a read never writes)."""
+    return Strategy.objects.filter(organisation_id=actor.organisation_id).first() or Strategy(
+        organisation_id=actor.organisation_id
+    )
 
 
 def value_list(*, actor: Membership) -> QuerySet[Value]:

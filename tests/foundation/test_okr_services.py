@@ -178,3 +178,16 @@ def test_objective_with_history_cannot_be_deleted_only_cancelled(world, objectiv
 def test_database_refuses_cancelled_objective_without_reason(world, objective):
     with pytest.raises(IntegrityError), transaction.atomic():
         Objective.objects.filter(pk=objective.pk).update(state="cancelled", cancel_reason="")
+
+
+def test_numbers_beyond_what_every_database_round_trips_are_refused(world, objective):
+    with pytest.raises(ValidationError) as exc:
+        services.key_result_create(
+            actor=world.member, objective=objective, title="Huge", start_value=0, target_value="99999999999999.98"
+        )
+    assert "too large" in exc.value.message_dict["target_value"][0]
+    kr = services.key_result_create(
+        actor=world.member, objective=objective, title="Big", start_value=0, target_value="99999999999999"
+    )
+    kr.refresh_from_db()
+    assert kr.target_value == Decimal("99999999999999")

@@ -141,3 +141,20 @@ def test_last_admin_cannot_be_demoted(world):
         accounts.membership_update(actor=world.admin, membership=world.admin, role="member")
     world.admin.refresh_from_db()
     assert world.admin.role == "admin"
+
+
+def test_team_slug_must_be_unique_with_a_clear_message(world):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as exc:
+        accounts.team_create(actor=world.admin, name="Another platform", slug="platform")
+    assert "already exists" in exc.value.message_dict["slug"][0]
+
+
+def test_reading_the_strategy_writes_nothing(world):
+    from ambit.strategy.models import Strategy
+    from ambit.strategy.selectors import strategy_get
+
+    assert not Strategy.objects.filter(organisation=world.org).exists()
+    assert strategy_get(actor=world.member).mission == ""
+    assert not Strategy.objects.filter(organisation=world.org).exists()

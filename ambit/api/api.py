@@ -1,0 +1,80 @@
+"""The REST API: one NinjaAPI under /api/v1/, token auth, problem+json errors."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from ninja import NinjaAPI
+from ninja.openapi.docs import DocsBase
+
+from ambit.api.auth import TokenAuth
+from ambit.api.problems import HANDLERS, PROBLEM_CONTENT_TYPE
+from ambit.api.routers import checkins, cycles, key_results, objectives, org, strategy
+
+DESCRIPTION = """\
+The Ambit REST API: organisation, strategy, cycles, objectives, key results, check-ins and the
+computed progress, status, forecast and score, over the same rules as the web app.
+
+**Authentication.** Send a personal API token as `Authorization: Bearer amb_…`. A token acts as
+the member who created it, with that member's role; a read-only token can only read. Create
+tokens under Settings → API tokens, or with `manage.py create_api_token`.
+
+**Errors.** Every failure is an RFC 9457 `application/problem+json` document with `type`,
+`title`, `status`, `detail` and, for validation errors, `errors: [{field, message}]`. Anything
+outside your organisation is a 404, never a 403.
+
+**Confidence** is always on the organisation's scale (`confidence_scale` of
+`GET /organisation`): whole numbers 0–10, 0.0–1.0, or `red` / `yellow` / `green`.
+
+**Pagination.** Lists are ordered by id and return `{items, next_cursor}`; pass `next_cursor`
+as `cursor` for the next page. `limit` is 1–200 (default 50).
+
+**Rate limit.** Each token may make `API_RATE_LIMIT` requests a minute (600 by default);
+past that the answer is 429 with `Retry-After`.
+"""
+
+
+class LocalSwagger(DocsBase):
+    """Swagger UI from the assets bundled in django-ninja, served by us: nothing from a CDN."""
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
+        settings = {"url": self.get_openapi_url(api, kwargs), "layout": "BaseLayout", "deepLinking": True}
+        return render(request, "api/docs.html", {"api": api, "swagger_settings": json.dumps(settings)})
+
+
+class AmbitAPI(NinjaAPI):
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        # Error bodies are problem documents: say so in each error response's media type.
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                for code, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if str(code).startswith(("4", "5")) and "application/json" in content:
+                        response["content"] = {PROBLEM_CONTENT_TYPE: content["application/json"]}
+        return schema
+
+
+api = AmbitAPI(
+    title="Ambit API",
+    version="1.0.0",
+    description=DESCRIPTION,
+    auth=TokenAuth(),
+    docs=LocalSwagger(),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+    urls_namespace="api",
+)
+
+for exc_class, handler in HANDLERS:
+    api.add_exception_handler(exc_class, handler)
+
+api.add_router("", org.router)
+api.add_router("", strategy.router)
+api.add_router("", cycles.router)
+api.add_router("", objectives.router)
+api.add_router("", key_results.router)
+api.add_router("", checkins.router)

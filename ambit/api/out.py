@@ -1,0 +1,447 @@
+"""Response schemas and the functions that fill them from models and computed metrics."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ninja import Schema
+from pydantic import Field
+
+from ambit.accounts.models import Membership, Organisation, Team, TeamMember
+from ambit.okrs import engine
+from ambit.okrs.metrics import KRMetrics, ObjectiveMetrics
+from ambit.okrs.models import CheckIn, Cycle, KeyResult, Milestone, Objective, Sprint
+from ambit.strategy.models import BigMove, Strategy, Value
+
+Confidence = float | str
+CONFIDENCE_DOC = (
+    "Confidence on the organisation's scale (`confidence_scale` of the organisation): "
+    "0–10 whole numbers, 0.0–1.0, or red / yellow / green."
+)
+
+
+def _f(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def scaled(value: int | None, scale: str) -> Confidence | None:
+    return None if value is None else engine.to_scale(int(value), scale)
+
+
+# --- Organisation, members, teams --------------------------------------------------------------
+
+
+class OrganisationOut(Schema):
+    id: int
+    name: str
+    slug: str
+    fiscal_year_start_month: int
+    cycle_cadence: str
+    checkin_cadence: str
+    reminder_weekday: int
+    reminder_hour: int
+    time_zone: str
+    confidence_scale: str = Field(description="The scale every `confidence` in this API is expressed on.")
+    pace_on_track: float
+    pace_at_risk: float
+    stale_grace_days: int
+    sprint_length_days: int
+    levels: list[str]
+    cascade_method: str
+    approval_required: bool
+    child_blend: float
+
+
+def organisation_out(org: Organisation) -> dict[str, Any]:
+    return {name: getattr(org, name) for name in OrganisationOut.model_fields}
+
+
+class MemberOut(Schema):
+    id: int
+    email: str
+    full_name: str
+    role: str
+    title: str
+    manager_id: int | None
+    is_executive_sponsor: bool
+    is_active: bool
+
+
+def member_out(m: Membership) -> dict[str, Any]:
+    return {
+        "id": m.pk,
+        "email": m.user.email,
+        "full_name": m.user.full_name,
+        "role": m.role,
+        "title": m.title,
+        "manager_id": m.manager_id,
+        "is_executive_sponsor": m.is_executive_sponsor,
+        "is_active": m.is_active,
+    }
+
+
+class TeamOut(Schema):
+    id: int
+    name: str
+    slug: str
+    kind: str
+    parent_id: int | None
+    description: str
+
+
+def team_out(t: Team) -> dict[str, Any]:
+    return {
+        "id": t.pk,
+        "name": t.name,
+        "slug": t.slug,
+        "kind": t.kind,
+        "parent_id": t.parent_id,
+        "description": t.description,
+    }
+
+
+class TeamMemberOut(Schema):
+    id: int
+    team_id: int
+    membership_id: int
+    email: str
+    full_name: str
+    is_lead: bool
+
+
+def team_member_out(link: TeamMember) -> dict[str, Any]:
+    return {
+        "id": link.pk,
+        "team_id": link.team_id,
+        "membership_id": link.membership_id,
+        "email": link.membership.user.email,
+        "full_name": link.membership.user.full_name,
+        "is_lead": link.is_lead,
+    }
+
+
+# --- Strategy ----------------------------------------------------------------------------------
+
+
+class StrategyOut(Schema):
+    mission: str
+    vision: str
+
+
+def strategy_out(s: Strategy) -> dict[str, Any]:
+    return {"mission": s.mission, "vision": s.vision}
+
+
+class ValueOut(Schema):
+    id: int
+    name: str
+    description: str
+    position: int
+
+
+def value_out(v: Value) -> dict[str, Any]:
+    return {"id": v.pk, "name": v.name, "description": v.description, "position": v.position}
+
+
+class BigMoveOut(Schema):
+    id: int
+    title: str
+    description: str
+    horizon_start: int
+    horizon_end: int
+    owner_id: int | None
+    position: int
+    is_archived: bool
+
+
+def big_move_out(b: BigMove) -> dict[str, Any]:
+    return {
+        "id": b.pk,
+        "title": b.title,
+        "description": b.description,
+        "horizon_start": b.horizon_start,
+        "horizon_end": b.horizon_end,
+        "owner_id": b.owner_id,
+        "position": b.position,
+        "is_archived": b.is_archived,
+    }
+
+
+# --- Cycles ------------------------------------------------------------------------------------
+
+
+class CycleOut(Schema):
+    id: int
+    name: str
+    kind: str
+    parent_id: int | None
+    start_date: dt.date
+    end_date: dt.date
+    state: str
+
+
+def cycle_out(c: Cycle) -> dict[str, Any]:
+    return {
+        "id": c.pk,
+        "name": c.name,
+        "kind": c.kind,
+        "parent_id": c.parent_id,
+        "start_date": c.start_date,
+        "end_date": c.end_date,
+        "state": c.state,
+    }
+
+
+class SprintOut(Schema):
+    id: int
+    cycle_id: int
+    number: int
+    start_date: dt.date
+    end_date: dt.date
+    goal: str
+
+
+def sprint_out(s: Sprint) -> dict[str, Any]:
+    return {
+        "id": s.pk,
+        "cycle_id": s.cycle_id,
+        "number": s.number,
+        "start_date": s.start_date,
+        "end_date": s.end_date,
+        "goal": s.goal,
+    }
+
+
+# --- Metrics -----------------------------------------------------------------------------------
+
+
+class ForecastOut(Schema):
+    end_value: float = Field(description="Projected value at the end of the cycle.")
+    attainment: float | None
+    progress: float
+    score: float
+    method: str
+
+
+class ObjectiveMetricsOut(Schema):
+    progress: float = Field(description="0.0–1.0, weighted over live key results (and children per the charter).")
+    expected: float = Field(description="Progress expected by today at a linear pace.")
+    status: str
+    suggested_score: float | None
+    score: float | None = Field(description="The set score, else the suggested one.")
+    band: str | None
+    confidence: Confidence | None = Field(description="Mean confidence of the key results. " + CONFIDENCE_DOC)
+
+
+def objective_metrics_out(obj: Objective, m: ObjectiveMetrics, scale: str) -> dict[str, Any]:
+    return {
+        "progress": m.progress,
+        "expected": m.expected,
+        "status": m.status,
+        "suggested_score": m.suggested_score,
+        "score": obj.score if obj.score is not None else m.suggested_score,
+        "band": m.band,
+        "confidence": None if m.confidence is None else scaled(round(m.confidence), scale),
+    }
+
+
+class KeyResultMetricsOut(Schema):
+    progress: float
+    attainment: float | None = Field(description="Unclamped progress: above 1.0 when the target is beaten.")
+    expected: float
+    status: str
+    confidence: Confidence = Field(description=CONFIDENCE_DOC)
+    due: bool = Field(description="A check-in is due this period.")
+    suggested_score: float
+    score: float | None = Field(description="The set score, else the suggested one.")
+    forecast: ForecastOut | None = Field(description="Projection from the check-ins (null without any).")
+
+
+def kr_metrics_out(kr: KeyResult, m: KRMetrics, scale: str) -> dict[str, Any]:
+    fc = m.forecast
+    return {
+        "progress": m.progress,
+        "attainment": m.attainment,
+        "expected": m.expected,
+        "status": m.status,
+        "confidence": scaled(m.confidence, scale),
+        "due": m.due,
+        "suggested_score": m.suggested_score,
+        "score": kr.score if kr.score is not None else m.suggested_score,
+        "forecast": None
+        if fc is None
+        else {
+            "end_value": fc.end_value,
+            "attainment": fc.attainment,
+            "progress": fc.progress,
+            "score": fc.score,
+            "method": fc.method,
+        },
+    }
+
+
+# --- Objectives and key results ---------------------------------------------------------------
+
+
+class ObjectiveOut(Schema):
+    id: int
+    cycle_id: int
+    title: str
+    description: str
+    owner_id: int
+    team_id: int | None
+    level: str
+    theme_id: int | None
+    ambition: str
+    visibility: str
+    state: str
+    cancel_reason: str
+    source_key_result_id: int | None
+    score: float | None = Field(description="The score set at the end of the cycle, if any.")
+    score_note: str
+    position: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    metrics: ObjectiveMetricsOut
+
+
+def objective_out(obj: Objective, m: ObjectiveMetrics, scale: str) -> dict[str, Any]:
+    return {
+        "id": obj.pk,
+        "cycle_id": obj.cycle_id,
+        "title": obj.title,
+        "description": obj.description,
+        "owner_id": obj.owner_id,
+        "team_id": obj.team_id,
+        "level": obj.level,
+        "theme_id": obj.theme_id,
+        "ambition": obj.ambition,
+        "visibility": obj.visibility,
+        "state": obj.state,
+        "cancel_reason": obj.cancel_reason,
+        "source_key_result_id": obj.source_key_result_id,
+        "score": obj.score,
+        "score_note": obj.score_note,
+        "position": obj.position,
+        "created_at": obj.created_at,
+        "updated_at": obj.updated_at,
+        "metrics": objective_metrics_out(obj, m, scale),
+    }
+
+
+class MilestoneOut(Schema):
+    id: int
+    key_result_id: int
+    title: str
+    weight: float
+    position: int
+    done: bool = Field(description="Ticked in the latest check-in.")
+
+
+def milestone_out(ms: Milestone, done: set[int]) -> dict[str, Any]:
+    return {
+        "id": ms.pk,
+        "key_result_id": ms.key_result_id,
+        "title": ms.title,
+        "weight": ms.weight,
+        "position": ms.position,
+        "done": ms.pk in done,
+    }
+
+
+class KeyResultOut(Schema):
+    id: int
+    objective_id: int
+    title: str
+    description: str
+    kind: str
+    start_value: float | None
+    target_value: float | None
+    stretch_target: float | None
+    unit: str
+    unit_kind: str
+    weight: float
+    owner_id: int
+    state: str
+    cancel_reason: str
+    progress_from_children: bool
+    position: int
+    current_value: float | None
+    confidence: Confidence = Field(description="Latest confidence. " + CONFIDENCE_DOC)
+    last_checkin_at: dt.datetime | None
+    checkin_count: int
+    score: float | None
+    score_note: str
+    milestones: list[MilestoneOut]
+    metrics: KeyResultMetricsOut
+
+
+def key_result_out(kr: KeyResult, m: KRMetrics, scale: str) -> dict[str, Any]:
+    done = set(kr.current_milestones_done or [])
+    return {
+        "id": kr.pk,
+        "objective_id": kr.objective_id,
+        "title": kr.title,
+        "description": kr.description,
+        "kind": kr.kind,
+        "start_value": _f(kr.start_value),
+        "target_value": _f(kr.target_value),
+        "stretch_target": _f(kr.stretch_target),
+        "unit": kr.unit,
+        "unit_kind": kr.unit_kind,
+        "weight": kr.weight,
+        "owner_id": kr.owner_id,
+        "state": kr.state,
+        "cancel_reason": kr.cancel_reason,
+        "progress_from_children": kr.progress_from_children,
+        "position": kr.position,
+        "current_value": _f(kr.current_value),
+        "confidence": scaled(kr.current_confidence, scale),
+        "last_checkin_at": kr.last_checkin_at,
+        "checkin_count": kr.checkin_count,
+        "score": kr.score,
+        "score_note": kr.score_note,
+        "milestones": [milestone_out(ms, done) for ms in kr.milestones.all()],
+        "metrics": kr_metrics_out(kr, m, scale),
+    }
+
+
+class CheckInOut(Schema):
+    id: int
+    key_result_id: int
+    author_id: int
+    value: float | None
+    milestones_done: list[int]
+    confidence: Confidence = Field(description=CONFIDENCE_DOC)
+    note: str
+    is_correction: bool
+    corrects_id: int | None
+    created_at: dt.datetime
+
+
+def check_in_out(c: CheckIn, scale: str) -> dict[str, Any]:
+    return {
+        "id": c.pk,
+        "key_result_id": c.key_result_id,
+        "author_id": c.author_id,
+        "value": _f(c.value),
+        "milestones_done": list(c.milestones_done or []),
+        "confidence": scaled(c.confidence, scale),
+        "note": c.note,
+        "is_correction": c.is_correction,
+        "corrects_id": c.corrects_id,
+        "created_at": c.created_at,
+    }
+
+
+class CheckInCreatedOut(Schema):
+    check_in: CheckInOut
+    warnings: list[str] = Field(description="Early warnings for the owner's manager (confidence drop or low).")
+    key_result: KeyResultOut
+
+
+class AlignmentOut(Schema):
+    child_id: int
+    parent_id: int
+    weight: float

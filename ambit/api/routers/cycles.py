@@ -1,0 +1,154 @@
+"""Cycles and their sprints, and the alignment tree of a cycle."""
+
+# PATCH bodies declare optional-but-not-null fields as `field: T = None` (pydantic does not validate
+# defaults, so an explicit null is refused); mypy cannot see that.
+# mypy: disable-error-code="assignment,arg-type"
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from django.http import Http404, HttpRequest
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
+
+from ambit.api.common import actor_of, changed, resolve_optional, scale_of
+from ambit.api.out import CycleOut, ObjectiveOut, SprintOut, cycle_out, objective_out, sprint_out
+from ambit.api.schemas import Day, Id, PageQuery, as_page, page_of, paginate, reads, text, writes
+from ambit.okrs import selectors as sel
+from ambit.okrs import services
+from ambit.okrs.selectors_tree import TreeNode, alignment_tree
+
+router = Router(tags=["cycles"])
+
+CycleKindName = Literal["annual", "quarter", "custom"]
+CycleStateName = Literal["planning", "active", "review", "closed"]
+
+
+class CycleFilter(Schema):
+    kind: CycleKindName | None = None
+    state: CycleStateName | None = None
+
+
+class CycleIn(Schema):
+    name: text(80, 1)  # type: ignore[valid-type]
+    start_date: Day
+    end_date: Day
+    kind: CycleKindName = "quarter"
+    parent_id: Id | None = Field(None, description="An annual cycle this one lies in.")
+    state: Literal["planning", "active"] = "planning"
+    with_sprints: bool | None = Field(None, description="Default: sprints for every kind but annual.")
+
+
+class CyclePatch(Schema):
+    name: text(80, 1) = None  # type: ignore[valid-type]
+    start_date: Day = None  # type: ignore[assignment]
+    end_date: Day = None  # type: ignore[assignment]
+
+
+class CycleTransitionIn(Schema):
+    state: CycleStateName = Field(
+        description="planning → active → review → closed; active may go back to planning, "
+        "review to active, closed to review."
+    )
+
+
+class TreeNodeOut(Schema):
+    objective: ObjectiveOut
+    is_gap: bool = Field(description="A company objective nobody supports, or another objective aligned to nothing.")
+    gap_reason: str
+    via_key_result_id: int | None = Field(description="Duality: the parent's key result this objective came from.")
+    children_progress: float | None = Field(description="Mean progress of the children (null without children).")
+    children: list[TreeNodeOut]
+
+
+TreeNodeOut.model_rebuild()
+
+
+class TreeOut(Schema):
+    cycle_id: int
+    roots: list[TreeNodeOut]
+
+
+def _node_out(node: TreeNode, scale: str) -> dict[str, Any]:
+    return {
+        "objective": objective_out(node.objective, node.metrics, scale),
+        "is_gap": node.is_gap,
+        "gap_reason": node.gap_reason,
+        "via_key_result_id": node.via_key_result.pk if node.via_key_result is not None else None,
+        "children_progress": node.children_progress,
+        "children": [_node_out(child, scale) for child in node.children],
+    }
+
+
+@router.get("/cycles", response=reads(page_of(CycleOut)), operation_id="cycle_list")
+def cycle_list(request: HttpRequest, filters: Query[CycleFilter], page: Query[PageQuery]) -> Any:
+    qs = sel.cycle_list(actor=actor_of(request), kind=filters.kind, state=filters.state)
+    rows, nxt = paginate(qs, page)
+    return as_page([cycle_out(c) for c in rows], nxt)
+
+
+@router.get("/cycles/{cycle_id}", response=reads(CycleOut), operation_id="cycle_get")
+def cycle_get(request: HttpRequest, cycle_id: Id) -> Any:
+    return cycle_out(sel.cycle_get(actor=actor_of(request), cycle_id=cycle_id))
+
+
+@router.post("/cycles", response=writes(CycleOut, 201), operation_id="cycle_create")
+def cycle_create(request: HttpRequest, payload: CycleIn) -> Any:
+    """Create a cycle (champions and admins); quarters and custom periods get sprints."""
+    actor = actor_of(request)
+    parent = resolve_optional("parent_id", payload.parent_id, sel.cycle_get, actor=actor, cycle_id=payload.parent_id)
+    cycle = services.cycle_create(
+        actor=actor,
+        name=payload.name,
+        start_date=payload.start_date,
+        end_date=payload.end_date,
+        kind=payload.kind,
+        parent=parent,
+        state=payload.state,
+        with_sprints=payload.with_sprints,
+    )
+    return Status(201, cycle_out(cycle))
+
+
+@router.patch("/cycles/{cycle_id}", response=writes(CycleOut), operation_id="cycle_update")
+def cycle_update(request: HttpRequest, cycle_id: Id, payload: CyclePatch) -> Any:
+    actor = actor_of(request)
+    cycle = sel.cycle_get(actor=actor, cycle_id=cycle_id)
+    return cycle_out(services.cycle_update(actor=actor, cycle=cycle, **changed(payload)))
+
+
+@router.post("/cycles/{cycle_id}/transition", response=writes(CycleOut), operation_id="cycle_transition")
+def cycle_transition(request: HttpRequest, cycle_id: Id, payload: CycleTransitionIn) -> Any:
+    actor = actor_of(request)
+    cycle = sel.cycle_get(actor=actor, cycle_id=cycle_id)
+    return cycle_out(services.cycle_transition(actor=actor, cycle=cycle, state=payload.state))
+
+
+@router.get("/cycles/{cycle_id}/sprints", response=reads(page_of(SprintOut)), operation_id="sprint_list")
+def sprint_list(request: HttpRequest, cycle_id: Id, page: Query[PageQuery]) -> Any:
+    actor = actor_of(request)
+    rows, nxt = paginate(sel.sprint_list(actor=actor, cycle=sel.cycle_get(actor=actor, cycle_id=cycle_id)), page)
+    return as_page([sprint_out(s) for s in rows], nxt)
+
+
+@router.get("/cycles/{cycle_id}/sprints/{sprint_id}", response=reads(SprintOut), operation_id="sprint_get")
+def sprint_get(request: HttpRequest, cycle_id: Id, sprint_id: Id) -> Any:
+    actor = actor_of(request)
+    sprint = sel.sprint_list(actor=actor, cycle=sel.cycle_get(actor=actor, cycle_id=cycle_id)).filter(pk=sprint_id)
+    found = sprint.first()
+    if found is None:
+        raise Http404("No such sprint.")
+    return sprint_out(found)
+
+
+@router.get("/cycles/{cycle_id}/tree", response=reads(TreeOut), operation_id="cycle_tree")
+def cycle_tree(request: HttpRequest, cycle_id: Id) -> Any:
+    """The alignment tree: objectives the caller sees in the cycle (and its annual cycle), classic
+    children under their parents, duality children under the objective whose key result they
+    came from, with gaps flagged and metrics on every node."""
+    actor = actor_of(request)
+    cycle = sel.cycle_get(actor=actor, cycle_id=cycle_id)
+    roots = alignment_tree(actor=actor, cycle=cycle)
+    scale = scale_of(actor)
+    return {"cycle_id": cycle.pk, "roots": [_node_out(n, scale) for n in roots]}

@@ -1,0 +1,251 @@
+"""Organisation and charter, members, teams and team membership."""
+
+# PATCH bodies declare optional-but-not-null fields as `field: T = None` (pydantic does not validate
+# defaults, so an explicit null is refused); mypy cannot see that.
+# mypy: disable-error-code="assignment,arg-type"
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
+
+from ambit.accounts import selectors as acc
+from ambit.accounts import services as acc_services
+from ambit.api.common import actor_of, changed, resolve_optional
+from ambit.api.out import (
+    MemberOut,
+    OrganisationOut,
+    TeamMemberOut,
+    TeamOut,
+    member_out,
+    organisation_out,
+    team_member_out,
+    team_out,
+)
+from ambit.api.schemas import (
+    Id,
+    LongText,
+    Name,
+    PageQuery,
+    ShortText,
+    TimeZone,
+    as_page,
+    page_of,
+    paginate,
+    reads,
+    text,
+    writes,
+)
+
+router = Router(tags=["organisation"])
+
+RoleName = Literal["admin", "champion", "member", "viewer"]
+LevelName = Literal["company", "department", "team", "individual"]
+TeamKindName = Literal["company", "department", "team"]
+
+
+# --- Organisation and charter -----------------------------------------------------------------
+
+
+class CharterIn(Schema):
+    """Only the fields sent are changed."""
+
+    name: Name = None  # type: ignore[assignment]
+    fiscal_year_start_month: int = Field(None, ge=1, le=12)
+    cycle_cadence: Literal["quarterly", "trimesters", "half_years"] = None  # type: ignore[assignment]
+    checkin_cadence: Literal["weekly", "biweekly"] = None  # type: ignore[assignment]
+    reminder_weekday: int = Field(None, ge=0, le=6, description="0 = Monday … 6 = Sunday")
+    reminder_hour: int = Field(None, ge=0, le=23)
+    time_zone: TimeZone = None  # type: ignore[assignment]
+    confidence_scale: Literal["0-10", "0-1", "rag"] = None  # type: ignore[assignment]
+    pace_on_track: float = Field(None, ge=-1, le=0)
+    pace_at_risk: float = Field(None, ge=-1, le=0)
+    stale_grace_days: int = Field(None, ge=0, le=90)
+    sprint_length_days: int = Field(None, ge=1, le=90)
+    levels: list[LevelName] = Field(None, min_length=1, max_length=4)
+    cascade_method: Literal["classic", "duality", "both"] = None  # type: ignore[assignment]
+    approval_required: bool = None  # type: ignore[assignment]
+    child_blend: float = Field(None, ge=0, le=1)
+
+
+@router.get("/organisation", response=reads(OrganisationOut), operation_id="organisation_get")
+def organisation_get(request: HttpRequest) -> Any:
+    """The caller's organisation and its OKR charter."""
+    return organisation_out(acc.organisation_get(actor=actor_of(request)))
+
+
+@router.patch("/organisation", response=writes(OrganisationOut), operation_id="organisation_update")
+def organisation_update(request: HttpRequest, payload: CharterIn) -> Any:
+    """Change the name or the OKR charter (admins)."""
+    return organisation_out(acc_services.organisation_update(actor=actor_of(request), **changed(payload)))
+
+
+# --- Members -------------------------------------------------------------------------------------
+
+
+class MemberFilter(Schema):
+    role: RoleName | None = None
+    include_inactive: bool = False
+
+
+class MemberIn(Schema):
+    email: text(254, 3)  # type: ignore[valid-type]
+    full_name: ShortText = ""
+    role: RoleName = "member"
+    title: ShortText = ""
+    manager_id: Id | None = None
+    is_executive_sponsor: bool = False
+
+
+class MemberPatch(Schema):
+    role: RoleName = None  # type: ignore[assignment]
+    title: ShortText = None  # type: ignore[assignment]
+    manager_id: Id | None = None
+    is_executive_sponsor: bool = None  # type: ignore[assignment]
+    is_active: bool = None  # type: ignore[assignment]
+
+
+@router.get("/members", response=reads(page_of(MemberOut)), operation_id="member_list")
+def member_list(request: HttpRequest, filters: Query[MemberFilter], page: Query[PageQuery]) -> Any:
+    qs = acc.membership_list(actor=actor_of(request), include_inactive=filters.include_inactive)
+    if filters.role:
+        qs = qs.filter(role=filters.role)
+    rows, nxt = paginate(qs, page)
+    return as_page([member_out(m) for m in rows], nxt)
+
+
+@router.get("/members/{member_id}", response=reads(MemberOut), operation_id="member_get")
+def member_get(request: HttpRequest, member_id: Id) -> Any:
+    return member_out(acc.membership_get(actor=actor_of(request), membership_id=member_id))
+
+
+@router.post("/members", response=writes(MemberOut, 201), operation_id="member_add")
+def member_add(request: HttpRequest, payload: MemberIn) -> Any:
+    """Add a person to the organisation (admins). New people get an account without a password."""
+    actor = actor_of(request)
+    manager = resolve_optional(
+        "manager_id", payload.manager_id, acc.membership_get, actor=actor, membership_id=payload.manager_id
+    )
+    m = acc_services.membership_add(
+        actor=actor,
+        organisation=actor.organisation,
+        email=payload.email,
+        full_name=payload.full_name,
+        role=payload.role,
+        title=payload.title,
+        manager=manager,
+        is_executive_sponsor=payload.is_executive_sponsor,
+    )
+    return Status(201, member_out(acc.membership_get(actor=actor, membership_id=m.pk)))
+
+
+@router.patch("/members/{member_id}", response=writes(MemberOut), operation_id="member_update")
+def member_update(request: HttpRequest, member_id: Id, payload: MemberPatch) -> Any:
+    """Change a member's role, manager, title or sponsor flag, or deactivate them (admins)."""
+    actor = actor_of(request)
+    member = acc.membership_get(actor=actor, membership_id=member_id)
+    fields = changed(payload)
+    if "manager_id" in fields:
+        mid = fields.pop("manager_id")
+        fields["manager"] = resolve_optional("manager_id", mid, acc.membership_get, actor=actor, membership_id=mid)
+    acc_services.membership_update(actor=actor, membership=member, **fields)
+    return member_out(acc.membership_get(actor=actor, membership_id=member_id))
+
+
+# --- Teams ---------------------------------------------------------------------------------------
+
+
+class TeamIn(Schema):
+    name: Name
+    kind: TeamKindName = "team"
+    parent_id: Id | None = None
+    slug: str | None = Field(None, min_length=1, max_length=80, pattern=r"^[-a-z0-9_]+$")
+    description: LongText = ""
+
+
+class TeamPatch(Schema):
+    name: Name = None  # type: ignore[assignment]
+    kind: TeamKindName = None  # type: ignore[assignment]
+    parent_id: Id | None = None
+    slug: str = Field(None, min_length=1, max_length=80, pattern=r"^[-a-z0-9_]+$")
+    description: LongText = None  # type: ignore[assignment]
+
+
+class TeamMemberIn(Schema):
+    is_lead: bool = False
+
+
+@router.get("/teams", response=reads(page_of(TeamOut)), operation_id="team_list")
+def team_list(request: HttpRequest, page: Query[PageQuery]) -> Any:
+    rows, nxt = paginate(acc.team_list(actor=actor_of(request)), page)
+    return as_page([team_out(t) for t in rows], nxt)
+
+
+@router.get("/teams/{team_id}", response=reads(TeamOut), operation_id="team_get")
+def team_get(request: HttpRequest, team_id: Id) -> Any:
+    return team_out(acc.team_get(actor=actor_of(request), team_id=team_id))
+
+
+@router.post("/teams", response=writes(TeamOut, 201), operation_id="team_create")
+def team_create(request: HttpRequest, payload: TeamIn) -> Any:
+    actor = actor_of(request)
+    parent = resolve_optional("parent_id", payload.parent_id, acc.team_get, actor=actor, team_id=payload.parent_id)
+    team = acc_services.team_create(
+        actor=actor,
+        name=payload.name,
+        kind=payload.kind,
+        parent=parent,
+        slug=payload.slug,
+        description=payload.description,
+    )
+    return Status(201, team_out(team))
+
+
+@router.patch("/teams/{team_id}", response=writes(TeamOut), operation_id="team_update")
+def team_update(request: HttpRequest, team_id: Id, payload: TeamPatch) -> Any:
+    actor = actor_of(request)
+    team = acc.team_get(actor=actor, team_id=team_id)
+    fields = changed(payload)
+    if "parent_id" in fields:
+        pid = fields.pop("parent_id")
+        fields["parent"] = resolve_optional("parent_id", pid, acc.team_get, actor=actor, team_id=pid)
+    return team_out(acc_services.team_update(actor=actor, team=team, **fields))
+
+
+@router.delete("/teams/{team_id}", response=writes(None, 204), operation_id="team_delete")
+def team_delete(request: HttpRequest, team_id: Id) -> Any:
+    """Delete a team with no sub-teams and no objectives (admins)."""
+    actor = actor_of(request)
+    acc_services.team_delete(actor=actor, team=acc.team_get(actor=actor, team_id=team_id))
+    return Status(204, None)
+
+
+@router.get("/teams/{team_id}/members", response=reads(page_of(TeamMemberOut)), operation_id="team_member_list")
+def team_member_list(request: HttpRequest, team_id: Id, page: Query[PageQuery]) -> Any:
+    actor = actor_of(request)
+    team = acc.team_get(actor=actor, team_id=team_id)
+    rows, nxt = paginate(acc.team_members(actor=actor, team=team), page)
+    return as_page([team_member_out(link) for link in rows], nxt)
+
+
+@router.put("/teams/{team_id}/members/{member_id}", response=writes(TeamMemberOut), operation_id="team_member_set")
+def team_member_set(request: HttpRequest, team_id: Id, member_id: Id, payload: TeamMemberIn) -> Any:
+    """Put a member in a team, or change whether they lead it (admins)."""
+    actor = actor_of(request)
+    team = acc.team_get(actor=actor, team_id=team_id)
+    member = acc.membership_get(actor=actor, membership_id=member_id)
+    link = acc_services.team_member_set(actor=actor, team=team, membership=member, is_lead=payload.is_lead)
+    link.membership = member
+    return team_member_out(link)
+
+
+@router.delete("/teams/{team_id}/members/{member_id}", response=writes(None, 204), operation_id="team_member_remove")
+def team_member_remove(request: HttpRequest, team_id: Id, member_id: Id) -> Any:
+    actor = actor_of(request)
+    team = acc.team_get(actor=actor, team_id=team_id)
+    member = acc.membership_get(actor=actor, membership_id=member_id)
+    acc_services.team_member_remove(actor=actor, team=team, membership=member)
+    return Status(204, None)

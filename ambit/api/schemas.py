@@ -1,0 +1,137 @@
+"""Shared API types: bounded ids, numbers and text, the problem document, pages of results.
+
+Bounds match the database (ids fit a bigint, numbers fit DecimalField(18, 4), text fits the
+column) so no input that passes the schema can make the database fail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from functools import cache
+from typing import Annotated, Any
+
+from ninja import Schema
+from pydantic import AfterValidator, Field, create_model
+
+MAX_ID = 2**53 - 1
+# DecimalField(max_digits=18, decimal_places=4) holds |x| < 10**14; SQLite keeps only 15 significant
+# digits, so anything that would round up to 10**14 on the way back is refused too.
+MAX_NUMBER = 99_999_999_999_999
+DEFAULT_PAGE = 50
+MAX_PAGE = 200
+
+
+def _clean_text(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("Text must not contain NUL characters.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("Text must be valid Unicode (no lone surrogates).") from None
+    return value
+
+
+def _check_day(value: dt.date) -> dt.date:
+    if not 2000 <= value.year <= 2199:
+        raise ValueError("Use a date between 2000-01-01 and 2199-12-31.")
+    return value
+
+
+@cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _check_time_zone(value: str) -> str:
+    if value not in _time_zones():
+        raise ValueError(f"“{value}” is not a time zone: use an IANA name such as Europe/Berlin.")
+    return value
+
+
+def text(max_length: int, min_length: int = 0) -> Any:
+    """A string type bounded like its column, refusing what no database can store."""
+    return Annotated[str, Field(min_length=min_length, max_length=max_length), AfterValidator(_clean_text)]
+
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Number = Annotated[float, Field(ge=-MAX_NUMBER, le=MAX_NUMBER)]
+Weight = Annotated[float, Field(gt=0, le=1000)]
+Score = Annotated[float, Field(ge=0, le=1)]
+Day = Annotated[dt.date, AfterValidator(_check_day)]
+Title = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(_clean_text)]
+Name = Annotated[str, Field(min_length=1, max_length=150), AfterValidator(_clean_text)]
+ShortText = Annotated[str, Field(max_length=150), AfterValidator(_clean_text)]
+LongText = Annotated[str, Field(max_length=10_000), AfterValidator(_clean_text)]
+Reason = Annotated[str, Field(min_length=1, max_length=2_000), AfterValidator(_clean_text)]
+TimeZone = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_check_time_zone)]
+
+
+class FieldError(Schema):
+    field: str = Field(description="The request field at fault, e.g. `target_value` or `key_results.0.title`.")
+    message: str = Field(description="What is wrong and how to fix it.")
+
+
+class Problem(Schema):
+    """RFC 9457 problem details: the body of every error response."""
+
+    type: str = Field(description="A URN naming the kind of problem, e.g. `urn:ambit:problem:validation`.")
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] = Field(default_factory=list, description="Per-field messages (validation errors).")
+
+
+class PageQuery(Schema):
+    limit: int = Field(DEFAULT_PAGE, ge=1, le=MAX_PAGE, description=f"Page size (1–{MAX_PAGE}).")
+    cursor: int | None = Field(
+        None, ge=0, le=MAX_ID, description="The `next_cursor` of the previous page; omit for the first page."
+    )
+
+
+@cache
+def page_of(item: type[Schema]) -> type[Schema]:
+    """A page of ``item``: ordered by id, ``next_cursor`` is null on the last page."""
+    model: type[Schema] = create_model(  # type: ignore[call-overload]
+        f"{item.__name__}Page",
+        __base__=Schema,
+        items=(list[item], ...),  # type: ignore[valid-type]
+        next_cursor=(int | None, Field(None, description="Pass as `cursor` to get the next page.")),
+    )
+    return model
+
+
+def paginate(rows: Any, page: PageQuery) -> tuple[list[Any], int | None]:
+    """Cursor pagination by id over a queryset or a list of model instances."""
+    limit = page.limit
+    if isinstance(rows, list):
+        ordered = sorted((r for r in rows if page.cursor is None or r.pk > page.cursor), key=lambda r: r.pk)
+        chunk = ordered[: limit + 1]
+    else:
+        qs = rows.order_by("pk")
+        if page.cursor is not None:
+            qs = qs.filter(pk__gt=page.cursor)
+        chunk = list(qs[: limit + 1])
+    if len(chunk) > limit:
+        return chunk[:limit], chunk[limit - 1].pk
+    return chunk, None
+
+
+def as_page(items: list[Any], next_cursor: int | None) -> dict[str, Any]:
+    return {"items": items, "next_cursor": next_cursor}
+
+
+READ_ERRORS = (401, 404, 422, 429)
+WRITE_ERRORS = (400, 401, 403, 404, 409, 422, 429)
+
+
+def reads(schema: Any) -> dict[int, Any]:
+    return {200: schema, **dict.fromkeys(READ_ERRORS, Problem)}
+
+
+def writes(schema: Any, status: int = 200) -> dict[int, Any]:
+    return {status: schema, **dict.fromkeys(WRITE_ERRORS, Problem)}
+
+
+class Deleted(Schema):
+    deleted: bool = True

@@ -1,0 +1,122 @@
+"""Every operation of the API with real path ids and a valid body, for tests that walk them all."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from ambit.api.api import api
+
+PREFIX = "/api/v1/"
+
+
+@cache
+def schema() -> dict[str, Any]:
+    return api.get_openapi_schema(path_prefix=PREFIX)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    operation_id: str
+    has_body: bool
+    success: int
+
+    @property
+    def params(self) -> list[str]:
+        return re.findall(r"{(\w+)}", self.path)
+
+    @property
+    def is_write(self) -> bool:
+        return self.method not in ("GET", "HEAD", "OPTIONS")
+
+
+def operations() -> Iterator[Operation]:
+    for path, methods in schema()["paths"].items():
+        for method, op in methods.items():
+            codes = sorted(int(c) for c in op["responses"] if str(c).startswith("2"))
+            yield Operation(method.upper(), path, op["operationId"], "requestBody" in op, codes[0])
+
+
+# Which object each path parameter names, per operation when the default does not fit
+# (deleting needs something deletable; milestones need a milestone checklist).
+DEFAULT_PARAMS: dict[str, Callable[[Any, Any], int]] = {
+    "objective_id": lambda w, d: d.team_obj.pk,
+    "key_result_id": lambda w, d: d.kr.pk,
+    "cycle_id": lambda w, d: w.cycle.pk,
+    "sprint_id": lambda w, d: d.sprint.pk,
+    "member_id": lambda w, d: w.member.pk,
+    "team_id": lambda w, d: w.team.pk,
+    "value_id": lambda w, d: d.value.pk,
+    "big_move_id": lambda w, d: d.spare_move.pk,
+    "parent_id": lambda w, d: d.company_obj.pk,
+}
+PARAM_OVERRIDES: dict[str, dict[str, Callable[[Any, Any], int]]] = {
+    "objective_delete": {"objective_id": lambda w, d: d.company_obj.pk},
+    "key_result_delete": {"key_result_id": lambda w, d: d.milestone_kr.pk},
+    "milestone_add": {"key_result_id": lambda w, d: d.milestone_kr.pk},
+    "team_delete": {"team_id": lambda w, d: w.other_team.pk},
+}
+
+BODIES: dict[str, Callable[[Any, Any], dict[str, Any]]] = {
+    "organisation_update": lambda w, d: {"name": "Acme Corp", "confidence_scale": "0-1"},
+    "member_add": lambda w, d: {"email": "new@acme.test", "role": "member", "manager_id": w.lead.pk},
+    "member_update": lambda w, d: {"title": "Engineer", "manager_id": w.lead.pk},
+    "team_create": lambda w, d: {"name": "Data", "parent_id": w.company.pk},
+    "team_update": lambda w, d: {"description": "Builds the platform"},
+    "team_member_set": lambda w, d: {"is_lead": True},
+    "strategy_update": lambda w, d: {"mission": "Help teams focus"},
+    "value_create": lambda w, d: {"name": "Candour"},
+    "value_update": lambda w, d: {"description": "Say it kindly"},
+    "big_move_create": lambda w, d: {"title": "Go global", "horizon_start": 2026, "horizon_end": 2028},
+    "big_move_update": lambda w, d: {"is_archived": True},
+    "cycle_create": lambda w, d: {
+        "name": "Next quarter",
+        "start_date": (w.cycle.end_date + dt.timedelta(days=1)).isoformat(),
+        "end_date": (w.cycle.end_date + dt.timedelta(days=91)).isoformat(),
+    },
+    "cycle_update": lambda w, d: {"name": "This quarter"},
+    "cycle_transition": lambda w, d: {"state": "review"},
+    "objective_create": lambda w, d: {
+        "cycle_id": w.cycle.pk,
+        "title": "Delight customers",
+        "team_id": w.team.pk,
+        "parents": [{"parent_id": d.company_obj.pk, "weight": 1}],
+    },
+    "objective_update": lambda w, d: {"title": "Ship the new platform", "owner_id": w.lead.pk},
+    "objective_set_state": lambda w, d: {"state": "closed"},
+    "objective_cancel": lambda w, d: {"reason": "Superseded"},
+    "objective_score": lambda w, d: {"score": 0.7, "note": "Good quarter"},
+    "alignment_add": lambda w, d: {"parent_id": d.spare_obj.pk, "weight": 0.5},
+    "key_result_create": lambda w, d: {
+        "title": "Latency p95",
+        "kind": "decrease",
+        "start_value": 300,
+        "target_value": 150,
+    },
+    "key_result_update": lambda w, d: {"title": "Weekly active users"},
+    "key_result_cancel": lambda w, d: {"reason": "Wrong metric"},
+    "key_result_score": lambda w, d: {"score": 0.4},
+    "milestone_add": lambda w, d: {"title": "Docs"},
+    "objective_create_from_key_result": lambda w, d: {"title": "Grow weekly users", "team_id": w.team.pk},
+    "check_in_create": lambda w, d: {"value": 80, "confidence": 6, "note": "Picking up"},
+}
+
+
+def url_for(op: Operation, world: Any, data: Any) -> str:
+    getters = {**DEFAULT_PARAMS, **PARAM_OVERRIDES.get(op.operation_id, {})}
+    path = op.path
+    for name in op.params:
+        path = path.replace("{" + name + "}", str(getters[name](world, data)))
+    return path
+
+
+def body_for(op: Operation, world: Any, data: Any) -> dict[str, Any] | None:
+    if not op.has_body:
+        return None
+    return BODIES[op.operation_id](world, data)

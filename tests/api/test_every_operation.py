@@ -1,0 +1,150 @@
+"""Walk EVERY operation of the generated OpenAPI document: admins can do each one; outsiders get
+404 on everything that names an object; viewers, read-only tokens and under-privileged roles get
+403 on writes; and none of those refusals changes the database."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.apps import apps
+from django.db import connection
+
+from ambit.core.models import AuditEntry
+from tests.api.conftest import ApiClient, build_okr_data, token_for
+from tests.api.operations import BODIES, body_for, operations, url_for
+
+pytestmark = pytest.mark.django_db
+
+OPS = list(operations())
+WRITES = [op for op in OPS if op.is_write]
+ADMIN_ONLY = {
+    "organisation_update",
+    "member_add",
+    "member_update",
+    "team_create",
+    "team_update",
+    "team_delete",
+    "team_member_set",
+    "team_member_remove",
+}
+EDITORS_ONLY = {
+    "strategy_update",
+    "value_create",
+    "value_update",
+    "value_delete",
+    "big_move_create",
+    "big_move_update",
+    "big_move_delete",
+    "cycle_create",
+    "cycle_update",
+    "cycle_transition",
+}
+
+
+def db_digest() -> dict[str, int]:
+    """Row count of every table the project's models use, plus the audit log."""
+    counts: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        for model in apps.get_models(include_auto_created=True):
+            table = model._meta.db_table
+            if table not in counts:
+                cursor.execute(f'SELECT COUNT(*) FROM "{table}"')
+                counts[table] = cursor.fetchone()[0]
+    counts["audit entries"] = AuditEntry.objects.count()
+    return counts
+
+
+def test_the_walk_covers_every_operation_and_every_body():
+    assert len(OPS) >= 55
+    ids = [op.operation_id for op in OPS]
+    assert len(ids) == len(set(ids)), "operation ids must be unique"
+    missing = [op.operation_id for op in OPS if op.has_body and op.operation_id not in BODIES]
+    assert missing == []
+
+
+@pytest.mark.parametrize("op", OPS, ids=lambda op: op.operation_id)
+def test_admin_can_do_every_operation(world, op):
+    data = build_okr_data(world)
+    client = ApiClient(token_for(world.admin))
+    response = client.call(op.method, url_for(op, world, data), body_for(op, world, data))
+    assert response.status_code == op.success, response.content
+    if op.success != 204:
+        assert response.headers["Content-Type"].startswith("application/json")
+        json.loads(response.content)
+
+
+def _refused(response, status: int) -> None:
+    assert response.status_code == status, response.content
+    assert response.headers["Content-Type"] == "application/problem+json"
+    body = json.loads(response.content)
+    assert body["status"] == status and body["title"] and body["detail"] and body["type"].startswith("urn:ambit:")
+
+
+def test_outsider_gets_404_on_everything_that_names_an_object(world):
+    data = build_okr_data(world)
+    client = ApiClient(token_for(world.outsider))
+    before = db_digest()
+    checked = 0
+    for op in OPS:
+        url, body = url_for(op, world, data), body_for(op, world, data)
+        names_object = bool(op.params) or any(k.endswith("_id") or k == "parents" for k in (body or {}))
+        if names_object:
+            _refused(client.call(op.method, url, body), 404)
+            checked += 1
+        elif not op.is_write:
+            response = client.call(op.method, url)
+            assert response.status_code == 200
+            text = response.content.decode()
+            # Globex's own data only: nothing of Acme's leaks into its lists.
+            for leak in ("Acme", "acme.test", "Grow revenue", "Customers first", "Own the mid-market", "Platform"):
+                assert leak not in text, (op.operation_id, leak)
+    assert checked >= 45
+    assert db_digest() == before
+
+
+@pytest.mark.parametrize("persona", ["viewer", "admin-read-only"])
+def test_viewers_and_read_only_tokens_get_403_on_every_write(world, persona):
+    data = build_okr_data(world)
+    if persona == "viewer":
+        client = ApiClient(token_for(world.viewer))
+    else:
+        client = ApiClient(token_for(world.admin, read_only=True))
+    before = db_digest()
+    for op in OPS:
+        response = client.call(op.method, url_for(op, world, data), body_for(op, world, data))
+        if op.is_write:
+            _refused(response, 403)
+        else:
+            assert response.status_code == 200, (op.operation_id, response.content)
+    assert db_digest() == before
+
+
+@pytest.mark.parametrize(
+    ("persona", "refused"),
+    [("champion", ADMIN_ONLY), ("lead", ADMIN_ONLY | EDITORS_ONLY), ("member", ADMIN_ONLY | EDITORS_ONLY)],
+)
+def test_roles_get_403_on_writes_above_their_role(world, persona, refused):
+    data = build_okr_data(world)
+    client = ApiClient(token_for(getattr(world, persona)))
+    before = db_digest()
+    for op in WRITES:
+        if op.operation_id in refused:
+            _refused(client.call(op.method, url_for(op, world, data), body_for(op, world, data)), 403)
+    for op in OPS:
+        if not op.is_write:
+            assert client.call(op.method, url_for(op, world, data)).status_code == 200, op.operation_id
+    assert db_digest() == before
+
+
+def test_member_cannot_edit_the_leads_objective_but_can_check_in_on_their_own_key_result(world):
+    data = build_okr_data(world)
+    client = ApiClient(token_for(world.member))
+    before = db_digest()
+    _refused(client.patch(f"objectives/{data.team_obj.pk}", {"title": "Mine now"}), 403)
+    new_kr = {"title": "x", "start_value": 0, "target_value": 1}
+    _refused(client.post(f"objectives/{data.company_obj.pk}/key-results", new_kr), 403)
+    assert db_digest() == before
+    response = client.post(f"key-results/{data.kr.pk}/check-ins", {"value": 60})
+    assert response.status_code == 201
+    assert db_digest()["audit entries"] == before["audit entries"] + 1

@@ -1,0 +1,145 @@
+"""Every list operation runs a fixed number of queries: the same with one row as with many."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from ambit.accounts import services as accounts
+from ambit.okrs import services as okrs
+from ambit.okrs.models import Milestone, Sprint
+from ambit.strategy import services as strategy
+from tests.api.conftest import ApiClient, build_okr_data, token_for
+from tests.api.operations import schema
+
+pytestmark = pytest.mark.django_db
+
+LISTS = {
+    "member_list": "members",
+    "team_list": "teams",
+    "team_member_list": "teams/{team}/members",
+    "value_list": "values",
+    "big_move_list": "big-moves",
+    "cycle_list": "cycles",
+    "sprint_list": "cycles/{cycle}/sprints",
+    "objective_list": "objectives",
+    "objective_children": "objectives/{company}/children",
+    "alignment_list": "objectives/{team_obj}/parents",
+    "key_result_list": "objectives/{team_obj}/key-results",
+    "milestone_list": "key-results/{milestone_kr}/milestones",
+    "check_in_list": "key-results/{kr}/check-ins",
+    "cycle_tree": "cycles/{cycle}/tree",
+}
+# Queries per request, whatever the number of rows: token + the list's own reads (+ metrics).
+# Queries per request as (admin, team lead), whatever the number of rows. A lead's reads add the
+# visibility look-ups (teams led, members of them); objective lists add the metrics' fixed reads.
+PINNED = {
+    "member_list": (2, 2),
+    "team_list": (2, 2),
+    "team_member_list": (3, 3),
+    "value_list": (2, 2),
+    "big_move_list": (2, 2),
+    "cycle_list": (2, 2),
+    "sprint_list": (3, 3),
+    "objective_list": (7, 11),
+    "objective_list?status": (7, 11),
+    "objective_list?cycle_id": (8, 12),
+    "objective_children": (14, 18),
+    "alignment_list": (8, 12),
+    "key_result_list": (10, 14),
+    "milestone_list": (6, 10),
+    "check_in_list": (6, 10),
+    "cycle_tree": (10, 14),
+}
+PERSONAS = ("admin", "lead")
+
+
+def test_every_list_operation_is_pinned():
+    paged = set()
+    for methods in schema()["paths"].values():
+        for op in methods.values():
+            ok = op["responses"].get(200) or op["responses"].get("200") or {}
+            ref = ok.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref", "")
+            if ref.endswith("Page"):
+                paged.add(op["operationId"])
+    assert paged | {"cycle_tree"} == set(LISTS)
+
+
+def grow(world, data, n: int) -> None:  # type: ignore[no-untyped-def]
+    """Add ``n`` more of everything each list shows."""
+    cycle = world.cycle
+    for i in range(n):
+        m = accounts.membership_add(actor=world.admin, organisation=world.org, email=f"p{i}@acme.test", role="member")
+        accounts.team_member_set(actor=world.admin, team=world.team, membership=m)
+        accounts.team_create(actor=world.admin, name=f"Team {i}", parent=world.company)
+        strategy.value_create(actor=world.champion, name=f"Value {i}")
+        strategy.big_move_create(actor=world.champion, title=f"Move {i}", horizon_start=2026, horizon_end=2027)
+        okrs.cycle_create(
+            actor=world.champion,
+            name=f"Past {i}",
+            start_date=cycle.start_date.replace(year=2001 + i),
+            end_date=cycle.end_date.replace(year=2001 + i),
+            with_sprints=False,
+        )
+        Sprint.objects.create(
+            organisation=world.org, cycle=cycle, number=i + 2, start_date=cycle.start_date, end_date=cycle.end_date
+        )
+        child = okrs.objective_create(
+            actor=world.champion,
+            cycle=cycle,
+            title=f"Child {i}",
+            team=world.team,
+            state="active",
+            parents=[(data.company_obj, 1.0)],
+            owner=m,
+        )
+        kr = okrs.key_result_create(
+            actor=world.champion, objective=child, title=f"KR {i}", start_value=0, target_value=10, owner=m
+        )
+        okrs.check_in_record(actor=world.champion, key_result=kr, value=i % 10, confidence=6)
+        okrs.key_result_create(
+            actor=world.champion, objective=data.team_obj, title=f"Team KR {i}", start_value=0, target_value=5
+        )
+        okrs.alignment_add(actor=world.champion, child=data.team_obj, parent=child)
+        Milestone.objects.create(key_result=data.milestone_kr, title=f"Step {i}", position=i + 5)
+        okrs.check_in_record(actor=world.champion, key_result=data.kr, value=60 + i, confidence=7)
+
+
+def _count(client: ApiClient, path: str, **query: object) -> tuple[int, int]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(path, **query)
+    assert response.status_code == 200, response.content
+    return len(ctx.captured_queries), response
+
+
+def _paths(world, data) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    ids = {
+        "team": world.team.pk,
+        "cycle": world.cycle.pk,
+        "company": data.company_obj.pk,
+        "team_obj": data.team_obj.pk,
+        "milestone_kr": data.milestone_kr.pk,
+        "kr": data.kr.pk,
+    }
+    return {op: path.format(**ids) for op, path in LISTS.items()}
+
+
+@pytest.mark.parametrize("rows", [0, 12])
+def test_list_query_counts_are_pinned(world, rows):
+    data = build_okr_data(world)
+    grow(world, data, rows)
+    # A lead sees through visibility rules (the heavier query path); an admin sees everything.
+    for persona in PERSONAS:
+        client = ApiClient(token_for(getattr(world, persona)))
+        client.get("organisation")  # the first use of a token records last_used_at: not part of the count
+        for op, path in _paths(world, data).items():
+            count, response = _count(client, path, limit=200)
+            assert count == PINNED[op][PERSONAS.index(persona)], (persona, op, count)
+            if rows and op not in ("cycle_tree", "alignment_list"):
+                assert len(response.json()["items"]) > rows, op
+        count, response = _count(client, "objectives", status="not_started", limit=200)
+        assert count == PINNED["objective_list?status"][PERSONAS.index(persona)], (persona, count)
+        assert {o["metrics"]["status"] for o in response.json()["items"]} == {"not_started"}
+        count, _ = _count(client, "objectives", cycle_id=world.cycle.pk, limit=5)
+        assert count == PINNED["objective_list?cycle_id"][PERSONAS.index(persona)], (persona, count)
