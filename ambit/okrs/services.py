@@ -49,7 +49,8 @@ from ambit.strategy.models import BigMove
 # --- Cycles and sprints -----------------------------------------------------------------------
 
 
-def _sprint_dates(start: dt.date, end: dt.date, length_days: int) -> list[tuple[dt.date, dt.date]]:
+def sprint_dates(start: dt.date, end: dt.date, length_days: int) -> list[tuple[dt.date, dt.date]]:
+    """Sprint boundaries for a period: back-to-back sprints of the charter's length."""
     out, cursor = [], start
     while cursor <= end:
         stop = min(cursor + dt.timedelta(days=length_days - 1), end)
@@ -106,7 +107,7 @@ def cycle_create(
         length = actor.organisation.sprint_length_days
         Sprint.objects.bulk_create(
             Sprint(organisation_id=cycle.organisation_id, cycle=cycle, number=i, start_date=s, end_date=e)
-            for i, (s, e) in enumerate(_sprint_dates(start_date, end_date, length), start=1)
+            for i, (s, e) in enumerate(sprint_dates(start_date, end_date, length), start=1)
         )
     audit_record(
         actor=actor,

@@ -35,6 +35,7 @@ from ambit.okrs.models import (
     ObjectiveState,
     Sprint,
 )
+from ambit.okrs.services import sprint_dates
 from ambit.strategy.models import BigMove, Strategy
 
 
@@ -112,18 +113,6 @@ def _numbered(words: list[str], i: int) -> str:
     """Names cycle through ``words``; later rounds get a number: Atlas, …, Zephyr, Atlas 2."""
     word, lap = words[i % len(words)], i // len(words)
     return f"{word} {lap + 1}" if lap else word
-
-
-def _sprints(start: dt.date, end: dt.date, length: int) -> list[tuple[dt.date, dt.date]]:
-    out, cursor = [], start
-    while cursor <= end:
-        stop = min(cursor + dt.timedelta(days=length - 1), end)
-        out.append((cursor, stop))
-        cursor = stop + dt.timedelta(days=1)
-    if len(out) > 1 and (out[-1][1] - out[-1][0]).days + 1 < length / 2:
-        last = out.pop()
-        out[-1] = (out[-1][0], last[1])
-    return out
 
 
 class SyntheticBuilder:
@@ -301,7 +290,7 @@ class SyntheticBuilder:
         Sprint.objects.bulk_create(
             Sprint(organisation=self.org, cycle=c, number=i, start_date=a, end_date=b)
             for c in self.quarters
-            for i, (a, b) in enumerate(_sprints(c.start_date, c.end_date, self.org.sprint_length_days), start=1)
+            for i, (a, b) in enumerate(sprint_dates(c.start_date, c.end_date, self.org.sprint_length_days), start=1)
         )
 
     # --- OKRs ----------------------------------------------------------------------------------
