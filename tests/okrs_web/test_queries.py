@@ -16,6 +16,9 @@ pytestmark = pytest.mark.django_db
 # Pinned for a member (visibility and lead look-ups included); a change here needs a reason.
 TEAM_PAGE_QUERIES = 16
 COMPANY_PAGE_QUERIES = 17
+STRATEGY_PAGE_QUERIES = 16
+TEAM_LIST_QUERIES = 6
+CYCLE_LIST_QUERIES = 5
 
 
 def _count(client, url, *, warm: bool = True) -> int:  # type: ignore[no-untyped-def]
@@ -146,6 +149,21 @@ def test_strategy_page_query_count_does_not_grow(world):
             _grow_objective(world, o, 2)
 
     grow(1)
-    n_small = _count(client, url)
+    assert _count(client, url) == STRATEGY_PAGE_QUERIES
     grow(10)
-    assert _count(client, url) == n_small
+    assert _count(client, url) == STRATEGY_PAGE_QUERIES
+
+
+def test_team_list_and_cycle_list_query_counts_do_not_grow(world):
+    from ambit.accounts import services as accounts
+
+    client = login(world.member)
+    team_list, cycle_list = reverse("okrs:team-list"), reverse("okrs:cycle-list")
+    assert (_count(client, team_list), _count(client, cycle_list)) == (TEAM_LIST_QUERIES, CYCLE_LIST_QUERIES)
+    for i in range(12):
+        team = accounts.team_create(actor=world.admin, name=f"Squad {i}", parent=world.team)
+        accounts.team_member_set(actor=world.admin, team=team, membership=world.member, is_lead=i % 2 == 0)
+        o = services.objective_create(actor=world.champion, cycle=world.cycle, title=f"T{i}", team=team, state="active")
+        _grow_objective(world, o, 2)
+        f.CycleFactory(organisation=world.org, name=f"Old {i}", state="closed")
+    assert (_count(client, team_list), _count(client, cycle_list)) == (TEAM_LIST_QUERIES, CYCLE_LIST_QUERIES)
