@@ -240,6 +240,9 @@ def team_update(*, actor: Membership, team: Team, **fields: Any) -> Team:
     require_admin(actor, "change teams")
     if "parent" in fields:
         _check_team_parent(team, fields["parent"], actor.organisation_id)
+    slug = fields.get("slug")
+    if slug and Team.objects.filter(organisation_id=team.organisation_id, slug=slug).exclude(pk=team.pk).exists():
+        raise ValidationError({"slug": f"A team with the short name “{slug}” already exists: choose another."})
     changes = apply_changes(team, fields, ("name", "slug", "kind", "parent", "description"))
     if changes:
         full_clean_or_raise(team, exclude=["organisation"], unique=True)

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from ambit.accounts.models import Membership, Team
@@ -63,6 +64,10 @@ def sprint_dates(start: dt.date, end: dt.date, length_days: int) -> list[tuple[d
     return out
 
 
+def cycle_list_named(organisation_id: int, name: str) -> QuerySet[Cycle]:
+    return Cycle.objects.filter(organisation_id=organisation_id, name__iexact=name.strip())
+
+
 @transaction.atomic
 def cycle_create(
     *,
@@ -86,7 +91,7 @@ def cycle_create(
             errors["parent"] = "Only an annual cycle can contain other cycles."
         elif start_date < parent.start_date or end_date > parent.end_date:
             errors["parent"] = f"The period must lie inside {parent.name} ({parent.start_date} – {parent.end_date})."
-    if Cycle.objects.filter(organisation_id=actor.organisation_id, name__iexact=name.strip()).exists():
+    if cycle_list_named(actor.organisation_id, name).exists():
         errors["name"] = f"A cycle named “{name.strip()}” already exists: choose another name."
     if errors:
         raise ValidationError(errors)
@@ -130,6 +135,9 @@ def cycle_update(*, actor: Membership, cycle: Cycle, **fields: Any) -> Cycle:
             raise Conflict(
                 f"A {cycle.state} cycle can move to {', '.join(allowed) or 'nothing'}, not {new_state}.", field="state"
             )
+    name = (fields.get("name") or "").strip()
+    if name and cycle_list_named(cycle.organisation_id, name).exclude(pk=cycle.pk).exists():
+        raise ValidationError({"name": f"A cycle named “{name}” already exists: choose another name."})
     changes = apply_changes(cycle, fields, ("name", "start_date", "end_date", "state"))
     if changes:
         if cycle.end_date <= cycle.start_date:

@@ -158,3 +158,24 @@ def test_reading_the_strategy_writes_nothing(world):
     assert not Strategy.objects.filter(organisation=world.org).exists()
     assert strategy_get(actor=world.member).mission == ""
     assert not Strategy.objects.filter(organisation=world.org).exists()
+
+
+def test_renaming_onto_an_existing_team_slug_or_cycle_name_is_refused(world):
+    from django.core.exceptions import ValidationError
+
+    before = db_digest()
+    with pytest.raises(ValidationError) as exc:
+        accounts.team_update(actor=world.admin, team=world.other_team, slug="platform")
+    assert "already exists" in exc.value.message_dict["slug"][0]
+    other = services.cycle_create(
+        actor=world.champion,
+        name="Next quarter",
+        start_date=world.cycle.end_date,
+        end_date=world.cycle.end_date.replace(year=world.cycle.end_date.year + 1),
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.cycle_update(actor=world.champion, cycle=other, name="current QUARTER")
+    assert "already exists" in exc.value.message_dict["name"][0]
+    other.refresh_from_db()
+    assert other.name == "Next quarter"
+    assert db_digest()["accounts.Team"] == before["accounts.Team"]
