@@ -196,7 +196,8 @@ def compute_metrics(
     expected_by_obj: dict[int, float] = {}
     all_krs: list[tuple[Objective, KeyResult]] = [(o, kr) for o in everything for kr in o.key_results.all()]
     if with_forecast and history is None:
-        wanted = [kr.pk for o, kr in all_krs if o.pk in {x.pk for x in objectives}]
+        asked = {o.pk for o in objectives}
+        wanted = [kr.pk for o, kr in all_krs if o.pk in asked]
         history = {}
         for c in (
             CheckIn.objects.filter(key_result_id__in=wanted)
