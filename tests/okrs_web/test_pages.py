@@ -237,3 +237,10 @@ def test_anonymous_is_sent_to_login(world, tree):
 
     response = Client().get(reverse("okrs:objective-detail", args=[tree.team_obj.pk]))
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_cycles_page_links_each_cycle_to_its_planning_sheet(world):
+    from tests.okrs_web.conftest import login
+
+    html = login(world.member).get(reverse("okrs:cycle-list")).content.decode()
+    assert reverse("sheets:cycle", args=[world.cycle.pk]) in html
