@@ -51,11 +51,20 @@ def test_lead_creates_aligned_objective_and_sees_it_roll_up(demo, page):
     assert "50%" in page.locator("main").inner_text()  # (6 - 2) / (10 - 2)
     shot(page, "objective")
 
+    # The company tree shows its roots; each level below loads when its node is opened.
     page.goto(f"{base}/company/")
-    node = page.locator("summary", has_text="Make deploys boring")
-    if node.count() == 0:  # collapsed ancestors: open every node by keyboard-accessible <details>
-        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
-    assert page.get_by_role("link", name="Make deploys boring", exact=True).count() == 1
+    chain = [parent]
+    while chain[0].parents.exists() or chain[0].source_key_result_id:
+        up = chain[0].parents.first() or chain[0].source_key_result.objective
+        chain.insert(0, up)
+    for ancestor in chain:
+        summary = page.locator("details > summary", has=page.get_by_role("link", name=ancestor.title, exact=True))
+        summary.first.wait_for()
+        summary.first.focus()
+        page.keyboard.press("Enter")  # <details> opens from the keyboard; HTMX fetches its children
+    link = page.get_by_role("link", name="Make deploys boring", exact=True)
+    link.wait_for()
+    assert link.count() == 1
     shot(page, "company-tree")
 
     page.goto(f"{base}/teams/platform/")
@@ -77,3 +86,73 @@ def test_pages_in_the_dark_theme(demo, page):
     shot(page, "company-tree-dark")
     page.goto(f"{base}/")
     shot(page, "my-week-dark")
+
+
+def test_champion_reads_the_dashboard_pages_the_at_risk_list_and_looks_back(demo, page):
+    import datetime as dt
+
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from ambit.accounts.models import Membership
+    from ambit.okrs import services
+    from ambit.okrs.selectors import cycle_current
+
+    cache.clear()  # the live server shares this process's cache; ids repeat between seeded tests
+    champion = Membership.objects.select_related("organisation", "user").get(
+        user__email="champion@northwind.test", organisation__slug="northwind"
+    )
+    cycle = cycle_current(actor=champion)
+    assert cycle is not None
+    # Enough key results behind the pace that the at-risk list needs a second page.
+    spare = services.objective_create(
+        actor=champion, cycle=cycle, title="Catch up on everything", team=None, owner=champion, state="active"
+    )
+    for i in range(22):
+        kr = services.key_result_create(
+            actor=champion, objective=spare, title=f"Overdue item {i:02d}", start_value=0, target_value=1000
+        )
+        services.check_in_record(actor=champion, key_result=kr, value=0, confidence=3)
+
+    base = demo
+    login(page, base, "champion@northwind.test")
+    page.get_by_role("link", name="Dashboard", exact=True).click()
+    page.wait_for_url(f"{base}/dashboard/")
+    assert page.locator("h1").inner_text() == "Dashboard"
+
+    # The heat map: departments with their teams, each a named link with its percentage.
+    heatmap = page.locator(".heatmap")
+    assert heatmap.locator("a.heat-cell").count() >= 4
+    platform = page.get_by_role("link", name=re.compile(r"^Platform \d+%"))
+    assert platform.count() == 1 and "expected" in (platform.inner_text() + platform.text_content())
+    assert re.search(r"\d+%", page.locator("#stat-progress").inner_text())
+    shot(page, "dashboard")
+
+    # Page the at-risk list: "Show more" appends the next rows in place.
+    at_risk = page.locator("#at_risk-rows")
+    assert at_risk.locator("th[scope=row]").count() == 20
+    page.get_by_role("link", name="Show more at-risk key results").click()
+    page.wait_for_function("document.querySelectorAll('#at_risk-rows th[scope=row]').length > 20")
+    total = int(re.search(r"of (\d+)", at_risk.locator(".more-row").inner_text()).group(1))
+    assert at_risk.locator("th[scope=row]").count() == min(total, 40)
+    focused = page.evaluate("document.activeElement.closest('tr') && document.activeElement.textContent")
+    assert focused  # focus moved to the first new row
+
+    # Look back: the date field shows every section as it stood that day.
+    day = timezone.localdate() - dt.timedelta(days=14)
+    page.get_by_label("As of").fill(day.isoformat())
+    page.get_by_role("button", name="Show", exact=True).click()
+    page.wait_for_url(re.compile(rf"as_of={day.isoformat()}"))
+    assert "as it stood at the end of" in page.locator("main").inner_text()
+    assert "Overdue item" not in page.locator("main").inner_text()  # they did not exist yet
+    shot(page, "dashboard-as-of")
+
+    # The browser refuses a future day before the server has to (which answers 400 with a message).
+    page.get_by_label("As of").fill("2999-01-01")
+    assert page.get_by_label("As of").evaluate("el => el.validity.rangeOverflow")
+
+    page.get_by_role("link", name="Back to today").click()
+    page.wait_for_url(re.compile(r"/dashboard/\?cycle=\d+$"))
+    page.locator("[data-theme-toggle]").click()
+    assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+    shot(page, "dashboard-dark")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +43,11 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[
     return {k: [before.get(k), after.get(k)] for k in keys if before.get(k) != after.get(k)}
 
 
+# Apps that keep derived data in step with writes register here (see ambit.okrs.rollups); each is
+# called as listener(organisation=, obj=, action=, changes=) inside the writing transaction.
+listeners: list[Callable[..., None]] = []
+
+
 def audit_record(
     *,
     actor: Membership | User | None,
@@ -52,6 +57,8 @@ def audit_record(
     changes: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
     user: Any = getattr(actor, "user", actor)
+    for listener in listeners:
+        listener(organisation=organisation, obj=obj, action=action, changes=dict(changes or {}))
     return AuditEntry.objects.create(
         organisation=organisation,
         actor=user if user is not None and getattr(user, "pk", None) else None,

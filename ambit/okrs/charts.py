@@ -244,3 +244,92 @@ def _sort_key(when: When) -> float:
     if isinstance(when, dt.datetime):
         return when.timestamp()
     return dt.datetime.combine(when, dt.time.min, tzinfo=dt.UTC).timestamp()
+
+
+# --- Check-in discipline: stacked bars per week -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DisciplineBar:
+    """One week's bar: key results checked in on time, late, or missed."""
+
+    start: dt.date
+    on_time: int
+    late: int
+    missed: int
+    complete: bool = True
+
+    @property
+    def total(self) -> int:
+        return self.on_time + self.late + self.missed
+
+
+def describe_discipline(bars: Sequence[DisciplineBar]) -> str:
+    if not bars:
+        return "No weeks of this cycle to show yet."
+    total = sum(b.total for b in bars)
+    on_time = sum(b.on_time for b in bars)
+    share = f" ({round(100 * on_time / total)}%)" if total else ""
+    return (
+        f"{len(bars)} weeks from {bars[0].start.isoformat()}: {on_time} of {total} weekly check-ins on time{share}, "
+        f"{sum(b.late for b in bars)} late, {sum(b.missed for b in bars)} missed."
+    )
+
+
+def discipline_chart(*, chart_id: str, title: str, bars: Sequence[DisciplineBar], width: int = 640) -> str:
+    """Stacked bars, one per week (on time at the bottom, then late, then missed), scaled to the
+    busiest week. Late and missed carry a hatch as well as a colour, and every segment its own
+    ``<title>``; colours come from the stylesheet's classes, so both themes apply."""
+    esc = html.escape
+    height, top, right, bottom, left = 200, 12, 12, 40, 40
+    cid = esc(chart_id)
+    plot_w, plot_h = width - left - right, height - top - bottom
+    biggest = max([b.total for b in bars] + [1])
+    slot = plot_w / max(len(bars), 1)
+    bar_w = round(min(slot * 0.6, 56), 2)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="discipline-chart" viewBox="0 0 {width} {height}" '
+        f'width="100%" role="img" aria-labelledby="{cid}-title {cid}-desc" preserveAspectRatio="xMidYMid meet">',
+        f'<title id="{cid}-title">{esc(title)}</title>',
+        f'<desc id="{cid}-desc">{esc(describe_discipline(bars))}</desc>',
+        "<defs>",
+        f'<pattern id="{cid}-late" patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)">'
+        '<rect class="bar-late-fill" width="6" height="6"/>'
+        '<line class="bar-hatch" x1="0" y1="0" x2="0" y2="6"/></pattern>',
+        f'<pattern id="{cid}-missed" patternUnits="userSpaceOnUse" width="6" height="6">'
+        '<rect class="bar-missed-fill" width="6" height="6"/><circle class="bar-dot" cx="3" cy="3" r="1.2"/></pattern>',
+        "</defs>",
+        '<g class="chart-axes" stroke="currentColor" stroke-opacity="0.25" font-size="11" fill="currentColor">',
+    ]
+    for value in sorted({0, biggest // 2, biggest}):
+        y = round(top + plot_h - plot_h * value / biggest, 2)
+        parts.append(f'<line class="grid" x1="{left}" y1="{y}" x2="{width - right}" y2="{y}"/>')
+        parts.append(f'<text x="{left - 6}" y="{y + 4}" text-anchor="end" stroke="none">{value}</text>')
+    parts.append("</g>")
+    for i, bar in enumerate(bars):
+        x = round(left + slot * i + (slot - bar_w) / 2, 2)
+        label = _label(bar.start)
+        y = top + plot_h
+        segments = (
+            ("on-time", bar.on_time, "on time", ""),
+            ("late", bar.late, "late", f"url(#{cid}-late)"),
+            ("missed", bar.missed, "missed" if bar.complete else "not yet checked in", f"url(#{cid}-missed)"),
+        )
+        parts.append(f'<g class="discipline-week" data-week="{bar.start.isoformat()}">')
+        for kind, count, words, fill in segments:
+            if not count:
+                continue
+            h = round(plot_h * count / biggest, 2)
+            y = round(y - h, 2)
+            paint = f' fill="{fill}"' if fill else ""
+            parts.append(
+                f'<rect class="bar bar-{kind}" x="{x}" y="{y}" width="{bar_w}" height="{h}"{paint}>'
+                f"<title>Week of {esc(label)}: {count} {words}</title></rect>"
+            )
+        parts.append(
+            f'<text x="{round(x + bar_w / 2, 2)}" y="{height - bottom + 16}" text-anchor="middle" font-size="11" '
+            f'fill="currentColor">{esc(label)}{"" if bar.complete else "*"}</text>'
+        )
+        parts.append("</g>")
+    parts.append("</svg>")
+    return "".join(parts)

@@ -161,7 +161,16 @@ class KeyResultForm(forms.Form):
 
 
 class AlignForm(forms.Form):
-    parent = ObjectiveChoiceField(queryset=None, label="Align to", empty_label=None)  # type: ignore[arg-type]
+    """Validates a chosen parent and weight. The parent is picked from a bounded search (see
+    ``okrs/partials/align_picker.html``), so the field is never drawn as a list of every candidate:
+    its queryset is only filtered by the posted id."""
+
+    parent = ObjectiveChoiceField(
+        queryset=None,  # type: ignore[arg-type]
+        label="Align to",
+        empty_label=None,
+        widget=forms.HiddenInput,
+    )
     weight = forms.FloatField(initial=1.0, min_value=0.01, help_text="How much this objective counts for the parent.")
 
     def __init__(self, *args: Any, candidates: Any, **kwargs: Any) -> None:

@@ -97,12 +97,18 @@ def _as_aware(d: dt.date, tz: dt.tzinfo) -> dt.datetime:
     return dt.datetime.combine(d, dt.time.min, tzinfo=tz)
 
 
-def _load_feeders(org: Organisation, objectives: list[Objective]) -> list[Objective]:
-    """Objectives outside the given set whose progress the set depends on."""
+def _load_feeders(org: Organisation, objectives: list[Objective]) -> tuple[list[Objective], dict[int, float]]:
+    """Objectives outside the given set whose progress the set depends on.
+
+    A feeder whose rolled-up progress is stored (``Objective.rolled_progress``) is returned as that
+    number and not looked below; one without is loaded with its key results and walked further
+    down. So the cost is one level of children when the store is up to date, whatever the size of
+    the tree under them."""
     known = {o.pk for o in objectives}
     frontier_krs = {kr.pk for o in objectives for kr in o.key_results.all() if kr.progress_from_children}
     frontier_objs = set(known) if org.child_blend > 0 else set()
     extra: list[Objective] = []
+    frozen: dict[int, float] = {}
     for _ in range(12):  # depth guard; real trees are 4–5 levels
         ids: set[int] = set()
         if frontier_krs:
@@ -116,6 +122,18 @@ def _load_feeders(org: Organisation, objectives: list[Objective]) -> list[Object
         ids -= known
         if not ids:
             break
+        known |= ids
+        stored: dict[int, float] = {
+            pk: float(value)
+            for pk, value in Objective.objects.filter(pk__in=ids, rolled_progress__isnull=False).values_list(
+                "pk", "rolled_progress"
+            )
+            if value is not None
+        }
+        frozen.update(stored)
+        ids -= stored.keys()
+        if not ids:
+            break
         batch = list(
             Objective.objects.filter(pk__in=ids)
             .select_related("cycle")
@@ -124,10 +142,9 @@ def _load_feeders(org: Organisation, objectives: list[Objective]) -> list[Object
             )
         )
         extra.extend(batch)
-        known |= ids
         frontier_krs = {kr.pk for o in batch for kr in o.key_results.all() if kr.progress_from_children}
         frontier_objs = ids if org.child_blend > 0 else set()
-    return extra
+    return extra, frozen
 
 
 def _child_edges(
@@ -186,7 +203,7 @@ def compute_metrics(
     )
     period_start = _as_aware(period_start_day, tz)
 
-    feeders = _load_feeders(organisation, objectives)
+    feeders, frozen = _load_feeders(organisation, objectives)
     everything = objectives + feeders
     ids = {o.pk for o in everything}
     classic, duality = _child_edges(organisation, ids)
@@ -275,6 +292,9 @@ def compute_metrics(
             id=obj.pk, key_results=tuple(kr_nodes), children=tuple(classic.get(obj.pk, ()))
         )
 
+    for oid, stored in frozen.items():
+        # A feeder known by its stored roll-up: a leaf whose one stand-in key result carries it.
+        nodes[oid] = engine.ObjectiveNode(id=oid, key_results=(engine.KRNode(id=-oid, weight=1.0, progress=stored),))
     rolled = engine.rollup(nodes, child_blend=organisation.child_blend)
     obj_metrics: dict[int, ObjectiveMetrics] = {}
     for obj in objectives:

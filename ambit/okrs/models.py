@@ -133,6 +133,11 @@ class Objective(OrgScoped):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="rolled_over_to"
     )
     position = models.PositiveIntegerField(default=0)
+    # Denormalised by ambit.okrs.rollups after every committed write below this objective: its
+    # rolled-up progress (own key results, blended children). Metrics read it for objectives just
+    # outside the set they compute, so a company objective costs one level of children, not the
+    # whole tree under it. Null: not known yet; metrics then walk down as before.
+    rolled_progress = models.FloatField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["position", "id"]

@@ -10,7 +10,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from ambit.accounts.models import Membership, Team, TeamMember
-from ambit.core.permissions import led_member_ids, led_team_ids
+from ambit.core.models import AuditEntry
+from ambit.core.permissions import led_team_ids
 from ambit.okrs.models import (
     Alignment,
     CheckIn,
@@ -88,22 +89,31 @@ def visibility_q(actor: Membership) -> Q:
     if actor.is_org_wide_editor:
         return Q()
     teams = _member_team_ids(actor) | led_team_ids(actor)
-    members = led_member_ids(actor)
-    return (
+    led = led_team_ids(actor)
+    # The people in the teams the actor leads, as a subquery: a lead high in a large organisation
+    # has thousands of them, too many to pass as parameters on every query.
+    q = (
         Q(visibility="public")
         | Q(owner_id=actor.pk)
         | Q(owner__manager_id=actor.pk)
         | Q(visibility="team", team_id__in=teams)
-        | Q(visibility="team", team__isnull=True, owner__team_links__team_id__in=teams)
-        | Q(owner_id__in=members)
+        | Q(
+            visibility="team",
+            team__isnull=True,
+            owner_id__in=TeamMember.objects.filter(team_id__in=teams).values("membership_id"),
+        )
     )
+    if led:
+        q |= Q(owner_id__in=TeamMember.objects.filter(team_id__in=led).values("membership_id"))
+    return q
 
 
 def objective_base(*, actor: Membership) -> QuerySet[Objective]:
     qs = Objective.objects.filter(organisation_id=actor.organisation_id)
     q = visibility_q(actor)
     if q:
-        qs = qs.filter(q).distinct()
+        # Subqueries and forward joins only: no row is repeated, so no DISTINCT is needed.
+        qs = qs.filter(q)
     return qs
 
 
@@ -164,14 +174,62 @@ def objective_parents(*, actor: Membership, objective: Objective) -> list[tuple[
 
 def objective_children(*, actor: Membership, objective: Objective) -> list[Objective]:
     """Objectives aligned to this one (classic) or created from its key results (duality)."""
+    # One id subquery (a UNION of the two link indexes), not an OR: an OR, across joins or of
+    # two subqueries, made the database read every objective of the organisation to find a few.
+    child_ids = (
+        Alignment.objects.filter(parent=objective)
+        .order_by()
+        .values("child_id")
+        .union(Objective.objects.filter(source_key_result__objective=objective).order_by().values("pk"))
+    )
     return list(
         objective_base(actor=actor)
-        .filter(Q(parent_links__parent=objective) | Q(source_key_result__objective=objective))
+        .filter(pk__in=child_ids)
         .select_related("owner__user", "team", "cycle", "source_key_result")
         .prefetch_related(key_results_prefetch())
         .distinct()
         .order_by("level", "title")
     )
+
+
+def objective_descendant_ids(*, objective: Objective, stop_at: int | None = None) -> set[int]:
+    """Ids of every objective below ``objective``, through classic links and duality children,
+    whoever may see them (a loop is about the organisation, not the viewer). Walks down one level
+    per query and stops at an empty level, so the cost follows the objective's own subtree, not
+    the organisation. With ``stop_at`` the walk ends as soon as that id turns up."""
+    below: set[int] = set()
+    frontier = {objective.pk}
+    while frontier:
+        # No organisation filter: links only join objectives of one organisation, and the filter
+        # would tempt the planner into the organisation index instead of the link indexes.
+        classic = Alignment.objects.filter(parent_id__in=frontier).order_by().values_list("child_id", flat=True)
+        duality = (
+            Objective.objects.filter(source_key_result__objective_id__in=frontier)
+            .order_by()
+            .values_list("pk", flat=True)
+        )
+        frontier = set(classic.union(duality)) - below - {objective.pk}
+        below |= frontier
+        if stop_at is not None and stop_at in below:
+            break
+    return below
+
+
+def objective_audit_entries(*, actor: Membership, objective: Objective, limit: int = 100) -> QuerySet[AuditEntry]:
+    """Audit entries about this objective and its key results, newest first, in this org only.
+
+    The entries are found through the object index (one lookup per object type) and only then
+    sorted. Filtering the organisation's log as it is read newest first, which is what the
+    database does with a plain OR, reads the whole log when the objective has fewer than
+    ``limit`` entries: a second per page once the organisation has half a million."""
+    if objective.organisation_id != actor.organisation_id:
+        raise Http404("No such objective.")
+    about = AuditEntry.objects.filter(organisation_id=actor.organisation_id).order_by()
+    ids = about.filter(object_type="okrs.objective", object_id=str(objective.pk)).values("id")
+    kr_ids = [str(kr.pk) for kr in objective.key_results.all()]
+    if kr_ids:
+        ids = ids.union(about.filter(object_type="okrs.keyresult", object_id__in=kr_ids).values("id"))
+    return AuditEntry.objects.filter(pk__in=ids).select_related("actor").order_by("-created_at", "-id")[:limit]
 
 
 # --- Key results and check-ins ---------------------------------------------------------------

@@ -9,13 +9,12 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
 from ambit.accounts.models import Membership, Team
 from ambit.accounts.selectors import team_list
-from ambit.core.models import AuditEntry
 from ambit.okrs import engine
 from ambit.okrs.metrics import Metrics, ObjectiveMetrics, compute_metrics
 from ambit.okrs.models import (
@@ -27,7 +26,7 @@ from ambit.okrs.models import (
     Objective,
     ObjectiveState,
 )
-from ambit.okrs.selectors import objective_base, objective_list
+from ambit.okrs.selectors import key_results_prefetch, objective_base, objective_list
 from ambit.strategy.models import BigMove
 from ambit.strategy.selectors import big_move_list
 
@@ -57,6 +56,8 @@ class TreeNode:
     gap_reason: str = ""
     via_key_result: KeyResult | None = None
     children_progress: float | None = None
+    # Live children the actor sees, loaded or not (a lazily loaded tree leaves ``children`` empty).
+    child_count: int = 0
 
     @property
     def classic_children(self) -> list[TreeNode]:
@@ -95,103 +96,129 @@ def tree_cycles(*, cycle: Cycle) -> list[Cycle]:
     return cycles
 
 
-def alignment_tree(*, actor: Membership, cycle: Cycle, now: dt.datetime | None = None) -> list[TreeNode]:
-    """The objectives the actor sees in ``cycle`` (and its parent annual cycle) as a forest:
-    classic children under their parents, duality children under the parent objective with
-    ``via_key_result`` set. Roots are objectives whose parents are not in the set. Gaps:
-    company objectives nobody supports, other objectives aligned to nothing."""
+def alignment_levels(
+    *,
+    actor: Membership,
+    cycle: Cycle,
+    under: Objective | None = None,
+    depth: int = 1,
+    now: dt.datetime | None = None,
+) -> list[TreeNode]:
+    """The alignment tree a few levels at a time: the roots of ``cycle`` (objectives with no
+    live parent in it or its annual cycle), or the children of ``under``, and ``depth``
+    levels from there. Every node carries ``child_count``; nodes at the last level have their
+    children left for the next call. Progress of what is not loaded comes from the stored
+    roll-ups, so the cost follows what is shown, not the size of the organisation."""
     if cycle.organisation_id != actor.organisation_id:
         raise Http404("No such cycle.")
     cycle_ids = [c.pk for c in tree_cycles(cycle=cycle)]
-    objectives = list(
-        objective_list(actor=actor, include_cancelled=False).filter(cycle_id__in=cycle_ids).order_by("position", "id")
-    )
+    base = objective_base(actor=actor).filter(cycle_id__in=cycle_ids).exclude(state=ObjectiveState.CANCELLED)
+    visible = base.values("pk")
+    if under is None:
+        # Roots have no live parent in these cycles, whoever may see it: an objective under a
+        # parent the actor cannot see stays out of their tree (its own page and lists show it),
+        # rather than every such objective of a large organisation becoming a root.
+        live_parents = Objective.objects.filter(cycle_id__in=cycle_ids).exclude(state=ObjectiveState.CANCELLED)
+        level_ids = set(
+            base.exclude(pk__in=Alignment.objects.filter(parent_id__in=live_parents.values("pk")).values("child_id"))
+            .exclude(source_key_result__objective_id__in=live_parents.values("pk"))
+            .values_list("pk", flat=True)
+        )
+    else:
+        level_ids = _child_ids(base, {under.pk})
+    levels: list[set[int]] = []
+    seen: set[int] = set()
+    for level in range(max(1, depth)):
+        level_ids -= seen
+        if not level_ids:
+            break
+        levels.append(level_ids)
+        seen |= level_ids
+        if level + 1 < depth:
+            level_ids = _child_ids(base, level_ids)
+    objectives = list(objective_list(actor=actor, include_cancelled=False).filter(pk__in=seen))
     metrics = compute_metrics(organisation=actor.organisation, objectives=objectives, now=now)
     ids = {o.pk for o in objectives}
-    # Every link touching the set, visible or not: a gap is about the organisation, not the viewer.
+    depth_of = {pk: d for d, level_set in enumerate(levels) for pk in level_set}
+    nodes = {o.pk: TreeNode(objective=o, metrics=metrics.objective(o)) for o in objectives}
+    # Gaps look at every link touching what is shown, visible or not: they are about the organisation.
     links = list(
         Alignment.objects.filter(Q(child_id__in=ids) | Q(parent_id__in=ids)).values_list("child_id", "parent_id")
     )
-    duality_parent_ids = set(
+    supported = set(
         Objective.objects.filter(source_key_result__objective_id__in=ids)
         .exclude(state=ObjectiveState.CANCELLED)
         .values_list("source_key_result__objective_id", flat=True)
     )
-    return build_forest(objectives=objectives, metrics=metrics, links=links, supported_ids=duality_parent_ids)
-
-
-def build_forest(
-    *,
-    objectives: Sequence[Objective],
-    metrics: Metrics,
-    links: Iterable[tuple[int, int]],
-    supported_ids: Iterable[int] = (),
-) -> list[TreeNode]:
-    """Pure assembly of the tree from loaded rows (no queries)."""
-    by_id = {o.pk: o for o in objectives}
-    kr_by_id = {kr.pk: kr for o in objectives for kr in o.key_results.all()}
-    nodes = {o.pk: TreeNode(objective=o, metrics=metrics.objective(o)) for o in objectives}
-    has_parent: set[int] = set()
-    has_child: set[int] = set(supported_ids)
-    edges: dict[int, list[tuple[int, KeyResult | None]]] = {}
-    for child_id, parent_id in links:
-        has_parent.add(child_id)
-        has_child.add(parent_id)
-        if child_id in by_id and parent_id in by_id:
-            edges.setdefault(parent_id, []).append((child_id, None))
-    for o in objectives:
-        if o.source_key_result_id is None:
-            continue
-        has_parent.add(o.pk)
-        kr = kr_by_id.get(o.source_key_result_id)
-        if kr is not None and kr.objective_id in by_id:
-            has_child.add(kr.objective_id)
-            edges.setdefault(kr.objective_id, []).append((o.pk, kr))
-    linked_children = {c for kids in edges.values() for c, _ in kids}
-
-    def attach(node_id: int, path: frozenset[int]) -> TreeNode:
-        node = nodes[node_id]
-        if node.children or node_id not in edges:
-            return node
-        kids = sorted(edges[node_id], key=lambda e: _level_key(by_id[e[0]]))
-        for child_id, via in kids:
-            if child_id in path:
-                continue  # a loop the services refuse; never recurse forever on bad data
-            child = attach(child_id, path | {child_id})
-            if via is not None:
-                # A duality child lives under exactly one key result; share the node otherwise.
-                child.via_key_result = via
-            node.children.append(child)
-        if node.children:
-            node.children_progress = sum(c.metrics.progress for c in node.children) / len(node.children)
-        return node
-
+    has_parent = {c for c, _ in links} | {o.pk for o in objectives if o.source_key_result_id is not None}
+    has_child = {p for _, p in links} | supported
     for o in objectives:
         node = nodes[o.pk]
         if o.level == "company" and o.pk not in has_child:
             node.is_gap, node.gap_reason = True, GAP_NO_SUPPORT
         elif o.level != "company" and o.pk not in has_parent:
             node.is_gap, node.gap_reason = True, GAP_UNALIGNED
-    roots = [o for o in objectives if o.pk not in linked_children]
-    seen_roots = {o.pk for o in roots}
-    forest = [attach(o.pk, frozenset({o.pk})) for o in sorted(roots, key=_level_key)]
-    reached: set[int] = set()
 
-    def mark(n: TreeNode) -> None:
-        if n.objective.pk in reached:
-            return
-        reached.add(n.objective.pk)
-        for c in n.children:
-            mark(c)
+    def below(parent_id: int, child_id: int) -> bool:
+        return child_id in depth_of and parent_id in depth_of and depth_of[child_id] == depth_of[parent_id] + 1
 
-    for n in forest:
-        mark(n)
-    # Objectives only reachable through a loop still appear, as roots.
-    for o in sorted(objectives, key=_level_key):
-        if o.pk not in reached and o.pk not in seen_roots:
-            forest.append(attach(o.pk, frozenset({o.pk})))
-            mark(nodes[o.pk])
-    return forest
+    for child_id, parent_id in links:
+        if below(parent_id, child_id):
+            nodes[parent_id].children.append(nodes[child_id])
+    kr_by_id = {kr.pk: kr for o in objectives for kr in o.key_results.all()}
+    for o in objectives:
+        kr = kr_by_id.get(o.source_key_result_id) if o.source_key_result_id else None
+        if kr is not None and below(kr.objective_id, o.pk):
+            nodes[o.pk].via_key_result = kr
+            nodes[kr.objective_id].children.append(nodes[o.pk])
+    counts: dict[int, int] = {}
+    for parent_id, n in (
+        Alignment.objects.filter(parent_id__in=ids, child_id__in=visible)
+        .values("parent_id")
+        .annotate(n=Count("id"))
+        .values_list("parent_id", "n")
+    ):
+        counts[parent_id] = counts.get(parent_id, 0) + n
+    for parent_id, n in (
+        base.filter(source_key_result__objective_id__in=ids)
+        .values("source_key_result__objective_id")
+        .annotate(n=Count("id"))
+        .values_list("source_key_result__objective_id", "n")
+    ):
+        counts[parent_id] = counts.get(parent_id, 0) + n
+    for node in nodes.values():
+        node.child_count = counts.get(node.objective.pk, 0)
+        node.children.sort(key=lambda n: _level_key(n.objective))
+        if node.children:
+            node.children_progress = sum(c.metrics.progress for c in node.children) / len(node.children)
+    return sorted(
+        (nodes[pk] for pk in levels[0] if pk in nodes) if levels else [], key=lambda n: _level_key(n.objective)
+    )
+
+
+def _child_ids(base: QuerySet[Objective], parent_ids: set[int]) -> set[int]:
+    """Visible live children of ``parent_ids``: classic links and duality children."""
+    classic = Alignment.objects.filter(parent_id__in=parent_ids).values("child_id")
+    return set(
+        base.filter(Q(pk__in=classic) | Q(source_key_result__objective_id__in=parent_ids)).values_list("pk", flat=True)
+    )
+
+
+def tree_gap_count(*, actor: Membership, cycle: Cycle) -> int:
+    """Gaps in the cycle, counted in SQL: company objectives nobody supports and other
+    objectives aligned to nothing (links to anything count, visible or not, as in the tree)."""
+    cycle_ids = [c.pk for c in tree_cycles(cycle=cycle)]
+    base = objective_base(actor=actor).filter(cycle_id__in=cycle_ids).exclude(state=ObjectiveState.CANCELLED)
+    links = Alignment.objects.filter(organisation_id=actor.organisation_id)
+    supported = Q(pk__in=links.values("parent_id")) | Q(
+        pk__in=Objective.objects.filter(organisation_id=actor.organisation_id, source_key_result__isnull=False)
+        .exclude(state=ObjectiveState.CANCELLED)
+        .values("source_key_result__objective_id")
+    )
+    aligned = Q(pk__in=links.values("child_id")) | Q(source_key_result__isnull=False)
+    unsupported = base.filter(level="company").exclude(supported).count()
+    unaligned = base.exclude(level="company").exclude(aligned).count()
+    return unsupported + unaligned
 
 
 def group_by_big_move(*, actor: Membership, roots: Sequence[TreeNode]) -> list[BigMoveGroup]:
@@ -243,57 +270,28 @@ def objective_check_ins(*, actor: Membership, objective: Objective) -> dict[int,
     return out
 
 
-def objective_audit(*, actor: Membership, objective: Objective, limit: int = 100) -> QuerySet[AuditEntry]:
-    """Audit entries about this objective and its key results, newest first, in this org only."""
-    if objective.organisation_id != actor.organisation_id:
-        raise Http404("No such objective.")
-    kr_ids = [str(kr.pk) for kr in objective.key_results.all()]
-    return (
-        AuditEntry.objects.filter(organisation_id=actor.organisation_id)
-        .filter(
-            Q(object_type="okrs.objective", object_id=str(objective.pk))
-            | Q(object_type="okrs.keyresult", object_id__in=kr_ids)
-        )
-        .select_related("actor")
-        .order_by("-created_at", "-id")[:limit]
-    )
-
-
-def alignment_edges(*, actor: Membership) -> dict[int, set[int]]:
-    """Parent id → child ids over classic and duality links in the actor's organisation."""
-    edges: dict[int, set[int]] = {}
-    org_id = actor.organisation_id
-    for c, p in Alignment.objects.filter(organisation_id=org_id).values_list("child_id", "parent_id"):
-        edges.setdefault(p, set()).add(c)
-    for c, p in Objective.objects.filter(organisation_id=org_id, source_key_result__isnull=False).values_list(
-        "id", "source_key_result__objective_id"
-    ):
-        edges.setdefault(p, set()).add(c)
-    return edges
-
-
 def alignment_candidates(*, actor: Membership, objective: Objective) -> QuerySet[Objective]:
     """Objectives ``objective`` may align to: visible, live, in its cycle or the annual cycle
-    above it, not itself, not already a parent, and not below it (that would make a loop)."""
-    edges = alignment_edges(actor=actor)
-    below, stack = {objective.pk}, [objective.pk]
-    while stack:
-        for nxt in edges.get(stack.pop(), ()):
-            if nxt not in below:
-                below.add(nxt)
-                stack.append(nxt)
+    above it, not itself, not already a parent, and not below it (that would make a loop).
+
+    Unsliced and unordered: callers search it, suggest from it or validate a choice against it,
+    each with its own ORDER BY and LIMIT (see ``selectors_align``)."""
+    from ambit.okrs.selectors import objective_descendant_ids
+
+    below = objective_descendant_ids(objective=objective)
     cycle_ids = [objective.cycle_id]
     if objective.cycle.parent_id is not None:
         cycle_ids.append(objective.cycle.parent_id)
-    current_parents = Alignment.objects.filter(child=objective).values_list("parent_id", flat=True)
+    current_parents = Alignment.objects.filter(child=objective).values("parent_id")
     return (
         objective_base(actor=actor)
         .filter(cycle_id__in=cycle_ids)
+        .exclude(pk=objective.pk)
         .exclude(pk__in=below)
         .exclude(pk__in=current_parents)
         .exclude(state=ObjectiveState.CANCELLED)
         .select_related("team", "cycle")
-        .order_by("cycle__start_date", "level", "title")
+        .order_by()
     )
 
 
@@ -329,29 +327,26 @@ def team_overview(*, actor: Membership, team: Team, cycle: Cycle, now: dt.dateti
     if team.organisation_id != actor.organisation_id or cycle.organisation_id != actor.organisation_id:
         raise Http404("No such team.")
     now = now or timezone.now()
-    teams = list(team_list(actor=actor))
-    below: dict[int, int] = {}  # team id → the direct sub-team of ``team`` it sits under
-    children: dict[int | None, list[Team]] = {}
-    for t in teams:
-        children.setdefault(t.parent_id, []).append(t)
-    direct = sorted(children.get(team.pk, []), key=lambda t: t.name.lower())
-    for sub in direct:
-        stack = [sub]
-        while stack:
-            t = stack.pop()
-            if t.pk in below or t.pk == team.pk:
-                continue
-            below[t.pk] = sub.pk
-            stack.extend(children.get(t.pk, []))
-    qs = objective_list(actor=actor, cycle=cycle, include_cancelled=False)
-    loaded = list(qs.filter(team_id__in=[team.pk, *below]))
-    metrics = compute_metrics(organisation=actor.organisation, objectives=loaded, now=now)
-    own = [o for o in loaded if o.team_id == team.pk]
-    per_sub: dict[int, list[float]] = {}
-    for o in loaded:
-        if o.team_id in below:
-            per_sub.setdefault(below[o.team_id], []).append(metrics.objective(o).progress)  # type: ignore[index]
-    sub_teams = [SubTeamRollup(t, _mean(per_sub.get(t.pk, [])), len(per_sub.get(t.pk, []))) for t in direct]
+    direct = sorted(team_list(actor=actor).filter(parent_id=team.pk), key=lambda t: t.name.lower())
+    # Team id → the direct sub-team it sits under, a level at a time (ids only).
+    below: dict[int, int] = {t.pk: t.pk for t in direct}
+    frontier = set(below)
+    for _ in range(20):  # depth guard; the services refuse loops
+        if not frontier:
+            break
+        level = list(
+            Team.objects.filter(organisation_id=actor.organisation_id, parent_id__in=frontier).values_list(
+                "pk", "parent_id"
+            )
+        )
+        frontier = set()
+        for pk, parent_id in level:
+            if pk not in below and pk != team.pk:
+                below[pk] = below[parent_id]
+                frontier.add(pk)
+    own = list(objective_list(actor=actor, cycle=cycle, include_cancelled=False).filter(team_id=team.pk))
+    metrics = compute_metrics(organisation=actor.organisation, objectives=own, now=now)
+    sub_teams = _sub_team_rollups(actor=actor, cycle=cycle, direct=direct, below=below, now=now)
     return TeamOverview(
         objectives=own,
         metrics=metrics,
@@ -359,6 +354,48 @@ def team_overview(*, actor: Membership, team: Team, cycle: Cycle, now: dt.dateti
         stale=stale_owners(objectives=own, metrics=metrics, now=now),
         sub_teams=sub_teams,
     )
+
+
+def _sub_team_rollups(
+    *, actor: Membership, cycle: Cycle, direct: list[Team], below: dict[int, int], now: dt.datetime
+) -> list[SubTeamRollup]:
+    """Mean progress of the visible live objectives under each direct sub-team, summed per team in
+    SQL from the stored roll-ups: one row per team, not per objective. Objectives whose roll-up is
+    not stored yet are computed."""
+    if not below:
+        return [SubTeamRollup(t, None, 0) for t in direct]
+    visible = (
+        objective_base(actor=actor)
+        .filter(cycle=cycle, team_id__in=list(below))
+        .exclude(state=ObjectiveState.CANCELLED)
+        .values("pk")
+    )
+    totals: dict[int, list[float]] = {}  # sub-team id → [sum, count]
+    for team_id, total, known in (
+        Objective.objects.filter(pk__in=visible)
+        .values("team_id")
+        .annotate(total=Sum("rolled_progress"), known=Count("rolled_progress"))
+        .values_list("team_id", "total", "known")
+    ):
+        entry = totals.setdefault(below[team_id], [0.0, 0])
+        entry[0] += float(total or 0.0)
+        entry[1] += int(known)
+    unknown = list(
+        Objective.objects.filter(pk__in=visible, rolled_progress__isnull=True)
+        .select_related("cycle")
+        .prefetch_related(key_results_prefetch())
+    )
+    if unknown:
+        metrics = compute_metrics(organisation=actor.organisation, objectives=unknown, now=now)
+        for o in unknown:
+            entry = totals.setdefault(below[o.team_id], [0.0, 0])  # type: ignore[index]
+            entry[0] += metrics.objective(o).progress
+            entry[1] += 1
+    out = []
+    for t in direct:
+        total, count = totals.get(t.pk, [0.0, 0])
+        out.append(SubTeamRollup(t, total / count if count else None, int(count)))
+    return out
 
 
 def stale_owners(*, objectives: Sequence[Objective], metrics: Metrics, now: dt.datetime) -> list[StaleOwner]:

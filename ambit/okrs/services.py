@@ -45,6 +45,7 @@ from ambit.okrs.models import (
     ObjectiveState,
     Sprint,
 )
+from ambit.okrs.selectors import objective_descendant_ids
 from ambit.strategy.models import BigMove
 
 # --- Cycles and sprints -----------------------------------------------------------------------
@@ -363,25 +364,9 @@ def objective_score(*, actor: Membership, objective: Objective, score: float | N
 # --- Alignment --------------------------------------------------------------------------------
 
 
-def _would_cycle(child_id: int, parent_id: int, org_id: int) -> bool:
+def _would_cycle(child: Objective, parent_id: int) -> bool:
     """True when ``parent`` already sits below ``child`` (classic links or duality links)."""
-    edges: dict[int, set[int]] = {}
-    for c, p in Alignment.objects.filter(organisation_id=org_id).values_list("child_id", "parent_id"):
-        edges.setdefault(p, set()).add(c)
-    for c, p in Objective.objects.filter(organisation_id=org_id, source_key_result__isnull=False).values_list(
-        "id", "source_key_result__objective_id"
-    ):
-        edges.setdefault(p, set()).add(c)
-    stack, seen = [child_id], {child_id}
-    while stack:
-        node = stack.pop()
-        if node == parent_id:
-            return True
-        for nxt in edges.get(node, ()):
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
-    return False
+    return parent_id in objective_descendant_ids(objective=child, stop_at=parent_id)
 
 
 @transaction.atomic
@@ -394,7 +379,7 @@ def alignment_add(*, actor: Membership, child: Objective, parent: Objective, wei
         raise ValidationError({"weight": "The alignment weight must be above 0."})
     if Alignment.objects.filter(child=child, parent=parent).exists():
         raise Conflict(f"“{child.title}” is already aligned to “{parent.title}”.", field="parent")
-    if _would_cycle(child.pk, parent.pk, actor.organisation_id):
+    if _would_cycle(child, parent.pk):
         raise Conflict(
             f"Aligning to “{parent.title}” would make a loop: it already supports “{child.title}”.", field="parent"
         )

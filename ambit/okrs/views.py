@@ -22,15 +22,18 @@ from ambit.okrs import charts, engine, services
 from ambit.okrs.forms import AlignForm, CancelForm, CascadeForm, StateForm, add_service_error
 from ambit.okrs.metrics import KRMetrics, Metrics, compute_metrics
 from ambit.okrs.models import CheckIn, KeyResult, KeyResultKind, Objective, ObjectiveState
-from ambit.okrs.selectors import key_result_get, objective_children, objective_get
+from ambit.okrs.selectors import key_result_get, objective_audit_entries, objective_children, objective_get
+from ambit.okrs.selectors_align import alignment_choices, alignment_suggestions
 from ambit.okrs.selectors_tree import (
     alignment_candidates,
-    objective_audit,
     objective_check_ins,
     objective_parents_loaded,
 )
 from ambit.okrs.services import OBJECTIVE_TRANSITIONS
 from ambit.okrs.views_common import cycle_switcher_context, member_of, render_page
+
+# The element the picker's search swaps its results into (okrs/partials/align_picker.html).
+ALIGN_RESULTS_ID = "align-results"
 
 STATE_ACTIONS: dict[str, str] = {
     ObjectiveState.PROPOSED: "Propose",
@@ -182,17 +185,17 @@ def build_objective_page(request: HttpRequest, objective: Objective) -> dict[str
         "parents": [(p, w, metrics.objective(p)) for p, w in parents],
         "classic_children": [(c, metrics.objective(c)) for c in children if c.source_key_result_id not in kr_ids],
         "duality_children": [(c, metrics.objective(c)) for c in children if c.source_key_result_id in kr_ids],
-        "audit_entries": _with_change_lines(objective_audit(actor=actor, objective=objective)),
+        "audit_entries": _with_change_lines(objective_audit_entries(actor=actor, objective=objective)),
         "can_edit": can_edit,
         "can_cascade": actor.can_write,
         "live": objective.state not in (ObjectiveState.CLOSED, ObjectiveState.CANCELLED),
         "transitions": transitions if can_edit else [],
-        "align_form": None,
+        "align_choices": None,
         "confidence_scale": org.confidence_scale,
         **cycle_switcher_context(actor, cycle, reverse("okrs:company")),
     }
     if can_edit and context["live"]:
-        context["align_form"] = AlignForm(candidates=alignment_candidates(actor=actor, objective=objective))
+        context["align_choices"] = alignment_suggestions(actor=actor, objective=objective)
     return context
 
 
@@ -286,7 +289,18 @@ def objective_align(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, f"Aligned to “{form.cleaned_data['parent'].title}”.")
                 return redirect("okrs:objective-detail", pk=objective.pk)
     status = 400 if form.errors else 200
-    return render_page(request, "okrs/objective_align.html", {"objective": objective, "form": form}, status=status)
+    # The search rides along in the POST (a hidden field), so a refused choice keeps its results.
+    text = (request.POST if request.method == "POST" else request.GET).get("q", "")
+    context = {
+        "objective": objective,
+        "form": form,
+        "align_choices": alignment_choices(actor=actor, objective=objective, text=text, candidates=candidates),
+    }
+    htmx = getattr(request, "htmx", None)
+    # Only the picker's own search gets the bare list; any other HTMX request gets the page.
+    fragment = "okrs/partials/align_results.html" if htmx and htmx.target == ALIGN_RESULTS_ID else None
+    context["oob"] = fragment is not None
+    return render_page(request, "okrs/objective_align.html", context, fragment=fragment, status=status)
 
 
 @member_required

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -18,8 +18,14 @@ from ambit.core.permissions import can_check_in, can_create_objective_for, can_e
 from ambit.front.decorators import member_required
 from ambit.okrs import engine, services
 from ambit.okrs.forms import CycleForm, add_service_error
-from ambit.okrs.selectors import cycle_list
-from ambit.okrs.selectors_tree import alignment_tree, group_by_big_move, team_overview, tree_cycles
+from ambit.okrs.selectors import cycle_list, objective_get
+from ambit.okrs.selectors_tree import (
+    alignment_levels,
+    group_by_big_move,
+    team_overview,
+    tree_cycles,
+    tree_gap_count,
+)
 from ambit.okrs.views_common import cycle_switcher_context, member_of, render_page, selected_cycle
 
 
@@ -70,25 +76,26 @@ def company(request: HttpRequest) -> HttpResponse:
         **cycle_switcher_context(actor, cycle, reverse("okrs:company")),
     }
     if cycle is not None:
-        roots = alignment_tree(actor=actor, cycle=cycle)
+        # The roots only: each level below loads when opened (tree_children), so the page costs
+        # the same for ten people or ten thousand.
+        roots = alignment_levels(actor=actor, cycle=cycle, depth=1)
         context["groups"] = group_by_big_move(actor=actor, roots=roots)
         context["tree_cycles"] = tree_cycles(cycle=cycle)
-        context["gap_count"] = _count_gaps(roots)
+        context["gap_count"] = tree_gap_count(actor=actor, cycle=cycle)
     return render_page(request, "okrs/company.html", context)
 
 
-def _count_gaps(roots: list[Any]) -> int:
-    seen: set[int] = set()
-    stack = list(roots)
-    gaps = 0
-    while stack:
-        node = stack.pop()
-        if node.objective.pk in seen:
-            continue
-        seen.add(node.objective.pk)
-        gaps += node.is_gap
-        stack.extend(node.children)
-    return gaps
+@member_required
+def tree_children(request: HttpRequest, pk: int) -> HttpResponse:
+    """One more level of the alignment tree: the objectives supporting ``pk`` in the selected
+    cycle (HTMX fragment; without HTMX the objective page lists them)."""
+    actor = member_of(request)
+    objective = objective_get(actor=actor, objective_id=pk)
+    if not request.htmx:  # type: ignore[attr-defined]
+        return redirect("okrs:objective-detail", pk=objective.pk)
+    cycle = selected_cycle(request, actor) or objective.cycle
+    nodes = alignment_levels(actor=actor, cycle=cycle, under=objective, depth=1)
+    return render(request, "okrs/partials/tree_children.html", {"nodes": nodes, "parent": objective, "cycle": cycle})
 
 
 @member_required

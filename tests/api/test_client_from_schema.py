@@ -106,13 +106,22 @@ def test_a_client_built_from_the_document_runs_a_cycle(world):
     team_metrics = api("objective_get", objective_id=team_obj["id"])["metrics"]
     assert team_metrics["progress"] == pytest.approx(0.5)
 
-    tree = api("cycle_tree", cycle_id=cycle["id"])
+    tree = api("cycle_tree", cycle_id=cycle["id"], depth=2)
     root = next(n for n in tree["roots"] if n["objective"]["id"] == top["id"])
     kids = {n["objective"]["id"]: n for n in root["children"]}
     assert set(kids) == {team_obj["id"], child["id"]}
     assert kids[child["id"]]["via_key_result_id"] == kr_top["id"]
     assert kids[team_obj["id"]]["via_key_result_id"] is None
     assert root["is_gap"] is False
+    assert root["child_count"] == 2 and tree["depth"] == 2
+
+    # A large tree is walked a few levels at a time: the roots say how much lies below them.
+    shallow = api("cycle_tree", cycle_id=cycle["id"], depth=1)
+    top_node = next(n for n in shallow["roots"] if n["objective"]["id"] == top["id"])
+    assert top_node["children"] == [] and top_node["child_count"] == 2
+    below = api("cycle_tree", cycle_id=cycle["id"], root_id=top["id"], depth=1)
+    assert below["root_id"] == top["id"]
+    assert {n["objective"]["id"] for n in below["roots"]} == {team_obj["id"], child["id"]}
 
     listed = api("objective_list", cycle_id=cycle["id"])["items"]
     assert {o["id"] for o in listed} == {top["id"], team_obj["id"], child["id"]}

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from ambit.api.common import actor_of, scale_of
-from ambit.api.out import CONFIDENCE_DOC, CheckInCreatedOut, CheckInOut, check_in_out
-from ambit.api.routers.key_results import ConfidenceIn, confidence_in, key_result_response
+from ambit.api.common import actor_of, metrics_for, scale_of
+from ambit.api.out import CONFIDENCE_DOC, CheckInCreatedOut, CheckInOut, check_in_out, key_result_out
+from ambit.api.routers.key_results import ConfidenceIn, confidence_in
 from ambit.api.schemas import Id, LongText, Number, PageQuery, as_page, page_of, paginate, reads, writes
 from ambit.okrs import selectors as sel
 from ambit.okrs import services
@@ -62,11 +63,18 @@ def check_in_create(request: HttpRequest, key_result_id: Id, payload: CheckInIn)
         note=payload.note,
         corrects=corrects,
     )
+    # The key result as it now stands: its objective (already loaded and checked visible with
+    # it) gets its key results read afresh, which is all the metrics need.
+    objective = kr.objective
+    prefetch_related_objects([objective], sel.key_results_prefetch())
+    fresh = next(k for k in objective.key_results.all() if k.pk == kr.pk)
+    metrics = metrics_for(actor, [objective])
+    scale = scale_of(actor)
     return Status(
         201,
         {
-            "check_in": check_in_out(result.check_in, scale_of(actor)),
+            "check_in": check_in_out(result.check_in, scale),
             "warnings": result.warnings,
-            "key_result": key_result_response(request, kr.pk),
+            "key_result": key_result_out(fresh, metrics.kr(fresh), scale),
         },
     )

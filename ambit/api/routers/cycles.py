@@ -17,7 +17,7 @@ from ambit.api.out import CycleOut, ObjectiveOut, SprintOut, cycle_out, objectiv
 from ambit.api.schemas import Day, Id, PageQuery, as_page, page_of, paginate, reads, text, writes
 from ambit.okrs import selectors as sel
 from ambit.okrs import services
-from ambit.okrs.selectors_tree import TreeNode, alignment_tree
+from ambit.okrs.selectors_tree import TreeNode, alignment_levels
 
 router = Router(tags=["cycles"])
 
@@ -58,7 +58,12 @@ class TreeNodeOut(Schema):
     is_gap: bool = Field(description="A company objective nobody supports, or another objective aligned to nothing.")
     gap_reason: str
     via_key_result_id: int | None = Field(description="Duality: the parent's key result this objective came from.")
-    children_progress: float | None = Field(description="Mean progress of the children (null without children).")
+    children_progress: float | None = Field(
+        description="Mean progress of the children included here (null when none are included)."
+    )
+    child_count: int = Field(
+        description="Live children the caller sees, included or not: ask again with `root_id` for the next levels."
+    )
     children: list[TreeNodeOut]
 
 
@@ -67,7 +72,18 @@ TreeNodeOut.model_rebuild()
 
 class TreeOut(Schema):
     cycle_id: int
+    root_id: int | None = Field(description="The objective whose children are the roots here, when asked for.")
+    depth: int
     roots: list[TreeNodeOut]
+
+
+class TreeQuery(Schema):
+    root_id: Id | None = Field(
+        None, description="Start below this objective (its supporting objectives become the roots)."
+    )
+    depth: int = Field(
+        1, ge=1, le=10, description="Levels to include; the last level's nodes say how many children they have."
+    )
 
 
 def _node_out(node: TreeNode, scale: str) -> dict[str, Any]:
@@ -77,6 +93,7 @@ def _node_out(node: TreeNode, scale: str) -> dict[str, Any]:
         "gap_reason": node.gap_reason,
         "via_key_result_id": node.via_key_result.pk if node.via_key_result is not None else None,
         "children_progress": node.children_progress,
+        "child_count": node.child_count,
         "children": [_node_out(child, scale) for child in node.children],
     }
 
@@ -143,12 +160,20 @@ def sprint_get(request: HttpRequest, cycle_id: Id, sprint_id: Id) -> Any:
 
 
 @router.get("/cycles/{cycle_id}/tree", response=reads(TreeOut), operation_id="cycle_tree")
-def cycle_tree(request: HttpRequest, cycle_id: Id) -> Any:
+def cycle_tree(request: HttpRequest, cycle_id: Id, query: Query[TreeQuery]) -> Any:
     """The alignment tree: objectives the caller sees in the cycle (and its annual cycle), classic
     children under their parents, duality children under the objective whose key result they
-    came from, with gaps flagged and metrics on every node."""
+    came from, with gaps flagged and metrics on every node. `depth` levels from the roots (or
+    from below `root_id`); every node gives its `child_count`, so a client walks a large tree a
+    few levels at a time."""
     actor = actor_of(request)
     cycle = sel.cycle_get(actor=actor, cycle_id=cycle_id)
-    roots = alignment_tree(actor=actor, cycle=cycle)
+    under = resolve_optional("root_id", query.root_id, sel.objective_get, actor=actor, objective_id=query.root_id)
+    roots = alignment_levels(actor=actor, cycle=cycle, under=under, depth=query.depth)
     scale = scale_of(actor)
-    return {"cycle_id": cycle.pk, "roots": [_node_out(n, scale) for n in roots]}
+    return {
+        "cycle_id": cycle.pk,
+        "root_id": under.pk if under is not None else None,
+        "depth": query.depth,
+        "roots": [_node_out(n, scale) for n in roots],
+    }

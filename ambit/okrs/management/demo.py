@@ -20,13 +20,14 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from ambit.accounts import services as accounts
-from ambit.accounts.models import Membership, Team, User
+from ambit.accounts.models import Membership, Organisation, Team, User
 from ambit.core.permissions import can_create_objective_for
 from ambit.okrs import engine
 from ambit.okrs import services as okrs
 from ambit.okrs.management import demo_content as content
 from ambit.okrs.management import demo_okrs as okr_specs
 from ambit.okrs.models import Cycle, CycleKind, CycleState, KeyResult, Objective, ObjectiveState
+from ambit.okrs.rollups import refresh_all
 from ambit.strategy import services as strategy
 from ambit.strategy.models import BigMove
 
@@ -85,6 +86,8 @@ class DemoBuilder:
             self._strategy()
             self._cycles_and_okrs()
             self._globex()
+            for org in Organisation.objects.filter(slug__in=[content.ORG_SLUG, content.GLOBEX_SLUG]):
+                refresh_all(organisation=org)
         self.built.people = len(self.people)
         self.built.teams = len(self.teams)
         return self.built

@@ -35,6 +35,7 @@ from ambit.okrs.models import (
     ObjectiveState,
     Sprint,
 )
+from ambit.okrs.rollups import refresh_all
 from ambit.okrs.services import sprint_dates
 from ambit.strategy.models import BigMove, Strategy
 
@@ -136,6 +137,8 @@ class SyntheticBuilder:
             self._cycles()
             for cycle in self.quarters:
                 self._quarter(cycle)
+            # Bulk inserts bypass the services, so the stored roll-ups are computed here once.
+            refresh_all(organisation=self.org)
             self.report.audit_entries = AuditEntry.objects.filter(organisation=self.org).count()
         return self.report
 

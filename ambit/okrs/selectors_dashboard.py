@@ -1,0 +1,589 @@
+"""Reads behind the organisation dashboard: headline numbers, the team heat map, the at-risk and
+stale lists, check-in discipline and progress over time, for one cycle, today or as of a past day.
+
+Cost is built to stay flat from a 200-person organisation to a 10,000-person one:
+
+- The parts that need the Python engine over every key result of the cycle are computed once per
+  change and kept in Django's cache (``DashboardSummary``). The key holds the organisation, the
+  cycle, the day shown, a cheap data version (the newest audit entry and the newest check-in of the
+  organisation: every service write is audited, so any write moves it) and a fingerprint of the
+  objectives the viewer may see (members who see the same objectives share one entry).
+- A request that finds the summary cached runs a fixed, small number of queries: the version, the
+  fingerprint (members only) and the 20 rows each list shows.
+- Check-ins are never loaded one by one: discipline is counted in SQL (one aggregate over the
+  weeks' range of check-ins), and progress over time reads, per key result, only its latest
+  check-in before each sample date (both along the ``(key_result, created_at)`` index); see
+  ``selectors_dashboard_trends``.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import math
+import zoneinfo
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from django.core.cache import cache
+from django.db.models import JSONField, OuterRef, QuerySet, Subquery
+from django.http import Http404
+from django.utils import timezone
+
+from ambit.accounts.models import Membership, Organisation
+from ambit.accounts.selectors import team_list
+from ambit.core.models import AuditEntry
+from ambit.okrs import engine
+from ambit.okrs.metrics import Metrics, compute_metrics
+from ambit.okrs.models import (
+    Alignment,
+    CheckIn,
+    Checkpoint,
+    Cycle,
+    KeyResult,
+    Milestone,
+    Objective,
+    ObjectiveState,
+    Visibility,
+)
+from ambit.okrs.selectors import objective_list
+from ambit.okrs.selectors_dashboard_trends import (
+    DisciplineWeek,
+    discipline,
+    discipline_weeks,
+    forecast,
+    history_samples,
+    midnight,
+    progress_history,
+    readings,
+)
+
+CACHE_PREFIX = "ambit:dashboard:v1"
+# Today's summary also depends on the clock (staleness, expected pace): recompute at least this often.
+TODAY_TTL_SECONDS = 10 * 60
+PAST_TTL_SECONDS = 24 * 60 * 60
+# A computation that died leaves its lock behind for at most this long.
+COMPUTE_LOCK_SECONDS = 120
+PAGE_SIZE = 20
+
+AT_RISK_STATUSES = (engine.STATUS_BEHIND, engine.STATUS_AT_RISK)
+# Headline order: the statuses people act on first, then the quiet ones.
+STATUS_ORDER = (
+    engine.STATUS_ON_TRACK,
+    engine.STATUS_AT_RISK,
+    engine.STATUS_BEHIND,
+    engine.STATUS_STALE,
+    engine.STATUS_NOT_STARTED,
+    engine.STATUS_CLOSED,
+    engine.STATUS_CANCELLED,
+)
+NO_DATA = "none"
+# Objectives that were running (and so count) on a past day.
+_COUNTED_OBJECTIVE_STATES = (ObjectiveState.ACTIVE, ObjectiveState.CLOSED)
+
+
+# --- The day shown ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """The day the dashboard shows. ``moment`` is the exclusive end of what is known: now for
+    today, the start of the next day (in the organisation's time zone) for a past day."""
+
+    day: dt.date
+    moment: dt.datetime
+    is_today: bool
+
+    @property
+    def now(self) -> dt.datetime:
+        """The instant the engine reads the cycle at (still inside ``day``)."""
+        return self.moment if self.is_today else self.moment - dt.timedelta(microseconds=1)
+
+
+def org_time_zone(organisation: Organisation) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(organisation.time_zone or "UTC")
+
+
+def org_today(organisation: Organisation, now: dt.datetime | None = None) -> dt.date:
+    return timezone.localtime(now or timezone.now(), org_time_zone(organisation)).date()
+
+
+def dashboard_as_of(*, organisation: Organisation, day: dt.date | None, now: dt.datetime | None = None) -> AsOf:
+    """Today (``day`` None, today or later), or the end of a past ``day``."""
+    now = now or timezone.now()
+    today = org_today(organisation, now)
+    if day is None or day >= today:
+        return AsOf(day=today, moment=now, is_today=True)
+    return AsOf(day=day, moment=midnight(day + dt.timedelta(days=1), org_time_zone(organisation)), is_today=False)
+
+
+# --- What the summary holds (pickled into the cache: plain data only) --------------------------
+
+
+@dataclass
+class HeatCell:
+    team_id: int
+    name: str
+    slug: str
+    progress: float | None
+    objective_count: int
+    status: str  # a pace status, or NO_DATA without objectives
+
+
+@dataclass
+class HeatGroup:
+    """A top-level team (a department) and the teams right under it."""
+
+    cell: HeatCell
+    children: list[HeatCell] = field(default_factory=list)
+
+
+class ListEntry(NamedTuple):
+    """One key result in the at-risk or stale list, with what the engine said about it (a tuple:
+    thousands of them sit in the cached summary)."""
+
+    kr_id: int
+    status: str
+    progress: float
+    expected: float
+    silent_since: dt.datetime | None = None
+    days_silent: int = 0
+    last_checkin_at: dt.datetime | None = None  # as of the day shown
+
+    @property
+    def gap(self) -> float:
+        return self.progress - self.expected
+
+
+@dataclass
+class DashboardSummary:
+    cycle_id: int
+    day: dt.date
+    is_today: bool
+    computed_at: dt.datetime
+    objective_count: int
+    progress: float | None
+    expected: float
+    status_counts: dict[str, int]
+    key_result_count: int
+    done_count: int
+    days_left: int  # whole days after the day shown, up to the cycle's last day
+    days_to_start: int  # before the cycle: days until it starts
+    heatmap: list[HeatGroup]
+    at_risk: list[ListEntry]
+    stale: list[ListEntry]
+    discipline: list[DisciplineWeek]
+    history: list[tuple[dt.datetime, float]]
+    forecast: float | None
+    status: str  # the overall progress against the expected pace, by the charter's thresholds
+    cache_key: str = ""  # where it is cached; parts rendered from it may be cached beside it
+
+
+# --- Cache key --------------------------------------------------------------------------------
+
+
+def dashboard_data_version(*, actor: Membership) -> tuple[int, int]:
+    """(newest audit entry id, newest check-in id) of the actor's organisation, in one query.
+
+    Both are read newest-first along the ``(organisation, created_at)`` indexes, so the cost does
+    not depend on the size of either table."""
+    org_id = actor.organisation_id
+    audit = AuditEntry.objects.filter(organisation_id=org_id).order_by("-created_at", "-id").values("id")[:1]
+    checkin = CheckIn.objects.filter(organisation_id=org_id).order_by("-created_at", "-id").values("id")[:1]
+    row = (
+        Organisation.objects.filter(pk=org_id)
+        .annotate(audit_id=Subquery(audit), checkin_id=Subquery(checkin))
+        .values_list("audit_id", "checkin_id")
+        .first()
+    )
+    audit_id, checkin_id = row if row is not None else (None, None)
+    return (audit_id or 0, checkin_id or 0)
+
+
+def _objectives_seen(actor: Membership, cycle: Cycle) -> QuerySet[Objective]:
+    # Cancelled ones too: on a past day they may still have been running.
+    return objective_list(actor=actor, cycle=cycle, with_key_results=False)
+
+
+def visibility_fingerprint(*, actor: Membership, cycle: Cycle) -> str:
+    """Which objectives of the cycle the actor may see, as a short key. Champions and admins see
+    everything. Anyone else sees every public objective (the same for all, and any change to one
+    moves the data version) plus the team and private ones visibility lets them: the hash of those
+    ids (one query returning only them), so members who see the same objectives share a summary."""
+    if actor.is_org_wide_editor:
+        return "all"
+    extra = _objectives_seen(actor, cycle).exclude(visibility=Visibility.PUBLIC).values_list("pk", flat=True)
+    ids = ",".join(map(str, sorted(extra)))
+    return "public+" + hashlib.blake2b(ids.encode(), digest_size=12).hexdigest()
+
+
+def _view_key(actor: Membership, cycle: Cycle, as_of: AsOf) -> str:
+    """What is being looked at, whatever the data version: organisation, cycle, day, visibility."""
+    seen = visibility_fingerprint(actor=actor, cycle=cycle)
+    return f"{CACHE_PREFIX}:{actor.organisation_id}:{cycle.pk}:{as_of.day.isoformat()}:{seen}"
+
+
+def dashboard_summary(*, actor: Membership, cycle: Cycle, as_of: AsOf) -> DashboardSummary:
+    """The cached summary for the actor's view of ``cycle`` on ``as_of.day`` (computed on a miss).
+
+    After a write, the first request recomputes. Requests arriving while it does get the summary
+    from before the write (at most one computation's age) instead of all computing the same thing:
+    in a large organisation that is seconds of work each."""
+    if cycle.organisation_id != actor.organisation_id:
+        raise Http404("No such cycle.")
+    view = _view_key(actor, cycle, as_of)
+    audit_id, checkin_id = dashboard_data_version(actor=actor)
+    key = f"{view}:{audit_id}:{checkin_id}"
+    summary = cache.get(key)
+    if isinstance(summary, DashboardSummary):
+        return summary
+    if not cache.add(f"{key}:computing", 1, COMPUTE_LOCK_SECONDS):
+        latest = cache.get(f"{view}:latest")
+        previous = cache.get(latest) if isinstance(latest, str) else None
+        if isinstance(previous, DashboardSummary):
+            return previous
+    try:
+        summary = compute_dashboard_summary(actor=actor, cycle=cycle, as_of=as_of)
+        summary.cache_key = key
+        seconds = cache_seconds(as_of)
+        cache.set_many({key: summary, f"{view}:latest": key}, seconds)
+    finally:
+        cache.delete(f"{key}:computing")
+    return summary
+
+
+def cache_seconds(as_of: AsOf) -> int:
+    return TODAY_TTL_SECONDS if as_of.is_today else PAST_TTL_SECONDS
+
+
+# --- Computing the summary --------------------------------------------------------------------
+
+
+def compute_dashboard_summary(*, actor: Membership, cycle: Cycle, as_of: AsOf) -> DashboardSummary:
+    org = actor.organisation
+    objectives = _load_objectives(actor, cycle, as_of)
+    metrics = compute_metrics(organisation=org, objectives=objectives, now=as_of.now)
+    expected = engine.expected_progress(start=cycle.start_date, end=cycle.end_date, on=as_of.day)
+    thresholds = engine.PaceThresholds(on_track=org.pace_on_track, at_risk=org.pace_at_risk)
+    progress_by_obj = {o.pk: metrics.objective(o).progress for o in objectives}
+
+    counts = dict.fromkeys(STATUS_ORDER, 0)
+    key_results = [(o, kr) for o in objectives for kr in o.key_results.all()]
+    done = 0
+    for _o, kr in key_results:
+        km = metrics.kr(kr)
+        counts[km.status] = counts.get(km.status, 0) + 1
+        done += km.status != engine.STATUS_CANCELLED and km.progress >= 1.0
+    tz = org_time_zone(org)
+    history = _history(actor, cycle, objectives, as_of, tz)
+    progress = _mean(progress_by_obj.values())
+    return DashboardSummary(
+        cycle_id=cycle.pk,
+        day=as_of.day,
+        is_today=as_of.is_today,
+        computed_at=timezone.now(),
+        objective_count=len(objectives),
+        progress=progress,
+        expected=expected,
+        status_counts=counts,
+        key_result_count=len(key_results),
+        done_count=done,
+        days_left=max(0, (cycle.end_date - max(as_of.day, cycle.start_date)).days),
+        days_to_start=max(0, (cycle.start_date - as_of.day).days),
+        heatmap=_heatmap(actor, objectives, progress_by_obj, expected, thresholds),
+        at_risk=_at_risk(key_results, metrics),
+        stale=_stale(key_results, metrics, midnight(cycle.start_date, tz), as_of),
+        discipline=_discipline(actor, cycle, as_of, tz),
+        history=history,
+        forecast=forecast(start=cycle.start_date, end=cycle.end_date, history=history, moment=as_of.moment, tz=tz),
+        status=(
+            engine.STATUS_NOT_STARTED
+            if progress is None
+            else engine.pace_status(progress=progress, expected=expected, thresholds=thresholds)
+        ),
+    )
+
+
+def _mean(values: Iterable[float]) -> float | None:
+    vals = list(values)
+    return sum(vals) / len(vals) if vals else None
+
+
+def _state_then_annotations(moment: dt.datetime) -> dict[str, Any]:
+    latest = CheckIn.objects.filter(key_result=OuterRef("pk"), created_at__lt=moment).order_by("-created_at", "-id")
+    return {
+        "then_value": Subquery(latest.values("value")[:1]),
+        "then_milestones": Subquery(latest.values("milestones_done")[:1], output_field=JSONField()),
+        "then_confidence": Subquery(latest.values("confidence")[:1]),
+        "then_at": Subquery(latest.values("created_at")[:1]),
+    }
+
+
+def _load_objectives(actor: Membership, cycle: Cycle, as_of: AsOf) -> list[Objective]:
+    """The objectives the actor sees in ``cycle`` with their key results, milestones and
+    checkpoints loaded (four queries), rewound to ``as_of`` for a past day: only what existed then,
+    each key result's latest check-in by then, and states as the audit log says they were."""
+    qs = _objectives_seen(actor, cycle).select_related(None).defer("description")
+    krs = KeyResult.objects.filter(organisation_id=actor.organisation_id, objective__in=qs.values("pk"))
+    krs = krs.defer("description")
+    loaded = krs
+    if as_of.is_today:
+        qs = qs.exclude(state=ObjectiveState.CANCELLED)
+    else:
+        qs = qs.filter(created_at__lt=as_of.moment)
+        krs = krs.filter(created_at__lt=as_of.moment)
+        loaded = krs.annotate(**_state_then_annotations(as_of.moment))
+    objectives = list(qs)
+    # Every objective is in ``cycle``: share one copy of it (rewound below) instead of a join.
+    shared = copy.copy(cycle)
+    for o in objectives:
+        o._state.fields_cache["cycle"] = shared
+    _attach_related(objectives, loaded, krs)
+    if as_of.is_today:
+        return objectives
+    states = _states_then(actor.organisation_id, as_of.moment)
+    shared.state = states.get(("okrs.cycle", str(cycle.pk)), cycle.state)
+    for o in objectives:
+        o.state = states.get(("okrs.objective", str(o.pk)), o.state)
+        for kr in o.key_results.all():
+            kr.state = states.get(("okrs.keyresult", str(kr.pk)), kr.state)
+            _rewind(kr)
+    return [o for o in objectives if o.state != ObjectiveState.CANCELLED]
+
+
+def _attach_related(objectives: Sequence[Objective], loaded: QuerySet[KeyResult], krs: QuerySet[KeyResult]) -> None:
+    """``prefetch_related`` by hand: Django's builds and filters a queryset per instance, which
+    costs seconds over 13,000 key results; here each relation is one query and the instances get
+    ready-made result caches (on ``none()`` querysets, so a stray re-evaluation can never widen)."""
+    key_results = list(loaded)
+    milestones: dict[int, list[Milestone]] = {}
+    for m in Milestone.objects.filter(key_result__in=krs.values("pk")):
+        milestones.setdefault(m.key_result_id, []).append(m)
+    checkpoints: dict[int, list[Checkpoint]] = {}
+    for c in Checkpoint.objects.filter(key_result__in=krs.values("pk")):
+        checkpoints.setdefault(c.key_result_id, []).append(c)
+    by_objective: dict[int, list[KeyResult]] = {}
+    for kr in key_results:
+        by_objective.setdefault(kr.objective_id, []).append(kr)
+    _set_cache(key_results, "milestones", milestones, Milestone.objects.none())
+    _set_cache(key_results, "checkpoints", checkpoints, Checkpoint.objects.none())
+    _set_cache(objectives, "key_results", by_objective, KeyResult.objects.none())
+    for o in objectives:
+        for kr in by_objective.get(o.pk, ()):
+            kr._state.fields_cache["objective"] = o
+
+
+def _set_cache(instances: Sequence[Any], name: str, related: dict[int, list[Any]], none: QuerySet[Any]) -> None:
+    none._result_cache = []  # type: ignore[attr-defined]
+    none._prefetch_done = True  # type: ignore[attr-defined]
+    for obj in instances:
+        items = related.get(obj.pk)
+        qs = none
+        if items:
+            qs = none._chain()  # type: ignore[attr-defined]
+            qs._result_cache, qs._prefetch_done = items, True
+        cache_of = getattr(obj, "_prefetched_objects_cache", None)
+        if cache_of is None:
+            obj._prefetched_objects_cache = cache_of = {}
+        cache_of[name] = qs
+
+
+def _rewind(kr: KeyResult) -> None:
+    """Make the in-memory key result look as it did (never saved): its latest check-in then."""
+    at = getattr(kr, "then_at", None)
+    kr.last_checkin_at = at
+    kr.checkin_count = 1 if at is not None else 0
+    kr.current_value = getattr(kr, "then_value", None) if at is not None else None
+    kr.current_milestones_done = (getattr(kr, "then_milestones", None) or []) if at is not None else []
+    confidence = getattr(kr, "then_confidence", None)
+    kr.current_confidence = confidence if confidence is not None else engine.DEFAULT_CONFIDENCE
+
+
+def _states_then(org_id: int, moment: dt.datetime) -> dict[tuple[str, str], str]:
+    """State of every cycle, objective and key result that changed state since ``moment``: the
+    "before" side of its first state change after it (one query over those changes only)."""
+    out: dict[tuple[str, str], str] = {}
+    changes = (
+        AuditEntry.objects.filter(
+            organisation_id=org_id,
+            object_type__in=("okrs.cycle", "okrs.objective", "okrs.keyresult"),
+            created_at__gte=moment,
+            changes__has_key="state",
+        )
+        .order_by("created_at", "id")
+        .values_list("object_type", "object_id", "changes")
+    )
+    for object_type, object_id, change in changes:
+        value = change.get("state") if isinstance(change, dict) else None
+        if isinstance(value, list) and len(value) == 2 and value[0]:
+            out.setdefault((object_type, object_id), str(value[0]))
+    return out
+
+
+# --- Heat map ---------------------------------------------------------------------------------
+
+
+def _heatmap(
+    actor: Membership,
+    objectives: Sequence[Objective],
+    progress_by_obj: dict[int, float],
+    expected: float,
+    thresholds: engine.PaceThresholds,
+) -> list[HeatGroup]:
+    """The top two levels under the company (its departments and their teams), each with the
+    mean progress of the objectives anywhere in its subtree. One query for the team tree."""
+    teams = list(team_list(actor=actor).values_list("id", "parent_id", "name", "slug"))
+    info = {tid: (name, slug) for tid, _, name, slug in teams}
+    children: dict[int | None, list[int]] = {}
+    for tid, pid, _, _ in teams:
+        children.setdefault(pid, []).append(tid)
+    roots = children.get(None, [])
+    # One company at the top: its progress is the headline, the map starts below it.
+    first = children.get(roots[0], []) if len(roots) == 1 else roots
+    second = {t: children.get(t, []) for t in first}
+    top_of: dict[int, tuple[int, int | None]] = {}  # team → (first-level ancestor, second-level one)
+    for t in first:
+        top_of[t] = (t, None)
+        for s in second[t]:
+            stack = [s]
+            while stack:
+                node = stack.pop()
+                if node in top_of:
+                    continue  # a loop the services refuse; never walk forever on bad data
+                top_of[node] = (t, s)
+                stack.extend(children.get(node, []))
+    values: dict[int, list[float]] = {}
+    for o in objectives:
+        where = top_of.get(o.team_id) if o.team_id is not None else None
+        if where is None:
+            continue
+        for top in where:
+            if top is not None:
+                values.setdefault(top, []).append(progress_by_obj[o.pk])
+
+    def cell(tid: int) -> HeatCell:
+        progress = _mean(values.get(tid, []))
+        status = NO_DATA
+        if progress is not None:
+            status = engine.pace_status(progress=progress, expected=expected, thresholds=thresholds)
+        name, slug = info[tid]
+        return HeatCell(tid, name, slug, progress, len(values.get(tid, [])), status)
+
+    def by_name(ids: Iterable[int]) -> list[int]:
+        return sorted(ids, key=lambda t: (info[t][0].lower(), t))
+
+    return [HeatGroup(cell(t), [cell(s) for s in by_name(second[t])]) for t in by_name(first)]
+
+
+# --- Lists ------------------------------------------------------------------------------------
+
+
+def _at_risk(key_results: Sequence[tuple[Objective, KeyResult]], metrics: Metrics) -> list[ListEntry]:
+    """Behind or at risk, worst first: the largest shortfall against the expected pace."""
+    out = []
+    for _o, kr in key_results:
+        km = metrics.kr(kr)
+        if km.status in AT_RISK_STATUSES:
+            out.append(ListEntry(kr.pk, km.status, km.progress, km.expected))
+    return sorted(out, key=lambda e: (e.gap, e.kr_id))
+
+
+def _stale(
+    key_results: Sequence[tuple[Objective, KeyResult]], metrics: Metrics, cycle_start: dt.datetime, as_of: AsOf
+) -> list[ListEntry]:
+    """Stale, worst first: the longest silence (counted from the cycle start, or from when the key
+    result was added, when it was never checked in)."""
+    out = []
+    for _o, kr in key_results:
+        km = metrics.kr(kr)
+        if km.status != engine.STATUS_STALE:
+            continue
+        since = kr.last_checkin_at or max(cycle_start, kr.created_at)
+        days = max(0, (as_of.now - since).days)
+        out.append(ListEntry(kr.pk, km.status, km.progress, km.expected, since, days, kr.last_checkin_at))
+    return sorted(out, key=lambda e: (e.silent_since or as_of.now, e.kr_id))
+
+
+@dataclass
+class DashboardRow:
+    key_result: KeyResult
+    entry: ListEntry
+
+
+def dashboard_rows(*, actor: Membership, entries: Sequence[ListEntry]) -> list[DashboardRow]:
+    """The key results of ``entries`` (one page of a list) with objective, team and owner, in one
+    query, in the entries' order. Scoped to the actor's organisation."""
+    ids = [e.kr_id for e in entries]
+    krs = KeyResult.objects.filter(organisation_id=actor.organisation_id, pk__in=ids).select_related(
+        "objective__team", "owner__user"
+    )
+    by_id = {kr.pk: kr for kr in krs}
+    return [DashboardRow(by_id[e.kr_id], e) for e in entries if e.kr_id in by_id]
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int
+    count: int  # pages in all
+    total: int  # entries in all
+    entries: list[ListEntry]
+
+    @property
+    def first_index(self) -> int:
+        return (self.number - 1) * PAGE_SIZE + 1 if self.total else 0
+
+    @property
+    def last_index(self) -> int:
+        return (self.number - 1) * PAGE_SIZE + len(self.entries)
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.count
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def page_of(entries: Sequence[ListEntry], number: int) -> Page:
+    count = max(1, math.ceil(len(entries) / PAGE_SIZE))
+    number = min(max(1, number), count)
+    start = (number - 1) * PAGE_SIZE
+    return Page(number, count, len(entries), list(entries[start : start + PAGE_SIZE]))
+
+
+# --- Over time (computed in selectors_dashboard_trends, scoped here) ----------------------------
+
+
+def _key_results_seen(actor: Membership, cycle: Cycle) -> QuerySet[KeyResult]:
+    seen = _objectives_seen(actor, cycle)
+    return KeyResult.objects.filter(organisation_id=actor.organisation_id, objective__in=seen.values("pk"))
+
+
+def _discipline(actor: Membership, cycle: Cycle, as_of: AsOf, tz: dt.tzinfo) -> list[DisciplineWeek]:
+    """Key results of the running (or since closed) objectives the actor sees."""
+    live = _objectives_seen(actor, cycle).filter(state__in=_COUNTED_OBJECTIVE_STATES)
+    krs = KeyResult.objects.filter(organisation_id=actor.organisation_id, objective__in=live.values("pk"))
+    weeks = discipline_weeks(start=cycle.start_date, end=cycle.end_date, day=as_of.day)
+    return discipline(organisation=actor.organisation, key_results=krs, weeks=weeks, moment=as_of.moment, tz=tz)
+
+
+def _history(
+    actor: Membership, cycle: Cycle, objectives: Sequence[Objective], as_of: AsOf, tz: dt.tzinfo
+) -> list[tuple[dt.datetime, float]]:
+    org = actor.organisation
+    samples = history_samples(start=cycle.start_date, end=cycle.end_date, moment=as_of.moment, tz=tz)
+    if not samples or not objectives:
+        return []
+    classic: dict[int, list[tuple[int, float]]] = {}
+    if org.child_blend > 0:
+        ids = {o.pk for o in objectives}
+        seen = _objectives_seen(actor, cycle).values("pk")
+        links = Alignment.objects.filter(organisation_id=org.pk, parent_id__in=seen)
+        for child, parent, weight in links.values_list("child_id", "parent_id", "weight"):
+            if child in ids:
+                classic.setdefault(parent, []).append((child, weight))
+    read = readings(key_results=_key_results_seen(actor, cycle), samples=samples)
+    return progress_history(organisation=org, objectives=objectives, samples=samples, read=read, classic=classic)

@@ -1,0 +1,21 @@
+"""Background work of the OKR app (django-tasks: in-process with TASKS_BACKEND=immediate, queued
+for ``manage.py db_worker`` with TASKS_BACKEND=database)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from ambit.accounts.models import Organisation
+from ambit.okrs import rollups
+
+
+@task()
+def refresh_rollups(organisation_id: int, objective_ids: list[int] | None) -> int:
+    """Bring the stored roll-ups of ``objective_ids`` (None: the whole organisation) and of the
+    objectives above them up to date; enqueued when a write commits."""
+    organisation = Organisation.objects.filter(pk=organisation_id).first()
+    if organisation is None:  # deleted since
+        return 0
+    if objective_ids is None:
+        return rollups.refresh_all(organisation=organisation)
+    return rollups.refresh(organisation=organisation, objective_ids=set(objective_ids))
