@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev migrate demo lint fmt typecheck check e2e openapi clean
+.PHONY: run test install install-dev migrate demo lint fmt typecheck check e2e openapi clean bench bench-smoke
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 $(VENV)/.installed-dev: pyproject.toml | $(PY)
 	$(PIP) install --quiet -e '.[dev]'
 	@touch $@ $(VENV)/.installed
+
+$(VENV)/.installed-bench: pyproject.toml | $(PY)
+	$(PIP) install --quiet -e '.[dev,bench]'
+	@touch $@ $(VENV)/.installed-dev $(VENV)/.installed
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
@@ -36,6 +40,14 @@ run: demo
 
 test: install-dev
 	$(VENV)/bin/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+# The benchmark (bench/run.py): S and L organisations, gunicorn, locust at 1 and 20 users. Uses
+# PostgreSQL when DATABASE_URL points at it. BENCH_ARGS="--seconds 20 --users 1,5,20" and so on.
+bench: $(VENV)/.installed-bench
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+bench-smoke: $(VENV)/.installed-bench
+	$(PY) bench/run.py --smoke
 
 e2e: install-dev
 	$(VENV)/bin/pytest e2e -p no:xdist $(PYTEST_ARGS)

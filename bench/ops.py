@@ -1,0 +1,132 @@
+"""The operations the benchmark measures: one definition shared by the load run (locustfile.py)
+and the instrumented pass that counts SQL queries (queries.py). No Django imports here."""
+
+from __future__ import annotations
+
+import html.parser
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    label: str
+    method: str  # GET, POST (a web form) or API-POST (JSON with a bearer token)
+    persona: str  # "members" or "leads": who does this, see fixture.py
+    api: bool = False
+    paged: bool = True  # the page shows a bounded slice, so its cost should not grow with the organisation
+
+    def path(self, fixture: dict[str, Any], person: dict[str, Any]) -> str:
+        return {
+            "floor": "/accounts/password/change/",
+            "my_week": "/",
+            "checkin_web": "/check-in/",
+            "checkin_api": f"/api/v1/key-results/{person.get('key_result_id')}/check-ins",
+            "objective": f"/objectives/{person.get('objective_id')}/",
+            "team": f"/teams/{person.get('team_slug')}/",
+            "company_tree": "/company/",
+            "dashboard": "/dashboard/",
+            "api_objectives": f"/api/v1/objectives?cycle_id={fixture['cycle_id']}",
+            "api_tree": f"/api/v1/cycles/{fixture['cycle_id']}/tree",
+        }[self.name]
+
+
+OPS: list[Op] = [
+    Op("floor", "floor: password change page", "GET", "members"),
+    Op("my_week", "my week", "GET", "members"),
+    Op("checkin_web", "weekly check-in submit (web)", "POST", "members"),
+    Op("checkin_api", "check-in POST (API)", "API-POST", "members", api=True),
+    Op("objective", "objective page", "GET", "members"),
+    Op("team", "team page (as its lead)", "GET", "leads"),
+    Op("company_tree", "company alignment tree", "GET", "members"),
+    Op("dashboard", "organisation dashboard", "GET", "members"),
+    Op("api_objectives", "API objective list (first page)", "GET", "members", api=True),
+    Op("api_tree", "API alignment tree", "GET", "members", api=True),
+]
+OPS_BY_NAME = {op.name: op for op in OPS}
+
+# A fixed CSRF secret: Django accepts the unmasked 32-character secret in the form when it matches
+# the cookie, so the load run needs no extra request to fetch one.
+CSRF_SECRET = "benchbenchbenchbenchbenchbench12"
+
+
+def cookie_header(person: dict[str, Any]) -> str:
+    return f"sessionid={person['session']}; csrftoken={CSRF_SECRET}"
+
+
+class _FormFields(html.parser.HTMLParser):
+    """Collect what a browser would submit from the weekly check-in page's form."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: list[tuple[str, str]] = []
+        self._select: str | None = None
+        self._textarea: str | None = None
+        self._text: list[str] = []
+        self._in_form = False
+        self.radios: dict[str, str] = {}  # radio group → its first value, for groups nobody chose yet
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form" and a.get("method", "").lower() == "post" and "check-in" in a.get("action", "/check-in/"):
+            self._in_form = True
+        if not self._in_form:
+            return
+        name = a.get("name", "")
+        if tag == "input" and name:
+            kind = a.get("type", "text").lower()
+            if kind == "radio":
+                self.radios.setdefault(name, a.get("value", ""))
+            if kind in ("checkbox", "radio") and "checked" not in a:
+                return
+            if kind in ("submit", "button"):
+                return
+            self.fields.append((name, a.get("value", "")))
+        elif tag == "select" and name:
+            self._select = name
+        elif tag == "option" and self._select and "selected" in a:
+            self.fields.append((self._select, a.get("value", "")))
+        elif tag == "textarea" and name:
+            self._textarea, self._text = name, []
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            self._text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea" and self._textarea:
+            self.fields.append((self._textarea, "".join(self._text)))
+            self._textarea = None
+        elif tag == "form":
+            self._in_form = False
+
+
+def checkin_form(page: str) -> list[tuple[str, str]]:
+    """The weekly check-in form's fields as the page shows them (the CSRF field replaced)."""
+    parser = _FormFields()
+    parser.feed(page)
+    fields = [(k, v) for k, v in parser.fields if k != "csrfmiddlewaretoken"]
+    chosen = {k for k, _ in fields}
+    fields += [(name, value) for name, value in parser.radios.items() if name not in chosen]
+    if not any(k.endswith("-value") for k, _ in fields):
+        raise ValueError("the weekly check-in page shows no key result to check in")
+    return [("csrfmiddlewaretoken", CSRF_SECRET), *fields]
+
+
+def bump_values(fields: list[tuple[str, str]], turn: int) -> list[tuple[str, str]]:
+    """A new value for every numeric key result, alternating so each submit records a change."""
+    out = []
+    for k, v in fields:
+        if k.endswith("-value") and not v.strip():
+            v = "1"  # a key result never checked in: the person enters its first value
+        elif k.endswith("-value") and v not in ("0", "1"):
+            try:
+                number = float(v.replace(",", "").replace("%", ""))
+            except ValueError:
+                number = 0.0
+            v = f"{number + (1 if turn % 2 == 0 else -1):g}"
+        out.append((k, v))
+    return out
