@@ -33,7 +33,7 @@ def build(slug: str, count: int) -> dict[str, Any]:
     from ambit.api.models import ApiToken
     from ambit.api.services import api_token_create
     from ambit.core.middleware import SESSION_KEY as MEMBERSHIP_KEY
-    from ambit.okrs.models import KeyResult, KeyResultKind, KeyResultState
+    from ambit.okrs.models import KeyResult, KeyResultKind, KeyResultState, Objective, ObjectiveState
     from ambit.okrs.selectors import cycle_current
 
     org = Organisation.objects.get(slug=slug)
@@ -88,6 +88,7 @@ def build(slug: str, count: int) -> dict[str, Any]:
         return api_token_create(actor=member, name="bench").secret
 
     people: list[dict[str, Any]] = []
+    owner_ids = [m.pk for m in owners]
     for m in owners:
         krs = list(
             KeyResult.objects.filter(owner=m, objective__cycle=cycle, state=KeyResultState.ACTIVE, kind__in=numeric)
@@ -95,6 +96,16 @@ def build(slug: str, count: int) -> dict[str, Any]:
             .order_by("id")
         )
         kr = krs[0]
+        # The objective page they read: their team's objective, which nobody in the run writes to,
+        # so its history (drawn in full on the page) does not grow with every benchmark run.
+        reading = (
+            Objective.objects.filter(cycle=cycle, team_id=kr.objective.team_id)
+            .exclude(owner_id__in=owner_ids)
+            .exclude(state=ObjectiveState.CANCELLED)
+            .order_by("id")
+            .values_list("pk", flat=True)
+            .first()
+        ) or kr.objective_id
         people.append(
             {
                 "email": m.user.email,
@@ -102,7 +113,7 @@ def build(slug: str, count: int) -> dict[str, Any]:
                 "session": session_for(m),
                 "token": token_for(m),
                 "team_slug": kr.objective.team.slug if kr.objective.team else None,
-                "objective_id": kr.objective_id,
+                "objective_id": reading,
                 "key_result_id": kr.pk,
                 "value": float(kr.target_value if kr.target_value is not None else 1),
             }

@@ -163,6 +163,16 @@ def count_queries(target: Target, fixture_path: Path, ops: list[str]) -> dict[st
 # --- Serving and load ---------------------------------------------------------------------------
 
 
+def shared_cache() -> str:
+    """Redis on its usual local port when it answers (as a production setup shares one cache
+    between its processes), else each process's own memory."""
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return "redis://127.0.0.1:6379/7"
+    except OSError:
+        return "locmemcache://bench"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -178,6 +188,7 @@ class Server:
         self.target = target
         env = {
             **target.env,
+            "CACHE_URL": shared_cache(),
             "TASKS_BACKEND": "database",
             "ALLOWED_HOSTS": "127.0.0.1",
             "API_RATE_LIMIT": "1000000000",
@@ -361,7 +372,8 @@ def report(
     for key, value in info["versions"].items():
         lines.append(f"- **{key}:** {value}")
     lines.append(
-        f"- **Server:** gunicorn, {info['workers']} sync workers, DEBUG off, 127.0.0.1; load: locust (headless, "
+        f"- **Server:** gunicorn, {info['workers']} sync workers, DEBUG off, 127.0.0.1, cache "
+        f"`{shared_cache().split(':')[0]}`, one `db_worker`; load: locust (headless, "
         f"a separate process on the same machine), each operation alone for {info['seconds']} s per user count, "
         "no think time"
     )
@@ -427,6 +439,8 @@ def report(
                 verdicts.append(f"L÷S ≤ {PAGED_GOAL}: {'yes' if ok else 'NO'}")
                 if not ok:
                     problems.append(f"{op}: L ÷ S = {_fmt_ratio(r1)} (goal ≤ {PAGED_GOAL})")
+            elif not OPS_BY_NAME[op].paged:
+                verdicts.append("not paged (organisation-wide)")
         for size in sizes:
             f = _ratio(_p(results, op, size, lo, 50), _p(results, "floor", size, lo, 50))
             row += f" {_fmt_ratio(f)} |"

@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Sum, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -34,6 +34,8 @@ LEVEL_ORDER = {"company": 0, "department": 1, "team": 2, "individual": 3}
 
 GAP_NO_SUPPORT = "No objective supports this company objective yet."
 GAP_UNALIGNED = "Not aligned to any objective."
+UNALIGNED_PAGE = 50
+LIVE_STATES = [s for s in ObjectiveState.values if s != ObjectiveState.CANCELLED]
 
 
 def _level_key(o: Objective) -> tuple[int, int, int]:
@@ -102,28 +104,33 @@ def alignment_levels(
     cycle: Cycle,
     under: Objective | None = None,
     depth: int = 1,
+    unaligned: bool = False,
+    offset: int = 0,
+    limit: int = UNALIGNED_PAGE,
     now: dt.datetime | None = None,
 ) -> list[TreeNode]:
     """The alignment tree a few levels at a time: the roots of ``cycle`` (objectives with no
     live parent in it or its annual cycle), or the children of ``under``, and ``depth``
     levels from there. Every node carries ``child_count``; nodes at the last level have their
     children left for the next call. Progress of what is not loaded comes from the stored
-    roll-ups, so the cost follows what is shown, not the size of the organisation."""
+    roll-ups, so the cost follows what is shown, not the size of the organisation.
+
+    The roots are the company objectives; other objectives without a live parent (nothing
+    aligned, or only to cancelled objectives) are gaps, listed with ``unaligned=True`` a page
+    (``offset``, ``limit``) at a time, since a large organisation has many."""
     if cycle.organisation_id != actor.organisation_id:
         raise Http404("No such cycle.")
     cycle_ids = [c.pk for c in tree_cycles(cycle=cycle)]
     base = objective_base(actor=actor).filter(cycle_id__in=cycle_ids).exclude(state=ObjectiveState.CANCELLED)
     visible = base.values("pk")
     if under is None:
-        # Roots have no live parent in these cycles, whoever may see it: an objective under a
-        # parent the actor cannot see stays out of their tree (its own page and lists show it),
-        # rather than every such objective of a large organisation becoming a root.
-        live_parents = Objective.objects.filter(cycle_id__in=cycle_ids).exclude(state=ObjectiveState.CANCELLED)
-        level_ids = set(
-            base.exclude(pk__in=Alignment.objects.filter(parent_id__in=live_parents.values("pk")).values("child_id"))
-            .exclude(source_key_result__objective_id__in=live_parents.values("pk"))
-            .values_list("pk", flat=True)
-        )
+        roots = _roots(base, cycle_ids)
+        if unaligned:
+            level_order = Case(*(When(level=k, then=v) for k, v in LEVEL_ORDER.items()), default=9)
+            page = roots.exclude(level="company").order_by(level_order, "position", "id")[offset : offset + limit]
+            level_ids = set(page.values_list("pk", flat=True))
+        else:
+            level_ids = set(roots.filter(level="company").values_list("pk", flat=True))
     else:
         level_ids = _child_ids(base, {under.pk})
     levels: list[set[int]] = []
@@ -156,7 +163,7 @@ def alignment_levels(
         node = nodes[o.pk]
         if o.level == "company" and o.pk not in has_child:
             node.is_gap, node.gap_reason = True, GAP_NO_SUPPORT
-        elif o.level != "company" and o.pk not in has_parent:
+        elif o.level != "company" and (o.pk not in has_parent or (under is None and unaligned)):
             node.is_gap, node.gap_reason = True, GAP_UNALIGNED
 
     def below(parent_id: int, child_id: int) -> bool:
@@ -204,20 +211,38 @@ def _child_ids(base: QuerySet[Objective], parent_ids: set[int]) -> set[int]:
     )
 
 
-def tree_gap_count(*, actor: Membership, cycle: Cycle) -> int:
-    """Gaps in the cycle, counted in SQL: company objectives nobody supports and other
-    objectives aligned to nothing (links to anything count, visible or not, as in the tree)."""
+def _roots(base: QuerySet[Objective], cycle_ids: list[int]) -> QuerySet[Objective]:
+    """Visible live objectives with no live parent in the cycles, whoever may see the parent: an
+    objective under a parent the actor cannot see stays out of their tree (its page and the lists
+    show it) rather than becoming a root."""
+    has_live_parent = Alignment.objects.filter(
+        child_id=OuterRef("pk"), parent__cycle_id__in=cycle_ids, parent__state__in=LIVE_STATES
+    )
+    return base.exclude(Exists(has_live_parent)).exclude(
+        source_key_result__objective__cycle_id__in=cycle_ids,
+        source_key_result__objective__state__in=LIVE_STATES,
+    )
+
+
+def tree_unaligned_count(*, actor: Membership, cycle: Cycle) -> int:
+    """How many visible live objectives below the company level have no live parent in the cycle."""
     cycle_ids = [c.pk for c in tree_cycles(cycle=cycle)]
     base = objective_base(actor=actor).filter(cycle_id__in=cycle_ids).exclude(state=ObjectiveState.CANCELLED)
-    links = Alignment.objects.filter(organisation_id=actor.organisation_id)
-    supported = Q(pk__in=links.values("parent_id")) | Q(
-        pk__in=Objective.objects.filter(organisation_id=actor.organisation_id, source_key_result__isnull=False)
-        .exclude(state=ObjectiveState.CANCELLED)
-        .values("source_key_result__objective_id")
+    return _roots(base, cycle_ids).exclude(level="company").count()
+
+
+def tree_gap_count(*, actor: Membership, cycle: Cycle, unaligned: int | None = None) -> int:
+    """Gaps in the cycle, counted in SQL: company objectives nobody supports (links from anything
+    count, visible or not) and the objectives below them with no live parent."""
+    cycle_ids = [c.pk for c in tree_cycles(cycle=cycle)]
+    base = objective_base(actor=actor).filter(cycle_id__in=cycle_ids, level="company")
+    base = base.exclude(state=ObjectiveState.CANCELLED)
+    supported = Exists(Alignment.objects.filter(parent_id=OuterRef("pk"))) | Exists(
+        Objective.objects.filter(source_key_result__objective_id=OuterRef("pk")).exclude(state=ObjectiveState.CANCELLED)
     )
-    aligned = Q(pk__in=links.values("child_id")) | Q(source_key_result__isnull=False)
-    unsupported = base.filter(level="company").exclude(supported).count()
-    unaligned = base.exclude(level="company").exclude(aligned).count()
+    unsupported = base.exclude(supported).count()
+    if unaligned is None:
+        unaligned = tree_unaligned_count(actor=actor, cycle=cycle)
     return unsupported + unaligned
 
 

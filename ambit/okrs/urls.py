@@ -6,6 +6,7 @@ app_name = "okrs"
 urlpatterns = [
     path("company/", views_pages.company, name="company"),
     path("company/objectives/<int:pk>/children/", views_pages.tree_children, name="tree-children"),
+    path("company/unaligned/", views_pages.tree_unaligned, name="tree-unaligned"),
     path("dashboard/", views_dashboard.dashboard, name="dashboard"),
     path("teams/", views_pages.team_list, name="team-list"),
     path("teams/<slug:slug>/", views_pages.team_detail, name="team-detail"),

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,11 +20,13 @@ from ambit.okrs import engine, services
 from ambit.okrs.forms import CycleForm, add_service_error
 from ambit.okrs.selectors import cycle_list, objective_get
 from ambit.okrs.selectors_tree import (
+    UNALIGNED_PAGE,
     alignment_levels,
     group_by_big_move,
     team_overview,
     tree_cycles,
     tree_gap_count,
+    tree_unaligned_count,
 )
 from ambit.okrs.views_common import cycle_switcher_context, member_of, render_page, selected_cycle
 
@@ -81,8 +83,33 @@ def company(request: HttpRequest) -> HttpResponse:
         roots = alignment_levels(actor=actor, cycle=cycle, depth=1)
         context["groups"] = group_by_big_move(actor=actor, roots=roots)
         context["tree_cycles"] = tree_cycles(cycle=cycle)
-        context["gap_count"] = tree_gap_count(actor=actor, cycle=cycle)
+        unaligned = tree_unaligned_count(actor=actor, cycle=cycle)
+        context["unaligned_count"] = unaligned
+        context["gap_count"] = tree_gap_count(actor=actor, cycle=cycle, unaligned=unaligned)
     return render_page(request, "okrs/company.html", context)
+
+
+@member_required
+def tree_unaligned(request: HttpRequest) -> HttpResponse:
+    """Objectives below the company level with no live parent in the cycle, a page at a time
+    (HTMX appends the next page; without it, a page of its own)."""
+    actor = member_of(request)
+    cycle = selected_cycle(request, actor)
+    if cycle is None:
+        raise Http404("No cycle yet.")
+    raw = request.GET.get("page", "1")
+    page = int(raw) if raw.isdigit() and int(raw) > 0 else 1
+    offset = (page - 1) * UNALIGNED_PAGE
+    nodes = alignment_levels(actor=actor, cycle=cycle, unaligned=True, offset=offset, limit=UNALIGNED_PAGE + 1)
+    context = {
+        "nodes": nodes[:UNALIGNED_PAGE],
+        "cycle": cycle,
+        "next_page": page + 1 if len(nodes) > UNALIGNED_PAGE else None,
+        "count": tree_unaligned_count(actor=actor, cycle=cycle) if not request.htmx else None,  # type: ignore[attr-defined]
+    }
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "okrs/partials/tree_unaligned.html", context)
+    return render_page(request, "okrs/company_unaligned.html", context)
 
 
 @member_required

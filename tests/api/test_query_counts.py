@@ -51,7 +51,7 @@ PINNED = {
     "key_result_list": (11, 14),
     "milestone_list": (6, 9),
     "check_in_list": (6, 9),
-    "cycle_tree": (12, 15),  # levels, child counts and stored roll-ups instead of the whole cycle
+    "cycle_tree": (13, 16),  # levels, child counts and stored roll-ups instead of the whole cycle
 }
 # A lead's visibility rule reads the people they lead as a subquery, not a query of its own.
 PERSONAS = ("admin", "lead")

@@ -132,11 +132,40 @@ def test_company_tree_query_count_does_not_grow(world, django_assert_num_queries
     with django_assert_num_queries(COMPANY_PAGE_QUERIES):
         response = client.get(url)
     html = response.content.decode()
-    # The roots only: ten company objectives and ten unaligned ones; what supports them loads on demand.
-    assert html.count('class="tree-node') == 20
-    assert html.count("Gap: Not aligned to any objective.") == 10
+    # The roots only: the ten company objectives; what supports them loads on demand, and the
+    # ten objectives aligned to nothing are counted, listed when that section is opened.
+    assert html.count('class="tree-node') == 10
     assert html.count("2 supporting objectives") == 10
-    assert "T3" not in html and "D3" not in html
+    assert "T3" not in html and "D3" not in html and "lonely" not in html
+    assert 'Not aligned to a live objective <span class="badge">10</span>' in html
+    assert response.context["gap_count"] == 10
+
+
+def test_unaligned_objectives_are_listed_a_page_at_a_time(world, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    from ambit.okrs.selectors_tree import UNALIGNED_PAGE
+
+    client = login(world.member)
+    top = services.objective_create(
+        actor=world.champion, cycle=world.cycle, title="Top", team=world.company, state="active"
+    )
+    orphan = services.objective_create(
+        actor=world.lead, cycle=world.cycle, title="Orphan", team=world.team, parents=[(top, 1.0)]
+    )
+    services.objective_cancel(actor=world.champion, objective=top, reason="Dropped")  # its child is orphaned
+    for i in range(UNALIGNED_PAGE):
+        services.objective_create(actor=world.member, cycle=world.cycle, title=f"lonely {i:02d}")
+    url = reverse("okrs:tree-unaligned") + f"?cycle={world.cycle.pk}"
+    first = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert first.count('class="tree-node') == UNALIGNED_PAGE
+    assert "page=2" in first and "Show more" in first
+    second = client.get(url + "&page=2", headers={"HX-Request": "true"}).content.decode()
+    assert second.count('class="tree-node') == 1 and "Show more" not in second
+    # Team objectives before individual ones, each exactly once across the pages.
+    assert "Orphan" in first and "Orphan" not in second and "lonely 49" in second
+    full = client.get(url)
+    assert full.status_code == 200 and f"{UNALIGNED_PAGE + 1} objectives" in full.content.decode()
+    node = next(n for n in full.context["nodes"] if n.objective.pk == orphan.pk)
+    assert node.is_gap  # only a cancelled objective above it
 
 
 def test_company_tree_children_load_a_level_at_a_time(world, django_assert_num_queries):

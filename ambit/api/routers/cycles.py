@@ -17,7 +17,7 @@ from ambit.api.out import CycleOut, ObjectiveOut, SprintOut, cycle_out, objectiv
 from ambit.api.schemas import Day, Id, PageQuery, as_page, page_of, paginate, reads, text, writes
 from ambit.okrs import selectors as sel
 from ambit.okrs import services
-from ambit.okrs.selectors_tree import TreeNode, alignment_levels
+from ambit.okrs.selectors_tree import TreeNode, alignment_levels, tree_unaligned_count
 
 router = Router(tags=["cycles"])
 
@@ -74,6 +74,10 @@ class TreeOut(Schema):
     cycle_id: int
     root_id: int | None = Field(description="The objective whose children are the roots here, when asked for.")
     depth: int
+    unaligned_count: int | None = Field(
+        description="Objectives below the company level with no live parent in the cycle (gaps); list them with "
+        "`unaligned=true`. Null below `root_id`."
+    )
     roots: list[TreeNodeOut]
 
 
@@ -84,6 +88,11 @@ class TreeQuery(Schema):
     depth: int = Field(
         1, ge=1, le=10, description="Levels to include; the last level's nodes say how many children they have."
     )
+    unaligned: bool = Field(
+        False, description="Instead of the company objectives, the objectives with no live parent (a page of them)."
+    )
+    offset: int = Field(0, ge=0, le=1_000_000, description="With `unaligned`: how many to skip.")
+    limit: int = Field(50, ge=1, le=200, description="With `unaligned`: how many to return.")
 
 
 def _node_out(node: TreeNode, scale: str) -> dict[str, Any]:
@@ -163,17 +172,27 @@ def sprint_get(request: HttpRequest, cycle_id: Id, sprint_id: Id) -> Any:
 def cycle_tree(request: HttpRequest, cycle_id: Id, query: Query[TreeQuery]) -> Any:
     """The alignment tree: objectives the caller sees in the cycle (and its annual cycle), classic
     children under their parents, duality children under the objective whose key result they
-    came from, with gaps flagged and metrics on every node. `depth` levels from the roots (or
-    from below `root_id`); every node gives its `child_count`, so a client walks a large tree a
-    few levels at a time."""
+    came from, with gaps flagged and metrics on every node. The roots are the company objectives;
+    `depth` levels from them (or from below `root_id`); every node gives its `child_count`, so a
+    client walks a large tree a few levels at a time. Objectives with no live parent are listed
+    with `unaligned=true`."""
     actor = actor_of(request)
     cycle = sel.cycle_get(actor=actor, cycle_id=cycle_id)
     under = resolve_optional("root_id", query.root_id, sel.objective_get, actor=actor, objective_id=query.root_id)
-    roots = alignment_levels(actor=actor, cycle=cycle, under=under, depth=query.depth)
+    roots = alignment_levels(
+        actor=actor,
+        cycle=cycle,
+        under=under,
+        depth=query.depth,
+        unaligned=query.unaligned and under is None,
+        offset=query.offset,
+        limit=query.limit,
+    )
     scale = scale_of(actor)
     return {
         "cycle_id": cycle.pk,
         "root_id": under.pk if under is not None else None,
         "depth": query.depth,
+        "unaligned_count": tree_unaligned_count(actor=actor, cycle=cycle) if under is None else None,
         "roots": [_node_out(n, scale) for n in roots],
     }
