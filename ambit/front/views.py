@@ -54,7 +54,8 @@ def checkin(request: HttpRequest) -> HttpResponse:
     source = request.POST if request.method == "POST" else request.GET
     cycle = pick_cycle(actor=member, cycle_id=source.get("cycle"))
     show_all = source.get("all") == "1"
-    week = my_week(actor=member, cycle=cycle)
+    # A submit needs the rows and whether each is due, not the forecasts drawn on the page.
+    week = my_week(actor=member, cycle=cycle, with_forecast=request.method != "POST")
     items = [i for i in week.items if i.can_check_in and (show_all or i.km.due)]
     rows = build_rows(
         key_results=[i.kr for i in items],

@@ -55,7 +55,9 @@ def pick_cycle(*, actor: Membership, cycle_id: str | None) -> Cycle | None:
     return selectors.cycle_current(actor=actor)
 
 
-def my_week(*, actor: Membership, cycle: Cycle | None) -> Week:
+def my_week(*, actor: Membership, cycle: Cycle | None, with_forecast: bool = True) -> Week:
+    """The actor's key results in ``cycle`` grouped by objective, with metrics; ``with_forecast``
+    reads their check-in history for the forecasts (a submit that only validates skips it)."""
     cycles = list(selectors.cycle_list(actor=actor))
     if cycle is None:
         return Week(cycle=None, cycles=cycles, groups=[], own_objectives=[], metrics=None)
@@ -68,7 +70,7 @@ def my_week(*, actor: Membership, cycle: Cycle | None) -> Week:
             Q(pk__in={oid for _, oid in mine}) | Q(owner=actor)
         )
     )
-    metrics = compute_metrics(organisation=actor.organisation, objectives=objectives, with_forecast=True)
+    metrics = compute_metrics(organisation=actor.organisation, objectives=objectives, with_forecast=with_forecast)
     groups: list[ObjectiveGroup] = []
     own: list[ObjectiveGroup] = []
     for obj in objectives:
