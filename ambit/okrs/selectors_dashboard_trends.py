@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, FilteredRelation, JSONField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, JSONField, OuterRef, Q, QuerySet, Subquery
 
 from ambit.accounts.models import Organisation
 from ambit.okrs import engine
@@ -65,12 +65,14 @@ def discipline(
     moment: dt.datetime,
     tz: dt.tzinfo,
 ) -> list[DisciplineWeek]:
-    """Per week, of ``key_results`` active through it (active, and created or first checked in
-    before the week began): how many were checked in during the week (on time), only in the
-    organisation's grace days after it (late), or neither (missed). Nothing after ``moment`` counts.
+    """Per week, of ``key_results`` active through it (active, and created before the week began
+    or first checked in by the end of its grace days): how many were checked in during the week
+    (on time), only in the organisation's grace days after it (late), or neither (missed).
+    Nothing after ``moment`` counts.
 
-    One query: the key results joined to their check-ins in the weeks' range (the
-    ``(key_result, created_at)`` index), counted per key result, then per week."""
+    Two aggregate queries, whatever the size: distinct key results per week over the check-ins
+    of the weeks' range (the ``(organisation, created_at)`` index), and the key results active
+    in each week, each probing the ``(key_result, created_at)`` index once for its first check-in."""
     if not weeks:
         return []
     grace = dt.timedelta(days=organisation.stale_grace_days)
@@ -78,29 +80,25 @@ def discipline(
     for start, end in weeks:
         ws, we = midnight(start, tz), midnight(end + dt.timedelta(days=1), tz)
         bounds.append((ws, min(we, moment), min(we + grace, moment), we + grace <= moment))
-    first = CheckIn.objects.filter(key_result=OuterRef("pk")).order_by("created_at", "id").values("created_at")[:1]
-    heard = FilteredRelation(
-        "checkins",
-        condition=Q(checkins__created_at__gte=bounds[0][0], checkins__created_at__lt=max(b[2] for b in bounds)),
-    )
-    per_kr: dict[str, Any] = {}
-    totals: dict[str, Any] = {}
+    active = key_results.filter(state=KeyResultState.ACTIVE)
+    heard: dict[str, Any] = {}
+    existed: dict[str, Any] = {}
+    first = CheckIn.objects.filter(key_result=OuterRef("pk")).order_by("created_at").values("created_at")[:1]
     for i, (ws, we, late_end, _complete) in enumerate(bounds):
-        per_kr[f"kr_on{i}"] = Count("heard", filter=Q(heard__created_at__gte=ws, heard__created_at__lt=we))
-        per_kr[f"kr_any{i}"] = Count("heard", filter=Q(heard__created_at__gte=ws, heard__created_at__lt=late_end))
-        existed = Q(created_at__lt=ws) | Q(first_at__lt=ws)
-        totals[f"a{i}"] = Count("pk", filter=existed)
-        totals[f"on{i}"] = Count("pk", filter=existed & Q(**{f"kr_on{i}__gt": 0}))
-        totals[f"any{i}"] = Count("pk", filter=existed & Q(**{f"kr_any{i}__gt": 0}))
-    counted = (
-        key_results.filter(state=KeyResultState.ACTIVE)
-        .annotate(first_at=Subquery(first), heard=heard)
-        .annotate(**per_kr)
-        .aggregate(**totals)
-    )
+        heard[f"on{i}"] = Count("key_result_id", distinct=True, filter=Q(created_at__gte=ws, created_at__lt=we))
+        heard[f"any{i}"] = Count("key_result_id", distinct=True, filter=Q(created_at__gte=ws, created_at__lt=late_end))
+        existed[f"a{i}"] = Count("pk", filter=Q(created_at__lt=ws) | Q(first_at__lt=late_end))
+    heard_counts = CheckIn.objects.filter(
+        organisation_id=organisation.pk,
+        key_result_id__in=active.values("pk"),
+        created_at__gte=bounds[0][0],
+        created_at__lt=max(b[2] for b in bounds),
+    ).aggregate(**heard)
+    totals = active.annotate(first_at=Subquery(first)).aggregate(**existed)
     out = []
     for i, ((start, end), (_ws, _we, _late_end, complete)) in enumerate(zip(weeks, bounds, strict=True)):
-        total, on_time, any_time = counted[f"a{i}"] or 0, counted[f"on{i}"] or 0, counted[f"any{i}"] or 0
+        total = totals[f"a{i}"] or 0
+        on_time, any_time = heard_counts[f"on{i}"] or 0, heard_counts[f"any{i}"] or 0
         out.append(DisciplineWeek(start, end, total, on_time, any_time - on_time, total - any_time, complete))
     return out
 
