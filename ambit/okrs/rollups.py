@@ -141,6 +141,8 @@ def refresh(*, organisation: Any, objective_ids: set[int]) -> int:
             if o.rolled_progress is None or abs(o.rolled_progress - value) > 1e-9:
                 o.rolled_progress = value
                 changed.append(o)
+        # In id order, so concurrent refreshes take row locks in the same order.
+        changed.sort(key=lambda o: o.pk)
         Objective.objects.bulk_update(changed, ["rolled_progress"])
         changed_total += len(changed)
         # The written objectives' dependants always, since a cancel or an unlink moves a parent

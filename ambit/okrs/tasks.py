@@ -3,10 +3,15 @@ for ``manage.py db_worker`` with TASKS_BACKEND=database)."""
 
 from __future__ import annotations
 
+import time
+
+from django.db import OperationalError
 from django_tasks import task
 
 from ambit.accounts.models import Organisation
 from ambit.okrs import rollups
+
+DEADLOCK_RETRIES = 4
 
 
 @task()
@@ -16,6 +21,15 @@ def refresh_rollups(organisation_id: int, objective_ids: list[int] | None) -> in
     organisation = Organisation.objects.filter(pk=organisation_id).first()
     if organisation is None:  # deleted since
         return 0
-    if objective_ids is None:
-        return rollups.refresh_all(organisation=organisation)
-    return rollups.refresh(organisation=organisation, objective_ids=set(objective_ids))
+    for attempt in range(DEADLOCK_RETRIES):
+        try:
+            if objective_ids is None:
+                return rollups.refresh_all(organisation=organisation)
+            return rollups.refresh(organisation=organisation, objective_ids=set(objective_ids))
+        except OperationalError:
+            # PostgreSQL ends one of two transactions that wait on each other (a request writing
+            # beside this); the refresh is idempotent, so run it again.
+            if attempt == DEADLOCK_RETRIES - 1:
+                raise
+            time.sleep(0.05 * 2**attempt)
+    return 0

@@ -122,3 +122,29 @@ def test_a_rolled_back_write_does_not_stop_later_refreshes(world, django_capture
     with django_capture_on_commit_callbacks(execute=True):
         services.check_in_record(actor=world.member, key_result=i_kr, value=10, confidence=7)
     assert _stored(i)[0] == pytest.approx(0.5)
+
+
+def test_the_refresh_task_runs_again_after_a_deadlock(world, monkeypatch):  # type: ignore[no-untyped-def]
+    from django.db import OperationalError
+
+    from ambit.okrs import rollups, tasks
+
+    calls = []
+
+    def flaky(*, organisation, objective_ids):  # type: ignore[no-untyped-def]
+        calls.append(objective_ids)
+        if len(calls) == 1:
+            raise OperationalError("deadlock detected")
+        return 3
+
+    monkeypatch.setattr(rollups, "refresh", flaky)
+    monkeypatch.setattr(tasks.time, "sleep", lambda s: None)
+    assert tasks.refresh_rollups.call(world.org.pk, [1, 2]) == 3
+    assert calls == [{1, 2}, {1, 2}]
+
+    def always(*, organisation, objective_ids):  # type: ignore[no-untyped-def]
+        raise OperationalError("deadlock detected")
+
+    monkeypatch.setattr(rollups, "refresh", always)
+    with pytest.raises(OperationalError):
+        tasks.refresh_rollups.call(world.org.pk, [1])
