@@ -88,8 +88,8 @@ def visibility_q(actor: Membership) -> Q:
     they own, manage or lead. Champions and admins see everything."""
     if actor.is_org_wide_editor:
         return Q()
-    teams = _member_team_ids(actor) | led_team_ids(actor)
     led = led_team_ids(actor)
+    teams = _member_team_ids(actor) | led
     # The people in the teams the actor leads, as a subquery: a lead high in a large organisation
     # has thousands of them, too many to pass as parameters on every query.
     q = (
