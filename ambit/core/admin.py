@@ -6,17 +6,10 @@ from ambit.core.models import AuditEntry
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(TenantScopedAdmin):
+    """Read-only for everyone: it declares no service, so the admin offers no write."""
+
     list_display = ["created_at", "organisation", "actor", "action", "object_type", "object_repr"]
     list_filter = ["action", "object_type", "organisation"]
     search_fields = ["object_repr", "action", "actor__email"]
     list_select_related = ["organisation", "actor"]
     date_hierarchy = "created_at"
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False

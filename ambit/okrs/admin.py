@@ -1,6 +1,16 @@
-from django.contrib import admin
+"""Admin for cycles, objectives, key results and alignment, writing through ``ambit.okrs.services``.
 
-from ambit.core.admin_mixins import TenantScopedAdmin
+Check-ins are history (a correction is a new check-in), and sprints and checkpoints are derived
+data: all three are read-only here. See ``ambit.core.admin_mixins`` for how writes run.
+"""
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Model
+
+from ambit.core.admin_mixins import ReadOnlyInline, TenantScopedAdmin
+from ambit.okrs import services
 from ambit.okrs.models import (
     Alignment,
     CheckIn,
@@ -13,14 +23,19 @@ from ambit.okrs.models import (
 )
 
 
-class SprintInline(admin.TabularInline):
+class SprintInline(ReadOnlyInline):
     model = Sprint
-    extra = 0
-    exclude = ["organisation"]
+    fields = ["number", "start_date", "end_date", "goal"]
 
 
 @admin.register(Cycle)
 class CycleAdmin(TenantScopedAdmin):
+    create_service = staticmethod(services.cycle_create)
+    update_service = staticmethod(services.cycle_update)
+    service_kwarg = "cycle"
+    create_fields = ("organisation", "name", "kind", "parent", "start_date", "end_date", "state")
+    update_fields = ("name", "start_date", "end_date", "state")
+
     list_display = ["name", "organisation", "kind", "start_date", "end_date", "state", "parent"]
     list_filter = ["organisation", "kind", "state"]
     search_fields = ["name"]
@@ -34,25 +49,42 @@ class SprintAdmin(TenantScopedAdmin):
     list_filter = ["cycle__organisation"]
 
 
-class KeyResultInline(admin.TabularInline):
+class KeyResultInline(ReadOnlyInline):
     model = KeyResult
-    extra = 0
     fields = ["title", "kind", "start_value", "target_value", "unit", "weight", "owner", "state"]
-    raw_id_fields = ["owner"]
-    show_change_link = True
 
 
-class AlignmentInline(admin.TabularInline):
+class AlignmentInline(ReadOnlyInline):
     model = Alignment
     fk_name = "child"
-    extra = 0
-    raw_id_fields = ["parent"]
-    exclude = ["organisation"]
+    fields = ["parent", "weight"]
     verbose_name = "parent objective"
 
 
 @admin.register(Objective)
 class ObjectiveAdmin(TenantScopedAdmin):
+    """State changes, scores and cancelling have their own services and pages; here the fields
+    ``objective_update`` accepts are editable, and deleting is refused once there is history."""
+
+    create_org_field = "cycle"
+    create_service = staticmethod(services.objective_create)
+    update_service = staticmethod(services.objective_update)
+    delete_service = staticmethod(services.objective_delete)
+    service_kwarg = "objective"
+    create_fields = (
+        "cycle",
+        "title",
+        "description",
+        "owner",
+        "team",
+        "theme",
+        "ambition",
+        "visibility",
+        "state",
+        "contributors",
+    )
+    update_fields = services.OBJECTIVE_FIELDS
+
     list_display = ["title", "organisation", "cycle", "level", "team", "owner", "ambition", "state"]
     list_filter = ["organisation", "cycle", "level", "state", "ambition", "visibility"]
     search_fields = ["title", "description"]
@@ -62,31 +94,63 @@ class ObjectiveAdmin(TenantScopedAdmin):
     list_select_related = ["organisation", "cycle", "team", "owner__user"]
 
 
-class MilestoneInline(admin.TabularInline):
+class MilestoneInline(ReadOnlyInline):
     model = Milestone
-    extra = 0
+    fields = ["title", "weight", "position"]
 
 
-class CheckpointInline(admin.TabularInline):
+class CheckpointInline(ReadOnlyInline):
     model = Checkpoint
-    extra = 0
+    fields = ["date", "expected_progress"]
 
 
 @admin.register(KeyResult)
 class KeyResultAdmin(TenantScopedAdmin):
+    """Edits go through ``key_result_update``: e.g. the kind cannot change after check-ins."""
+
+    create_org_field = "objective"
+    create_service = staticmethod(services.key_result_create)
+    update_service = staticmethod(services.key_result_update)
+    delete_service = staticmethod(services.key_result_delete)
+    service_kwarg = "key_result"
+    create_fields = (
+        "objective",
+        "title",
+        "description",
+        "kind",
+        "start_value",
+        "target_value",
+        "stretch_target",
+        "unit",
+        "unit_kind",
+        "weight",
+        "owner",
+    )
+    update_fields = services.KR_FIELDS
+
     list_display = ["title", "objective", "kind", "current_value", "target_value", "owner", "state"]
     list_filter = ["organisation", "kind", "state"]
     search_fields = ["title"]
     raw_id_fields = ["objective", "owner"]
-    readonly_fields = ["current_value", "current_confidence", "last_checkin_at", "checkin_count"]
     inlines = [MilestoneInline, CheckpointInline]
     list_select_related = ["objective", "owner__user"]
 
 
 @admin.register(Alignment)
 class AlignmentAdmin(TenantScopedAdmin):
+    """Links are added and removed (``alignment_add`` / ``alignment_remove``), not edited."""
+
+    create_org_field = "child"
+    create_service = staticmethod(services.alignment_add)
+    delete_service = staticmethod(services.alignment_remove)
+    create_fields = ("child", "parent", "weight")
+
     list_display = ["child", "parent", "weight", "organisation"]
     raw_id_fields = ["child", "parent"]
+
+    def perform_delete(self, actor: Any, obj: Model) -> None:
+        assert isinstance(obj, Alignment)
+        services.alignment_remove(actor=actor, child=obj.child, parent=obj.parent)
 
 
 @admin.register(CheckIn)
@@ -98,16 +162,16 @@ class CheckInAdmin(TenantScopedAdmin):
     raw_id_fields = ["key_result", "author", "corrects"]
     list_select_related = ["key_result", "author__user"]
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
 
 @admin.register(Milestone)
 class MilestoneAdmin(TenantScopedAdmin):
+    """Milestones are added through ``milestone_add``; there is no service to edit or remove one."""
+
     org_lookup = "key_result__organisation_id"
+    create_org_field = "key_result"
+    create_service = staticmethod(services.milestone_add)
+    create_fields = ("key_result", "title", "weight")
+
     list_display = ["title", "key_result", "weight", "position"]
     raw_id_fields = ["key_result"]
 
