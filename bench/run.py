@@ -204,7 +204,7 @@ class Server:
         self.worker_log = work / f"worker-{target.size}.log"
         with self.worker_log.open("w") as out:
             self.worker = subprocess.Popen(
-                [PY, "manage.py", "db_worker", "--no-reload", "--interval", "0.2"],
+                [PY, "manage.py", "run_worker", "--no-reload", "--interval", "0.2"],
                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
             )  # fmt: skip
         deadline = time.monotonic() + 60

@@ -1,5 +1,6 @@
 """Background work of the OKR app (django-tasks: in-process with TASKS_BACKEND=immediate, queued
-for ``manage.py db_worker`` with TASKS_BACKEND=database)."""
+for ``manage.py run_worker`` with TASKS_BACKEND=database, which runs a task again when its worker
+died or it failed on a transient database error — so every task here must be idempotent)."""
 
 from __future__ import annotations
 
