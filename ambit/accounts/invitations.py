@@ -1,8 +1,10 @@
 """Invitations: an admin invites a person by email (or shares the link); the person accepts.
 
 The token is shown once (in the email or the copyable link) and only its SHA-256 is stored, so a
-database leak does not leak working links. Each service checks permission, runs in one
-transaction and writes an audit entry.
+database leak does not leak working links. An invitation is bound to its address: only an account
+with that email can accept it, so a forwarded or leaked link does not let someone else join.
+Inviting is the only way to add a person to an organisation, so nobody joins without consenting.
+Each service checks permission, runs in one transaction and writes an audit entry.
 """
 
 from __future__ import annotations
@@ -29,6 +31,27 @@ from ambit.core.permissions import require_admin, require_same_org
 INVITATION_DAYS = 14
 
 
+def normalised_email(email: str) -> str:
+    """The form addresses are stored and compared in: trimmed, lower case."""
+    return User.objects.normalize_email((email or "").strip()).lower()
+
+
+def masked_email(email: str) -> str:
+    """``p***@b.example``: enough for the invitee to recognise the address, not to harvest it."""
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+def invitation_addressee_mismatch(*, invitation: Invitation, user: User) -> str:
+    """Empty when ``user`` is the person invited; otherwise the refusal that says what to do."""
+    if normalised_email(user.email) == normalised_email(invitation.email):
+        return ""
+    return (
+        f"This invitation is for {masked_email(invitation.email)}; you are logged in as {user.email}: "
+        "log out and open the link again, or ask for an invitation to your address."
+    )
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -53,7 +76,7 @@ def invitation_create(
 ) -> CreatedInvitation:
     """Invite ``email`` with ``role`` (admins only). Returns the one-time token with the row."""
     require_admin(actor, "invite people")
-    email = User.objects.normalize_email((email or "").strip()).lower()
+    email = normalised_email(email)
     try:
         validate_email(email)
     except ValidationError:
@@ -130,12 +153,16 @@ def invitation_lookup(*, token: str) -> Invitation:
 def invitation_accept(
     *, token: str, user: User | None = None, full_name: str = "", password: str | None = None
 ) -> Membership:
-    """Join through an invitation: as the logged-in ``user``, or as a new person (name + password)."""
+    """Join through an invitation: as the logged-in ``user`` (whose email must be the invited
+    address), or as a new person (name + password) for the invited address."""
     found = invitation_lookup(token=token)
     invitation = Invitation.objects.select_for_update().select_related("organisation").get(pk=found.pk)
     if invitation.accepted_at is not None or invitation.revoked_at is not None:
         raise Conflict("This invitation has already been used or withdrawn.")
     if user is not None:
+        refusal = invitation_addressee_mismatch(invitation=invitation, user=user)
+        if refusal:
+            raise PermissionDenied(refusal)
         email = user.email
     else:
         if not full_name.strip():

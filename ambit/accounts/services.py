@@ -13,7 +13,20 @@ from ambit.accounts.models import Membership, Organisation, Role, Team, TeamKind
 from ambit.core.audit import audit_record, snapshot
 from ambit.core.errors import Conflict
 from ambit.core.permissions import require_admin, require_same_org
-from ambit.core.services import apply_changes, full_clean_or_raise
+from ambit.core.services import apply_changes, full_clean_or_raise, lock_and_refresh, quoted
+from ambit.core.validation import MAX_LONG_TEXT, MAX_NAME, TextRule, clean_text, clean_texts
+
+# The free text each entity stores, cleaned by ambit.core.validation on every surface.
+ORGANISATION_TEXT = {"name": TextRule(MAX_NAME, label="organisation name", required=True, single_line=True)}
+MEMBERSHIP_TEXT = {
+    "email": TextRule(254, label="email address", required=True, single_line=True),
+    "full_name": TextRule(MAX_NAME, label="name", single_line=True),
+    "title": TextRule(MAX_NAME, label="job title", single_line=True),
+}
+TEAM_TEXT = {
+    "name": TextRule(MAX_NAME, label="team name", required=True, single_line=True),
+    "description": TextRule(MAX_LONG_TEXT),
+}
 
 CHARTER_FIELDS = (
     "name",
@@ -42,7 +55,7 @@ def _validate_charter(org: Organisation) -> None:
     try:
         zoneinfo.ZoneInfo(org.time_zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        errors["time_zone"] = f"“{org.time_zone}” is not a time zone: use an IANA name such as Europe/Berlin."
+        errors["time_zone"] = f"{quoted(org.time_zone)} is not a time zone: use an IANA name such as Europe/Berlin."
     if not (org.pace_at_risk <= org.pace_on_track <= 0):
         errors["pace_at_risk"] = "The at-risk threshold must be at or below the on-track one, and both at or below 0."
     levels = org.levels
@@ -58,7 +71,8 @@ def _validate_charter(org: Organisation) -> None:
 @transaction.atomic
 def organisation_create(*, name: str, creator: User, slug: str | None = None, **charter: Any) -> Organisation:
     """Create an organisation; its creator becomes its first admin."""
-    org = Organisation(name=name.strip(), slug=slug or slugify(name)[:60], **charter)
+    name = clean_texts({"name": name}, ORGANISATION_TEXT)["name"]
+    org = Organisation(name=name, slug=slug or slugify(name)[:60], **charter)
     _validate_charter(org)
     full_clean_or_raise(org, unique=True)
     org.save()
@@ -80,12 +94,13 @@ def organisation_create(*, name: str, creator: User, slug: str | None = None, **
 def organisation_update(*, actor: Membership, **fields: Any) -> Organisation:
     """Change the organisation's name or OKR charter (admins only)."""
     require_admin(actor, "change the OKR charter")
+    fields = clean_texts(fields, ORGANISATION_TEXT)
     org = Organisation.objects.select_for_update().get(pk=actor.organisation_id)
     changes = apply_changes(org, fields, CHARTER_FIELDS)
     if changes:
         _validate_charter(org)
         full_clean_or_raise(org, unique=True)
-        org.save()
+        org.save(update_fields=[*changes, "updated_at"])
         audit_record(actor=actor, organisation=org, action="organisation.update", obj=org, changes=changes)
     actor.organisation = org
     return org
@@ -104,15 +119,21 @@ def membership_add(
     manager: Membership | None = None,
     is_executive_sponsor: bool = False,
 ) -> Membership:
-    """Add a person (created when new) to the organisation. ``actor`` None is for system use
-    (accepting an invitation, seeding); otherwise admins only."""
+    """Add a person (created when new) to the organisation: for system use only, accepting an
+    invitation (``actor`` None) or seeding (an admin ``actor``).
+
+    It adopts an existing account without asking its owner, so no web page, API operation or
+    admin action calls it: people join by accepting an invitation (``invitations.invitation_create``).
+    """
     if actor is not None:
         require_same_org(actor, organisation.pk)
         require_admin(actor, "add people")
     if role not in Role.values:
         raise ValidationError({"role": f"Unknown role “{role}”: choose one of {', '.join(Role.values)}."})
-    email = User.objects.normalize_email(email.strip()).lower()
-    user = User.objects.filter(email=email).first()
+    texts = clean_texts({"email": email, "full_name": full_name, "title": title}, MEMBERSHIP_TEXT)
+    email, full_name, title = texts["email"], texts["full_name"], texts["title"]
+    email = User.objects.normalize_email(email).lower()
+    user = User.objects.filter(email__iexact=email).first()
     if user is None:
         user = User(email=email, full_name=full_name)
         full_clean_or_raise(user, exclude=["password"], unique=True)
@@ -144,6 +165,9 @@ def membership_add(
 def membership_update(*, actor: Membership, membership: Membership, **fields: Any) -> Membership:
     require_same_org(actor, membership.organisation_id)
     require_admin(actor, "change roles and managers")
+    # The last-admin rule reads the current role: check it against the locked row.
+    lock_and_refresh(membership)
+    fields = clean_texts(fields, MEMBERSHIP_TEXT)
     if "role" in fields and fields["role"] not in Role.values:
         raise ValidationError({"role": f"Unknown role “{fields['role']}”: choose one of {', '.join(Role.values)}."})
     manager = fields.get("manager")
@@ -166,7 +190,7 @@ def membership_update(*, actor: Membership, membership: Membership, **fields: An
             )
     changes = apply_changes(membership, fields, ("role", "is_executive_sponsor", "manager", "title", "is_active"))
     if changes:
-        membership.save()
+        membership.save(update_fields=[*changes, "updated_at"])
         audit_record(
             actor=actor,
             organisation=membership.organisation,
@@ -211,6 +235,8 @@ def team_create(
     description: str = "",
 ) -> Team:
     require_admin(actor, "create teams")
+    texts = clean_texts({"name": name, "description": description}, TEAM_TEXT)
+    name, description = texts["name"], texts["description"]
     _check_team_parent(None, parent, actor.organisation_id)
     if slug and Team.objects.filter(organisation_id=actor.organisation_id, slug=slug).exists():
         raise ValidationError({"slug": f"A team with the short name “{slug}” already exists: choose another."})
@@ -238,6 +264,8 @@ def team_create(
 def team_update(*, actor: Membership, team: Team, **fields: Any) -> Team:
     require_same_org(actor, team.organisation_id)
     require_admin(actor, "change teams")
+    lock_and_refresh(team)
+    fields = clean_texts(fields, TEAM_TEXT)
     if "parent" in fields:
         _check_team_parent(team, fields["parent"], actor.organisation_id)
     slug = fields.get("slug")
@@ -246,7 +274,7 @@ def team_update(*, actor: Membership, team: Team, **fields: Any) -> Team:
     changes = apply_changes(team, fields, ("name", "slug", "kind", "parent", "description"))
     if changes:
         full_clean_or_raise(team, exclude=["organisation"], unique=True)
-        team.save()
+        team.save(update_fields=[*changes, "updated_at"])
         audit_record(actor=actor, organisation=actor.organisation, action="team.update", obj=team, changes=changes)
     return team
 
@@ -309,7 +337,7 @@ def team_delete(*, actor: Membership, team: Team) -> None:
 @transaction.atomic
 def user_update_profile(*, user: User, full_name: str) -> User:
     """Change a person's own display name (it shows in every organisation they belong to)."""
-    name = full_name.strip()
+    name = clean_text(full_name, field="full_name", label="name", max_length=MAX_NAME, single_line=True)
     if not name:
         raise ValidationError({"full_name": "Enter your name, as colleagues should see it."})
     if name == user.full_name:

@@ -8,10 +8,13 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from ninja import NinjaAPI
+from ninja.errors import HttpError
 from ninja.openapi.docs import DocsBase
+from ninja.parser import Parser
+from ninja.types import DictStrAny
 
 from ambit.api.auth import TokenAuth
-from ambit.api.problems import HANDLERS, PROBLEM_CONTENT_TYPE
+from ambit.api.problems import HANDLERS, PROBLEM_CONTENT_TYPE, problem
 from ambit.api.routers import checkins, cycles, key_results, objectives, org, strategy
 
 DESCRIPTION = """\
@@ -38,11 +41,48 @@ past that the answer is 429 with `Retry-After`.
 
 
 class LocalSwagger(DocsBase):
-    """Swagger UI from the assets bundled in django-ninja, served by us: nothing from a CDN."""
+    """Swagger UI from the assets bundled in django-ninja, served by us: nothing from a CDN.
+
+    The page runs under the site's strict Content-Security-Policy unchanged: its scripts are
+    files (ninja's swagger-ui-init.js boots Swagger UI from a JSON data block, which is not
+    executed), and Swagger UI styles elements through the DOM, which CSP does not restrict.
+    """
 
     def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
         settings = {"url": self.get_openapi_url(api, kwargs), "layout": "BaseLayout", "deepLinking": True}
-        return render(request, "api/docs.html", {"api": api, "swagger_settings": json.dumps(settings)})
+        return render(request, "api/docs.html", {"api": api, "swagger_settings": settings})
+
+
+class BodyNotAnObject(ValueError):
+    """A JSON body that parsed but is not an object (``true``, ``0.5``, ``[]``, ``"x"``, ``null``)."""
+
+    message = 'The request body must be a JSON object, e.g. {"title": "…"}.'
+
+
+class ObjectBodyParser(Parser):
+    """JSON bodies must be objects: every body this API takes is one.
+
+    django-ninja would otherwise hand a bare ``true`` to the schema, whose ORM-friendly validator
+    reads it like an object with no attributes, so a PATCH of ``true`` became an empty PATCH
+    answered 200.
+    """
+
+    def parse_body(self, request: HttpRequest) -> DictStrAny:
+        data = json.loads(request.body)
+        if not isinstance(data, dict):
+            raise BodyNotAnObject(BodyNotAnObject.message)
+        return data
+
+
+def _on_http_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """django-ninja turns any parser error into HttpError(400, "Cannot parse request body"); a body
+    of the wrong JSON type is a validation problem (422) naming the body instead."""
+    if isinstance(exc.__cause__, BodyNotAnObject):
+        return problem(422, BodyNotAnObject.message, errors=[("body", BodyNotAnObject.message)])
+    return _HANDLERS[HttpError](request, exc)
+
+
+_HANDLERS = dict(HANDLERS)
 
 
 class AmbitAPI(NinjaAPI):
@@ -67,10 +107,12 @@ api = AmbitAPI(
     docs_url="/docs",
     openapi_url="/openapi.json",
     urls_namespace="api",
+    parser=ObjectBodyParser(),
 )
 
 for exc_class, handler in HANDLERS:
     api.add_exception_handler(exc_class, handler)
+api.add_exception_handler(HttpError, _on_http_error)  # type: ignore[arg-type]
 
 api.add_router("", org.router)
 api.add_router("", strategy.router)

@@ -8,28 +8,45 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Callable
 from functools import cache
 from typing import Annotated, Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from ninja import Schema
-from pydantic import AfterValidator, Field, create_model
+from pydantic import AfterValidator, Field, ValidationInfo, create_model
+from pydantic.json_schema import JsonDict
+from pydantic_core import PydanticCustomError
+
+from ambit.core.services import MAX_NUMBER as MAX_DECIMAL
+from ambit.core.validation import MAX_LONG_TEXT, MAX_NAME, MAX_REASON, MAX_TITLE, MAX_WEIGHT, check_weight, clean_text
 
 MAX_ID = 2**53 - 1
 # DecimalField(max_digits=18, decimal_places=4) holds |x| < 10**14; SQLite keeps only 15 significant
 # digits, so anything that would round up to 10**14 on the way back is refused too.
-MAX_NUMBER = 99_999_999_999_999
+MAX_NUMBER = int(MAX_DECIMAL)
 DEFAULT_PAGE = 50
 MAX_PAGE = 200
 
 
-def _clean_text(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("Text must not contain NUL characters.")
+def _text_rule(max_length: int, *, required: bool) -> Callable[[str, ValidationInfo], str]:
+    """The services' text rule (``ambit.core.validation.clean_text``) as a schema validator, so the
+    API refuses a long or control-laden text with the very message the web and the sheet show."""
+
+    def check(value: str, info: ValidationInfo) -> str:
+        try:
+            return clean_text(value, field=info.field_name or "text", max_length=max_length, required=required)
+        except DjangoValidationError as exc:
+            raise PydanticCustomError("text", exc.messages[0]) from None
+
+    return check
+
+
+def _check_weight(value: float) -> float:
     try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("Text must be valid Unicode (no lone surrogates).") from None
-    return value
+        return check_weight(value)
+    except DjangoValidationError as exc:
+        raise PydanticCustomError("weight", exc.messages[0]) from None
 
 
 def _check_day(value: dt.date) -> dt.date:
@@ -49,21 +66,37 @@ def _check_time_zone(value: str) -> str:
     return value
 
 
+def _bounded_text(max_length: int, min_length: int | None = None) -> Any:
+    """A string type bounded like its column, refusing what no database can store.
+
+    The bounds are documented in the OpenAPI document but checked by the shared rule (not by
+    pydantic's ``max_length``), so the message is the services' own.
+    """
+    bounds: JsonDict = {"maxLength": max_length}
+    if min_length is not None:
+        bounds["minLength"] = min_length
+    required = bool(min_length)
+    return Annotated[str, Field(json_schema_extra=bounds), AfterValidator(_text_rule(max_length, required=required))]
+
+
 def text(max_length: int, min_length: int = 0) -> Any:
-    """A string type bounded like its column, refusing what no database can store."""
-    return Annotated[str, Field(min_length=min_length, max_length=max_length), AfterValidator(_clean_text)]
+    """A string type for a column of ``max_length`` characters (see ``_bounded_text``)."""
+    return _bounded_text(max_length, min_length)
 
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Number = Annotated[float, Field(ge=-MAX_NUMBER, le=MAX_NUMBER)]
-Weight = Annotated[float, Field(gt=0, le=1000)]
+# Documented like gt=0, le=MAX_WEIGHT; checked by the services' rule for the services' message.
+Weight = Annotated[
+    float, Field(json_schema_extra={"exclusiveMinimum": 0, "maximum": MAX_WEIGHT}), AfterValidator(_check_weight)
+]
 Score = Annotated[float, Field(ge=0, le=1)]
 Day = Annotated[dt.date, AfterValidator(_check_day)]
-Title = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(_clean_text)]
-Name = Annotated[str, Field(min_length=1, max_length=150), AfterValidator(_clean_text)]
-ShortText = Annotated[str, Field(max_length=150), AfterValidator(_clean_text)]
-LongText = Annotated[str, Field(max_length=10_000), AfterValidator(_clean_text)]
-Reason = Annotated[str, Field(min_length=1, max_length=2_000), AfterValidator(_clean_text)]
+Title = text(MAX_TITLE, 1)
+Name = text(MAX_NAME, 1)
+ShortText = _bounded_text(MAX_NAME)
+LongText = _bounded_text(MAX_LONG_TEXT)
+Reason = text(MAX_REASON, 1)
 TimeZone = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_check_time_zone)]
 
 

@@ -7,6 +7,8 @@ refused on one surface is refused on every other with the same message.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -17,6 +19,11 @@ MAX_NAME = 150
 MAX_LONG_TEXT = 10_000  # descriptions, notes, comments
 MAX_REASON = 2_000  # cancel reasons, score notes
 MAX_WEIGHT = 1000  # weights of key results and alignment links
+# Shorter columns: their own limits, still one constant each for every surface.
+MAX_CYCLE_NAME = 80
+MAX_UNIT = 24
+MAX_VALUE_NAME = 120
+MAX_BIG_MOVE_TITLE = 200
 
 # C0 controls except tab, newline and carriage return; DEL; C1 controls. NUL can't be stored by
 # PostgreSQL, the others can't be written to XLSX and make no sense in a title or a note.
@@ -62,9 +69,7 @@ def clean_text(
     if required and not value:
         raise ValidationError({field: f"Enter the {name}."})
     if len(value) > max_length:
-        raise ValidationError(
-            {field: f"The {name} is {len(value):,} characters long: keep it within {max_length:,}."}
-        )
+        raise ValidationError({field: f"The {name} is {len(value):,} characters long: keep it within {max_length:,}."})
     return value
 
 
@@ -81,3 +86,41 @@ def check_weight(value: Any, *, field: str = "weight", label: str = "weight") ->
     if number > MAX_WEIGHT:
         raise ValidationError({field: f"The {label} must be at most {MAX_WEIGHT:,} (1 is the default)."})
     return number
+
+
+@dataclass(frozen=True)
+class TextRule:
+    """How one free-text field is cleaned: its limit, label, and whether it may be empty or span lines."""
+
+    max_length: int
+    label: str | None = None
+    required: bool = False
+    single_line: bool = False
+
+
+def clean_texts(values: Mapping[str, Any], rules: Mapping[str, TextRule]) -> dict[str, Any]:
+    """``values`` with every field named in ``rules`` cleaned by ``clean_text``; others untouched.
+
+    Services call this on their keyword arguments (or an update's ``**fields``) so every surface
+    gets the same rule. All fields are checked before raising, so a form shows every mistake at once.
+    """
+    cleaned = dict(values)
+    errors: dict[str, list[str]] = {}
+    for name, rule in rules.items():
+        if name not in values:
+            continue
+        try:
+            cleaned[name] = clean_text(
+                values[name],
+                field=name,
+                label=rule.label,
+                max_length=rule.max_length,
+                required=rule.required,
+                single_line=rule.single_line,
+            )
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned

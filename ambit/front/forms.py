@@ -17,6 +17,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from ambit.accounts.models import ConfidenceScale, Organisation
+from ambit.core.params import parse_id, parse_ids
 from ambit.core.services import to_decimal
 from ambit.okrs import engine
 from ambit.okrs.metrics import KRMetrics
@@ -176,7 +177,7 @@ class CheckInForm:
                 row.value = str(data.get(f"{p}-value", "") or "")
                 getlist = getattr(data, "getlist", None)
                 raw_ms = getlist(f"{p}-milestones") if getlist else data.get(f"{p}-milestones", [])
-                row.milestones_done = {int(x) for x in raw_ms if str(x).isdigit()}
+                row.milestones_done = parse_ids(raw_ms)
                 row.confidence = str(data.get(f"{p}-confidence", "") or "").strip()
                 row.note = str(data.get(f"{p}-note", "") or "")
 
@@ -227,7 +228,7 @@ class CheckInForm:
         by_id = {row.kr.pk: row for row in self.rows}
         for key, messages in errors.items():
             kr_id, _, name = key.partition(".")
-            row = by_id.get(int(kr_id)) if kr_id.isdigit() else None
+            row = by_id.get(parse_id(kr_id) or 0)
             if row is None:
                 continue
             row.errors.setdefault(name or "key_result", []).extend(messages)

@@ -15,6 +15,7 @@ from ambit.accounts import services as account_services
 from ambit.accounts.forms import ProfileForm
 from ambit.accounts.selectors import memberships_of_user
 from ambit.core.middleware import SESSION_KEY
+from ambit.core.params import parse_id
 from ambit.core.permissions import require_writer
 from ambit.front.decorators import member_required
 from ambit.front.forms import RAG_CHOICES, CheckInForm, build_rows
@@ -182,8 +183,12 @@ def switch_org(request: HttpRequest) -> HttpResponse:
     """Act in another of the user's organisations (the id must be one of their memberships)."""
     if not request.user.is_authenticated:
         return redirect("accounts:login")
-    raw = request.POST.get("membership", "")
-    wanted = memberships_of_user(user=request.user).filter(pk=int(raw)).first() if raw.isdigit() else None  # type: ignore[arg-type]
+    membership_id = parse_id(request.POST.get("membership"))
+    wanted = (
+        memberships_of_user(user=request.user).filter(pk=membership_id).first()  # type: ignore[arg-type]
+        if membership_id is not None
+        else None
+    )
     if wanted is None:
         raise Http404("No such organisation.")
     request.session[SESSION_KEY] = wanted.pk

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from ambit.accounts.models import Membership
+from ambit.core.params import parse_id
 from ambit.core.permissions import can_check_in
 from ambit.okrs import selectors
 from ambit.okrs.metrics import KRMetrics, Metrics, ObjectiveMetrics, compute_metrics
@@ -50,8 +51,9 @@ class Week:
 
 def pick_cycle(*, actor: Membership, cycle_id: str | None) -> Cycle | None:
     """The cycle chosen with ?cycle=<id> (404 outside the organisation), else the current one."""
-    if cycle_id and cycle_id.isdigit():
-        return selectors.cycle_get(actor=actor, cycle_id=int(cycle_id))
+    wanted = parse_id(cycle_id)
+    if wanted is not None:
+        return selectors.cycle_get(actor=actor, cycle_id=wanted)
     return selectors.cycle_current(actor=actor)
 
 

@@ -28,7 +28,18 @@ from ambit.core.permissions import (
     require_same_org,
     require_writer,
 )
-from ambit.core.services import apply_changes, full_clean_or_raise, to_decimal
+from ambit.core.services import apply_changes, full_clean_or_raise, lock_and_refresh, plain_number, to_decimal
+from ambit.core.validation import (
+    MAX_CYCLE_NAME,
+    MAX_LONG_TEXT,
+    MAX_REASON,
+    MAX_TITLE,
+    MAX_UNIT,
+    TextRule,
+    check_weight,
+    clean_text,
+    clean_texts,
+)
 from ambit.okrs.models import (
     CYCLE_TRANSITIONS,
     VALUE_KINDS,
@@ -47,6 +58,14 @@ from ambit.okrs.models import (
 )
 from ambit.okrs.selectors import objective_descendant_ids
 from ambit.strategy.models import BigMove
+
+# The free text each entity stores, cleaned by ambit.core.validation on every surface.
+CYCLE_TEXT = {"name": TextRule(MAX_CYCLE_NAME, label="cycle name", required=True, single_line=True)}
+OBJECTIVE_TEXT = {
+    "title": TextRule(MAX_TITLE, required=True, single_line=True),
+    "description": TextRule(MAX_LONG_TEXT),
+}
+KR_TEXT = {**OBJECTIVE_TEXT, "unit": TextRule(MAX_UNIT, single_line=True)}
 
 # --- Cycles and sprints -----------------------------------------------------------------------
 
@@ -83,6 +102,7 @@ def cycle_create(
 ) -> Cycle:
     """Create a cycle; quarters and custom periods get sprints of the charter's length."""
     require_org_editor(actor, "create cycles")
+    name = clean_texts({"name": name}, CYCLE_TEXT)["name"]
     errors: dict[str, str] = {}
     if end_date <= start_date:
         errors["end_date"] = "The end date must be after the start date."
@@ -129,6 +149,7 @@ def cycle_create(
 def cycle_update(*, actor: Membership, cycle: Cycle, **fields: Any) -> Cycle:
     require_same_org(actor, cycle.organisation_id)
     require_org_editor(actor, "change cycles")
+    lock_and_refresh(cycle)
     new_state = fields.get("state")
     if new_state is not None and new_state != cycle.state:
         allowed = CYCLE_TRANSITIONS.get(cycle.state, ())
@@ -136,7 +157,8 @@ def cycle_update(*, actor: Membership, cycle: Cycle, **fields: Any) -> Cycle:
             raise Conflict(
                 f"A {cycle.state} cycle can move to {', '.join(allowed) or 'nothing'}, not {new_state}.", field="state"
             )
-    name = (fields.get("name") or "").strip()
+    fields = clean_texts(fields, CYCLE_TEXT)
+    name = fields.get("name") or ""
     if name and cycle_list_named(cycle.organisation_id, name).exclude(pk=cycle.pk).exists():
         raise ValidationError({"name": f"A cycle named “{name}” already exists: choose another name."})
     changes = apply_changes(cycle, fields, ("name", "start_date", "end_date", "state"))
@@ -144,7 +166,7 @@ def cycle_update(*, actor: Membership, cycle: Cycle, **fields: Any) -> Cycle:
         if cycle.end_date <= cycle.start_date:
             raise ValidationError({"end_date": "The end date must be after the start date."})
         full_clean_or_raise(cycle, exclude=["organisation"], unique=True)
-        cycle.save()
+        cycle.save(update_fields=[*changes, "updated_at"])
         audit_record(actor=actor, organisation=actor.organisation, action="cycle.update", obj=cycle, changes=changes)
     return cycle
 
@@ -207,12 +229,13 @@ def objective_create(
         raise ValidationError({"state": "A new objective starts as draft, proposed or active."})
     if state == ObjectiveState.ACTIVE and actor.organisation.approval_required and not actor.is_org_wide_editor:
         state = ObjectiveState.PROPOSED
+    texts = clean_texts({"title": title, "description": description}, OBJECTIVE_TEXT)
     position = Objective.objects.filter(cycle=cycle).count()
     objective = Objective(
         organisation_id=actor.organisation_id,
         cycle=cycle,
-        title=title.strip(),
-        description=description,
+        title=texts["title"],
+        description=texts["description"],
         owner=owner,
         team=team,
         level=_level_for(team),
@@ -244,12 +267,16 @@ def objective_create(
 
 @transaction.atomic
 def objective_update(*, actor: Membership, objective: Objective, **fields: Any) -> Objective:
+    require_same_org(actor, objective.organisation_id)
+    # Check and diff against the row as it is now: a state change or roll-up since the caller read it stays.
+    lock_and_refresh(objective)
     require_can_edit_objective(actor, objective)
     if objective.state in (ObjectiveState.CLOSED, ObjectiveState.CANCELLED):
         raise Conflict(f"This objective is {objective.state}: reopen it before editing.", field="state")
     _check_objective_refs(
         actor, cycle=None, owner=fields.get("owner"), team=fields.get("team"), theme=fields.get("theme")
     )
+    fields = clean_texts(fields, OBJECTIVE_TEXT)
     if "team" in fields or "owner" in fields:
         team = fields.get("team", objective.team)
         owner = fields.get("owner", objective.owner)
@@ -259,7 +286,7 @@ def objective_update(*, actor: Membership, objective: Objective, **fields: Any) 
     changes = apply_changes(objective, fields, (*OBJECTIVE_FIELDS, "level"))
     if changes:
         full_clean_or_raise(objective, exclude=["organisation"])
-        objective.save()
+        objective.save(update_fields=[*changes, "updated_at"])
         audit_record(
             actor=actor, organisation=actor.organisation, action="objective.update", obj=objective, changes=changes
         )
@@ -279,6 +306,7 @@ OBJECTIVE_TRANSITIONS: dict[str, tuple[str, ...]] = {
 def objective_set_state(*, actor: Membership, objective: Objective, state: str, note: str = "") -> Objective:
     """Propose, approve (activate), send back to draft, close or reopen. Cancelling has its own service."""
     require_can_edit_objective(actor, objective)
+    note = clean_text(note, field="note", max_length=MAX_REASON)
     if state == ObjectiveState.CANCELLED:
         raise ValidationError({"state": "Use cancel, with a reason, to cancel an objective."})
     allowed = OBJECTIVE_TRANSITIONS.get(objective.state, ())
@@ -311,7 +339,7 @@ def objective_set_state(*, actor: Membership, objective: Objective, state: str, 
 @transaction.atomic
 def objective_cancel(*, actor: Membership, objective: Objective, reason: str) -> Objective:
     require_can_edit_objective(actor, objective)
-    reason = (reason or "").strip()
+    reason = clean_text(reason, field="reason", max_length=MAX_REASON)
     if not reason:
         raise ValidationError({"reason": "Say why the objective is cancelled: the reason stays in its history."})
     if objective.state == ObjectiveState.CANCELLED:
@@ -352,6 +380,7 @@ def objective_score(*, actor: Membership, objective: Objective, score: float | N
     require_can_edit_objective(actor, objective)
     if score is not None and not (0 <= score <= 1):
         raise ValidationError({"score": "A score is between 0.0 and 1.0."})
+    note = clean_text(note, field="note", max_length=MAX_REASON)
     changes = apply_changes(objective, {"score": score, "score_note": note}, ("score", "score_note"))
     if changes:
         objective.save(update_fields=["score", "score_note", "updated_at"])
@@ -375,8 +404,7 @@ def alignment_add(*, actor: Membership, child: Objective, parent: Objective, wei
     require_same_org(actor, parent.organisation_id)
     if child.pk == parent.pk:
         raise ValidationError({"parent": "An objective cannot align to itself."})
-    if weight is None or weight <= 0:
-        raise ValidationError({"weight": "The alignment weight must be above 0."})
+    weight = check_weight(weight)
     if Alignment.objects.filter(child=child, parent=parent).exists():
         raise Conflict(f"“{child.title}” is already aligned to “{parent.title}”.", field="parent")
     if _would_cycle(child, parent.pk):
@@ -422,9 +450,18 @@ def objective_create_from_key_result(
     ambition: str | None = None,
     state: str = ObjectiveState.DRAFT,
 ) -> Objective:
-    """Duality: the parent key result becomes the next level's objective, linked both ways."""
+    """Duality: the parent key result becomes the next level's objective, linked both ways.
+
+    Cascading can switch the key result to take its progress from the new objective, whose owner
+    then drives it with their check-ins: so it needs edit rights on the key result's objective, not
+    only the right to create the child.
+    """
     require_same_org(actor, key_result.organisation_id)
+    lock_and_refresh(key_result)
     parent = key_result.objective
+    require_can_edit_objective(actor, parent)
+    if key_result.is_cancelled:
+        raise Conflict("This key result is cancelled: it cannot be cascaded.", field="key_result")
     child = objective_create(
         actor=actor,
         cycle=cycle or parent.cycle,
@@ -468,17 +505,17 @@ def _validate_kr_numbers(
         elif target is not None:
             if target == start:
                 errors["target_value"] = (
-                    f"The target equals the start ({start.normalize()}): a key result must move something. "
+                    f"The target equals the start ({plain_number(start)}): a key result must move something. "
                     "Use “stay above” or “stay below” to hold a level."
                 )
             elif kind == KeyResultKind.INCREASE and target < start:
                 errors["target_value"] = (
-                    f"The target ({target.normalize()}) is below the start ({start.normalize()}): "
+                    f"The target ({plain_number(target)}) is below the start ({plain_number(start)}): "
                     "use “decrease to” for a number that should go down."
                 )
             elif kind == KeyResultKind.DECREASE and target > start:
                 errors["target_value"] = (
-                    f"The target ({target.normalize()}) is above the start ({start.normalize()}): "
+                    f"The target ({plain_number(target)}) is above the start ({plain_number(start)}): "
                     "use “increase to” for a number that should go up."
                 )
         if stretch is not None and target is not None and not errors:
@@ -497,12 +534,14 @@ def _validate_kr_numbers(
 def _milestone_specs(milestones: Sequence[str | tuple[str, float]]) -> list[tuple[str, float]]:
     specs: list[tuple[str, float]] = []
     for i, m in enumerate(milestones, start=1):
-        title, weight = (m, 1.0) if isinstance(m, str) else (m[0], float(m[1]))
-        if not title or not str(title).strip():
+        raw_title, raw_weight = (m, 1.0) if isinstance(m, str) else (m[0], m[1])
+        title = clean_text(
+            raw_title, field="milestones", label=f"title of milestone {i}", max_length=MAX_TITLE, single_line=True
+        )
+        if not title:
             raise ValidationError({"milestones": f"Milestone {i} has no title."})
-        if weight <= 0:
-            raise ValidationError({"milestones": f"Milestone {i} needs a weight above 0."})
-        specs.append((str(title).strip(), weight))
+        weight = check_weight(raw_weight, field="milestones", label=f"weight of milestone {i}")
+        specs.append((title, weight))
     return specs
 
 
@@ -533,25 +572,25 @@ def key_result_create(
     target = to_decimal(target_value, field="target_value", label="target value")
     stretch = to_decimal(stretch_target, field="stretch_target", label="stretch target")
     start, target = _validate_kr_numbers(kind, start, target, stretch)
+    texts = clean_texts({"title": title, "description": description, "unit": unit}, KR_TEXT)
     specs = _milestone_specs(milestones)
     if kind == KeyResultKind.MILESTONES and not specs:
         raise ValidationError({"milestones": "A milestone checklist needs at least one milestone."})
     if kind != KeyResultKind.MILESTONES and specs:
         raise ValidationError({"milestones": "Only a milestone checklist has milestones."})
-    if weight is None or weight <= 0:
-        raise ValidationError({"weight": "The weight must be above 0 (1 is the default)."})
+    weight = check_weight(weight)
     if not (0 <= confidence <= 10):
         raise ValidationError({"confidence": "Confidence is stored on a 0–10 scale."})
     kr = KeyResult(
         organisation_id=actor.organisation_id,
         objective=objective,
-        title=title.strip(),
-        description=description,
+        title=texts["title"],
+        description=texts["description"],
         kind=kind,
         start_value=start,
         target_value=target,
         stretch_target=stretch,
-        unit=unit.strip(),
+        unit=texts["unit"],
         unit_kind=unit_kind,
         weight=weight,
         owner=owner,
@@ -591,6 +630,10 @@ KR_FIELDS = (
 
 @transaction.atomic
 def key_result_update(*, actor: Membership, key_result: KeyResult, **fields: Any) -> KeyResult:
+    require_same_org(actor, key_result.organisation_id)
+    # The caller's copy may predate a check-in: check and diff against the locked current row, and
+    # save only what changes, so the check-in's value and count are never written back stale.
+    lock_and_refresh(key_result)
     objective = key_result.objective
     require_can_edit_objective(actor, objective)
     if key_result.is_cancelled:
@@ -606,8 +649,9 @@ def key_result_update(*, actor: Membership, key_result: KeyResult, **fields: Any
     ):
         if name in fields:
             fields[name] = to_decimal(fields[name], field=name, label=label)
-    if "weight" in fields and (fields["weight"] is None or fields["weight"] <= 0):
-        raise ValidationError({"weight": "The weight must be above 0 (1 is the default)."})
+    if "weight" in fields:
+        fields["weight"] = check_weight(fields["weight"])
+    fields = clean_texts(fields, KR_TEXT)
     kind = fields.get("kind", key_result.kind)
     start, target = _validate_kr_numbers(
         kind,
@@ -620,7 +664,7 @@ def key_result_update(*, actor: Membership, key_result: KeyResult, **fields: Any
     changes = apply_changes(key_result, fields, KR_FIELDS)
     if changes:
         full_clean_or_raise(key_result, exclude=["organisation"])
-        key_result.save()
+        key_result.save(update_fields=[*changes, "updated_at"])
         audit_record(
             actor=actor, organisation=actor.organisation, action="key_result.update", obj=key_result, changes=changes
         )
@@ -630,7 +674,7 @@ def key_result_update(*, actor: Membership, key_result: KeyResult, **fields: Any
 @transaction.atomic
 def key_result_cancel(*, actor: Membership, key_result: KeyResult, reason: str) -> KeyResult:
     require_can_edit_objective(actor, key_result.objective)
-    reason = (reason or "").strip()
+    reason = clean_text(reason, field="reason", max_length=MAX_REASON)
     if not reason:
         raise ValidationError({"reason": "Say why the key result is cancelled."})
     if key_result.is_cancelled:
@@ -688,6 +732,7 @@ def key_result_score(*, actor: Membership, key_result: KeyResult, score: float |
     require_can_edit_objective(actor, key_result.objective)
     if score is not None and not (0 <= score <= 1):
         raise ValidationError({"score": "A score is between 0.0 and 1.0."})
+    note = clean_text(note, field="note", max_length=MAX_REASON)
     changes = apply_changes(key_result, {"score": score, "score_note": note}, ("score", "score_note"))
     if changes:
         key_result.save(update_fields=["score", "score_note", "updated_at"])
@@ -712,7 +757,10 @@ def _checkin_values(
     if key_result.kind == KeyResultKind.MILESTONES:
         if value not in (None, ""):
             raise ValidationError({"value": "A milestone checklist is updated by ticking milestones, not a value."})
-        ids = sorted({int(i) for i in (milestones_done or [])})
+        try:
+            ids = sorted({int(i) for i in (milestones_done or [])})
+        except (TypeError, ValueError):
+            raise ValidationError({"milestones_done": "Tick milestones by their ids (whole numbers)."}) from None
         known = set(key_result.milestones.values_list("id", flat=True))
         unknown = [i for i in ids if i not in known]
         if unknown:
@@ -766,8 +814,7 @@ def check_in_record(
         raise ValidationError({"confidence": "Confidence must be a whole number from 0 to 10."})
     if corrects is not None and corrects.key_result_id != key_result.pk:
         raise ValidationError({"corrects": "A correction must refer to a check-in of the same key result."})
-    if len(note) > 10_000:
-        raise ValidationError({"note": "Keep the note under 10,000 characters."})
+    note = clean_text(note, field="note", max_length=MAX_LONG_TEXT)
     previous_confidence = key_result.current_confidence if key_result.checkin_count else None
     checkin = CheckIn(
         organisation_id=key_result.organisation_id,

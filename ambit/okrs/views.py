@@ -16,7 +16,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ambit.core.errors import Conflict
-from ambit.core.permissions import can_check_in, can_create_objective_for, can_edit_objective
+from ambit.core.params import parse_id
+from ambit.core.permissions import (
+    can_check_in,
+    can_create_objective_for,
+    can_edit_objective,
+    require_can_edit_objective,
+)
 from ambit.front.decorators import member_required
 from ambit.okrs import charts, engine, services
 from ambit.okrs.forms import AlignForm, CancelForm, CascadeForm, StateForm, add_service_error
@@ -187,7 +193,8 @@ def build_objective_page(request: HttpRequest, objective: Objective) -> dict[str
         "duality_children": [(c, metrics.objective(c)) for c in children if c.source_key_result_id in kr_ids],
         "audit_entries": _with_change_lines(objective_audit_entries(actor=actor, objective=objective)),
         "can_edit": can_edit,
-        "can_cascade": actor.can_write,
+        "can_cascade": can_edit,
+        "can_support": actor.can_write,
         "live": objective.state not in (ObjectiveState.CLOSED, ObjectiveState.CANCELLED),
         "transitions": transitions if can_edit else [],
         "align_choices": None,
@@ -259,10 +266,10 @@ def objective_align(request: HttpRequest, pk: int) -> HttpResponse:
     actor = member_of(request)
     objective = _editable(request, pk)
     if request.method == "POST" and request.POST.get("remove"):
-        raw = request.POST["remove"]
-        if not raw.isdigit():
+        remove_id = parse_id(request.POST["remove"])
+        if remove_id is None:
             raise Http404("No such objective.")
-        parent = objective_get(actor=actor, objective_id=int(raw))
+        parent = objective_get(actor=actor, objective_id=remove_id)
         try:
             services.alignment_remove(actor=actor, child=objective, parent=parent)
         except ValidationError as exc:
@@ -274,9 +281,9 @@ def objective_align(request: HttpRequest, pk: int) -> HttpResponse:
     form = AlignForm(request.POST or None, candidates=candidates)
     if request.method == "POST":
         # The service decides about loops; the form only offers what is visible and in range.
-        raw = request.POST.get("parent", "")
-        if raw.isdigit() and not candidates.filter(pk=int(raw)).exists():
-            parent = objective_get(actor=actor, objective_id=int(raw))
+        parent_id = parse_id(request.POST.get("parent"))
+        if parent_id is not None and not candidates.filter(pk=parent_id).exists():
+            parent = objective_get(actor=actor, objective_id=parent_id)
             form = AlignForm(request.POST, candidates=candidates.model.objects.filter(pk=parent.pk))
         if form.is_valid():
             try:
@@ -309,8 +316,8 @@ def kr_cascade(request: HttpRequest, pk: int) -> HttpResponse:
     """Duality: turn a key result into the next level's objective."""
     actor = member_of(request)
     kr = key_result_get(actor=actor, key_result_id=pk)
-    if not actor.can_write:
-        raise PermissionDenied("Viewers can read but not change anything.")
+    # Cascading can make the child drive the key result's progress: it takes edit rights on its objective.
+    require_can_edit_objective(actor, kr.objective)
     initial = {"title": kr.title, "owner": kr.owner_id, "state": "draft", "progress_from_child": True}
     form = CascadeForm(request.POST or None, actor=actor, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from ambit.accounts.models import Membership
+from ambit.core.params import parse_id
 from ambit.okrs.models import Cycle
 from ambit.okrs.selectors import cycle_current, cycle_get, cycle_list
 
@@ -21,9 +22,10 @@ def selected_cycle(request: HttpRequest, actor: Membership) -> Cycle | None:
     """``?cycle=<id>`` when given (404 when it is not this organisation's), else the current one."""
     raw = request.GET.get("cycle", "").strip()
     if raw:
-        if not raw.isdigit():
+        cycle_id = parse_id(raw)
+        if cycle_id is None:
             raise Http404("No such cycle.")
-        return cycle_get(actor=actor, cycle_id=int(raw))
+        return cycle_get(actor=actor, cycle_id=cycle_id)
     return cycle_current(actor=actor)
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from ambit.accounts.selectors import team_get
 from ambit.core.errors import Conflict
+from ambit.core.params import parse_id
 from ambit.front.decorators import member_required
 from ambit.okrs import services
 from ambit.okrs.forms import KeyResultForm, ObjectiveForm, add_service_error, objective_initial
@@ -28,9 +29,10 @@ def _int_param(request: HttpRequest, name: str) -> int | None:
     raw = request.GET.get(name, "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    number = parse_id(raw)
+    if number is None:
         raise Http404(f"No such {name}.")
-    return int(raw)
+    return number
 
 
 @member_required

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from ambit.accounts.selectors import team_get, team_members, team_tree
 from ambit.core.errors import Conflict
+from ambit.core.params import parse_page
 from ambit.core.permissions import can_check_in, can_create_objective_for, can_edit_objective
 from ambit.front.decorators import member_required
 from ambit.okrs import engine, services
@@ -97,8 +98,7 @@ def tree_unaligned(request: HttpRequest) -> HttpResponse:
     cycle = selected_cycle(request, actor)
     if cycle is None:
         raise Http404("No cycle yet.")
-    raw = request.GET.get("page", "1")
-    page = int(raw) if raw.isdigit() and int(raw) > 0 else 1
+    page = parse_page(request.GET.get("page"))
     offset = (page - 1) * UNALIGNED_PAGE
     nodes = alignment_levels(actor=actor, cycle=cycle, unaligned=True, offset=offset, limit=UNALIGNED_PAGE + 1)
     context = {

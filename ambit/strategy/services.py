@@ -11,17 +11,30 @@ from ambit.accounts.models import Membership
 from ambit.core.audit import audit_record, snapshot
 from ambit.core.errors import Conflict
 from ambit.core.permissions import require_org_editor, require_same_org
-from ambit.core.services import apply_changes, full_clean_or_raise
+from ambit.core.services import apply_changes, full_clean_or_raise, lock_and_refresh
+from ambit.core.validation import MAX_BIG_MOVE_TITLE, MAX_LONG_TEXT, MAX_VALUE_NAME, TextRule, clean_texts
 from ambit.strategy.models import BigMove, Strategy, Value
+
+# The free text each entity stores, cleaned by ambit.core.validation on every surface.
+STRATEGY_TEXT = {"mission": TextRule(MAX_LONG_TEXT), "vision": TextRule(MAX_LONG_TEXT)}
+VALUE_TEXT = {
+    "name": TextRule(MAX_VALUE_NAME, required=True, single_line=True),
+    "description": TextRule(MAX_LONG_TEXT),
+}
+BIG_MOVE_TEXT = {
+    "title": TextRule(MAX_BIG_MOVE_TITLE, required=True, single_line=True),
+    "description": TextRule(MAX_LONG_TEXT),
+}
 
 
 @transaction.atomic
 def strategy_update(*, actor: Membership, **fields: Any) -> Strategy:
     require_org_editor(actor, "change the mission and vision")
+    fields = clean_texts(fields, STRATEGY_TEXT)
     strategy, _ = Strategy.objects.select_for_update().get_or_create(organisation_id=actor.organisation_id)
     changes = apply_changes(strategy, fields, ("mission", "vision"))
     if changes:
-        strategy.save()
+        strategy.save(update_fields=[*changes, "updated_at"])
         audit_record(
             actor=actor, organisation=actor.organisation, action="strategy.update", obj=strategy, changes=changes
         )
@@ -31,9 +44,10 @@ def strategy_update(*, actor: Membership, **fields: Any) -> Strategy:
 @transaction.atomic
 def value_create(*, actor: Membership, name: str, description: str = "", position: int | None = None) -> Value:
     require_org_editor(actor, "change the values")
+    texts = clean_texts({"name": name, "description": description}, VALUE_TEXT)
     if position is None:
         position = Value.objects.filter(organisation_id=actor.organisation_id).count()
-    value = Value(organisation_id=actor.organisation_id, name=name.strip(), description=description, position=position)
+    value = Value(organisation_id=actor.organisation_id, position=position, **texts)
     full_clean_or_raise(value, exclude=["organisation"])
     value.save()
     audit_record(
@@ -50,10 +64,12 @@ def value_create(*, actor: Membership, name: str, description: str = "", positio
 def value_update(*, actor: Membership, value: Value, **fields: Any) -> Value:
     require_same_org(actor, value.organisation_id)
     require_org_editor(actor, "change the values")
+    lock_and_refresh(value)
+    fields = clean_texts(fields, VALUE_TEXT)
     changes = apply_changes(value, fields, ("name", "description", "position"))
     if changes:
         full_clean_or_raise(value, exclude=["organisation"])
-        value.save()
+        value.save(update_fields=[*changes, "updated_at"])
         audit_record(actor=actor, organisation=actor.organisation, action="value.update", obj=value, changes=changes)
     return value
 
@@ -92,12 +108,13 @@ def big_move_create(
     if owner is not None:
         require_same_org(actor, owner.organisation_id)
     _check_horizon(horizon_start, horizon_end)
+    texts = clean_texts({"title": title, "description": description}, BIG_MOVE_TEXT)
     if position is None:
         position = BigMove.objects.filter(organisation_id=actor.organisation_id).count()
     move = BigMove(
         organisation_id=actor.organisation_id,
-        title=title.strip(),
-        description=description,
+        title=texts["title"],
+        description=texts["description"],
         horizon_start=horizon_start,
         horizon_end=horizon_end,
         owner=owner,
@@ -121,13 +138,16 @@ def big_move_update(*, actor: Membership, big_move: BigMove, **fields: Any) -> B
     require_org_editor(actor, "change big moves")
     if fields.get("owner") is not None:
         require_same_org(actor, fields["owner"].organisation_id)
+    # The horizon check reads both years: check it against the current row, not the caller's copy.
+    lock_and_refresh(big_move)
+    fields = clean_texts(fields, BIG_MOVE_TEXT)
     changes = apply_changes(
         big_move, fields, ("title", "description", "horizon_start", "horizon_end", "owner", "position", "is_archived")
     )
     if changes:
         _check_horizon(big_move.horizon_start, big_move.horizon_end)
         full_clean_or_raise(big_move, exclude=["organisation"])
-        big_move.save()
+        big_move.save(update_fields=[*changes, "updated_at"])
         audit_record(
             actor=actor, organisation=actor.organisation, action="big_move.update", obj=big_move, changes=changes
         )

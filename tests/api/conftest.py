@@ -10,7 +10,8 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from ambit.accounts.models import Membership
+from ambit.accounts import invitations
+from ambit.accounts.models import Invitation, Membership
 from ambit.api.services import api_token_create
 from ambit.okrs import services as okrs
 from ambit.okrs.models import KeyResult, Objective, Sprint
@@ -93,6 +94,7 @@ class OkrData:
     spare_move: BigMove
     spare_obj: Objective
     sprint: Sprint
+    invitation: Invitation
 
 
 def build_okr_data(world) -> OkrData:  # type: ignore[no-untyped-def]
@@ -137,7 +139,10 @@ def build_okr_data(world) -> OkrData:  # type: ignore[no-untyped-def]
         organisation=world.org, cycle=cycle, number=1, start_date=cycle.start_date, end_date=cycle.end_date
     )
     spare_obj = okrs.objective_create(actor=world.champion, cycle=cycle, title="Keep costs flat", team=world.company)
-    return OkrData(company_obj, team_obj, kr, milestone_kr, child_obj, value, move, spare_move, spare_obj, sprint)
+    invitation = invitations.invitation_create(actor=world.admin, email="pending@acme.test", send=False).invitation
+    return OkrData(
+        company_obj, team_obj, kr, milestone_kr, child_obj, value, move, spare_move, spare_obj, sprint, invitation
+    )
 
 
 @pytest.fixture

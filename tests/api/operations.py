@@ -51,6 +51,7 @@ DEFAULT_PARAMS: dict[str, Callable[[Any, Any], int]] = {
     "cycle_id": lambda w, d: w.cycle.pk,
     "sprint_id": lambda w, d: d.sprint.pk,
     "member_id": lambda w, d: w.member.pk,
+    "invitation_id": lambda w, d: d.invitation.pk,
     "team_id": lambda w, d: w.team.pk,
     "value_id": lambda w, d: d.value.pk,
     "big_move_id": lambda w, d: d.spare_move.pk,
@@ -65,7 +66,7 @@ PARAM_OVERRIDES: dict[str, dict[str, Callable[[Any, Any], int]]] = {
 
 BODIES: dict[str, Callable[[Any, Any], dict[str, Any]]] = {
     "organisation_update": lambda w, d: {"name": "Acme Corp", "confidence_scale": "0-1"},
-    "member_add": lambda w, d: {"email": "new@acme.test", "role": "member", "manager_id": w.lead.pk},
+    "invitation_create": lambda w, d: {"email": "new@acme.test", "role": "member", "send_email": False},
     "member_update": lambda w, d: {"title": "Engineer", "manager_id": w.lead.pk},
     "team_create": lambda w, d: {"name": "Data", "parent_id": w.company.pk},
     "team_update": lambda w, d: {"description": "Builds the platform"},

@@ -20,7 +20,8 @@ OPS = list(operations())
 WRITES = [op for op in OPS if op.is_write]
 ADMIN_ONLY = {
     "organisation_update",
-    "member_add",
+    "invitation_create",
+    "invitation_revoke",
     "member_update",
     "team_create",
     "team_update",

@@ -6,12 +6,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from ambit.accounts import invitations as acc_invitations
 from ambit.accounts import selectors as acc
 from ambit.accounts import services as acc_services
 from ambit.api.common import actor_of, changed, resolve_optional
@@ -91,15 +93,6 @@ class MemberFilter(Schema):
     include_inactive: bool = False
 
 
-class MemberIn(Schema):
-    email: text(254, 3)  # type: ignore[valid-type]
-    full_name: ShortText = ""
-    role: RoleName = "member"
-    title: ShortText = ""
-    manager_id: Id | None = None
-    is_executive_sponsor: bool = False
-
-
 class MemberPatch(Schema):
     role: RoleName = None  # type: ignore[assignment]
     title: ShortText = None  # type: ignore[assignment]
@@ -122,26 +115,6 @@ def member_get(request: HttpRequest, member_id: Id) -> Any:
     return member_out(acc.membership_get(actor=actor_of(request), membership_id=member_id))
 
 
-@router.post("/members", response=writes(MemberOut, 201), operation_id="member_add")
-def member_add(request: HttpRequest, payload: MemberIn) -> Any:
-    """Add a person to the organisation (admins). New people get an account without a password."""
-    actor = actor_of(request)
-    manager = resolve_optional(
-        "manager_id", payload.manager_id, acc.membership_get, actor=actor, membership_id=payload.manager_id
-    )
-    m = acc_services.membership_add(
-        actor=actor,
-        organisation=actor.organisation,
-        email=payload.email,
-        full_name=payload.full_name,
-        role=payload.role,
-        title=payload.title,
-        manager=manager,
-        is_executive_sponsor=payload.is_executive_sponsor,
-    )
-    return Status(201, member_out(acc.membership_get(actor=actor, membership_id=m.pk)))
-
-
 @router.patch("/members/{member_id}", response=writes(MemberOut), operation_id="member_update")
 def member_update(request: HttpRequest, member_id: Id, payload: MemberPatch) -> Any:
     """Change a member's role, manager, title or sponsor flag, or deactivate them (admins)."""
@@ -153,6 +126,56 @@ def member_update(request: HttpRequest, member_id: Id, payload: MemberPatch) -> 
         fields["manager"] = resolve_optional("manager_id", mid, acc.membership_get, actor=actor, membership_id=mid)
     acc_services.membership_update(actor=actor, membership=member, **fields)
     return member_out(acc.membership_get(actor=actor, membership_id=member_id))
+
+
+# --- Invitations ---------------------------------------------------------------------------------
+# People join only by accepting an invitation sent to their address: there is no direct add, which
+# would put an existing account into the organisation without its owner's consent.
+
+
+class InvitationIn(Schema):
+    email: text(254, 3)  # type: ignore[valid-type]
+    role: RoleName = "member"
+    send_email: bool = Field(True, description="Email the link to the person; false to share `url` yourself.")
+
+
+class InvitationOut(Schema):
+    """The same shape whether or not an account exists for the address: the API tells nobody that."""
+
+    id: int
+    email: str
+    role: str
+    expires_at: dt.datetime
+    url: str = Field(description="The one-time link that accepts the invitation; shown only in this response.")
+
+
+@router.post("/invitations", response=writes(InvitationOut, 201), operation_id="invitation_create")
+def invitation_create(request: HttpRequest, payload: InvitationIn) -> Any:
+    """Invite a person by email (admins). They join, with the role, when they accept the link with
+    an account for that address; the link works once and expires after 14 days."""
+    created = acc_invitations.invitation_create(
+        actor=actor_of(request), email=payload.email, role=payload.role, send=payload.send_email
+    )
+    invitation = created.invitation
+    return Status(
+        201,
+        {
+            "id": invitation.pk,
+            "email": invitation.email,
+            "role": invitation.role,
+            "expires_at": invitation.expires_at,
+            "url": created.url,
+        },
+    )
+
+
+@router.delete("/invitations/{invitation_id}", response=writes(None, 204), operation_id="invitation_revoke")
+def invitation_revoke(request: HttpRequest, invitation_id: Id) -> Any:
+    """Withdraw an open invitation (admins): its link stops working."""
+    actor = actor_of(request)
+    invitation = acc_invitations.invitation_get(actor=actor, invitation_id=invitation_id)
+    acc_invitations.invitation_revoke(actor=actor, invitation=invitation)
+    return Status(204, None)
 
 
 # --- Teams ---------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from django.utils.text import slugify
 
 from ambit.accounts import services as accounts
 from ambit.accounts.models import Membership, Organisation, Team, User
-from ambit.core.permissions import can_create_objective_for
+from ambit.core.permissions import can_create_objective_for, can_edit_objective
 from ambit.okrs import engine
 from ambit.okrs import services as okrs
 from ambit.okrs.management import demo_content as content
@@ -222,6 +222,9 @@ class DemoBuilder:
             creator = self._creator(owner, team)
             state = ObjectiveState.ACTIVE if spec.state == "active" else spec.state
             if spec.key in sources:
+                # Cascading also takes edit rights on the source key result's objective.
+                if not can_edit_objective(creator, sources[spec.key].objective):
+                    creator = self.people["champion"]
                 obj = okrs.objective_create_from_key_result(
                     actor=creator,
                     key_result=sources[spec.key],

@@ -1,0 +1,135 @@
+"""Hostile input on every web form and every page that reads ids or numbers from the request:
+never a 5xx.
+
+``"²".isdigit()`` is True but ``int("²")`` fails; 5,000 digits break ``int()`` (Python's digit
+limit) and overflow PostgreSQL's bigint; ``1e1000000`` overflows Decimal arithmetic; NUL cannot
+be stored nor even searched for by PostgreSQL. Each is answered as absent, 404, a form error or
+a 400, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from ambit.core.middleware import NUL_MESSAGE
+from ambit.okrs.models import CheckIn
+from tests.foundation.helpers import db_digest
+from tests.okrs_web.conftest import login
+
+pytestmark = pytest.mark.django_db
+
+BAD_IDS = ["²", "٣", "1²", "9" * 5000, str(2**63), "0", "-1", "1e3", " ", "\x00", "%00"]
+
+
+def short(value: str) -> str:
+    """A readable test id for a value that may be thousands of characters long."""
+    return repr(value) if len(value) <= 20 else f"{value[:8]!r}…({len(value)} chars)"
+
+
+def _query_pages(world, tree) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """(url, query parameter) for every page that takes an id or a page number in its query."""
+    return [
+        (reverse("front:home"), "cycle"),
+        (reverse("front:checkin"), "cycle"),
+        (reverse("okrs:company"), "cycle"),
+        (reverse("okrs:team-detail", args=[world.team.slug]), "cycle"),
+        (reverse("okrs:dashboard"), "cycle"),
+        (reverse("okrs:dashboard"), "at_risk_page"),
+        (reverse("okrs:dashboard"), "stale_page"),
+        (reverse("okrs:tree-unaligned"), "page"),
+        (reverse("okrs:tree-children", args=[tree.company_obj.pk]), "cycle"),
+        (reverse("okrs:objective-create"), "cycle"),
+        (reverse("okrs:objective-create"), "team"),
+        (reverse("okrs:objective-create"), "parent"),
+        (reverse("okrs:objective-align", args=[tree.member_obj.pk]), "q"),
+    ]
+
+
+@pytest.mark.parametrize("bad", BAD_IDS, ids=short)
+def test_bad_ids_in_the_query_string_are_never_a_server_error(world, tree, bad):
+    client = login(world.champion)
+    for url, name in _query_pages(world, tree):
+        response = client.get(url, {name: bad})
+        assert response.status_code < 500, (url, name, response.status_code)
+        assert response.status_code in (200, 302, 400, 404), (url, name, response.status_code)
+
+
+def test_a_malformed_cycle_is_treated_as_absent_on_my_week(world, tree):
+    client = login(world.member)
+    for bad in ("²", "9" * 5000):
+        response = client.get(reverse("front:home"), {"cycle": bad})
+        assert response.status_code == 200
+        assert response.context["cycle"] == world.cycle  # the current cycle, as with no parameter
+
+
+@pytest.mark.parametrize("bad", BAD_IDS, ids=short)
+def test_bad_ids_posted_to_forms_are_never_a_server_error_and_write_nothing(world, tree, bad):
+    client = login(world.lead)
+    before = db_digest()
+    align = reverse("okrs:objective-align", args=[tree.member_obj.pk])
+    posts = [
+        (reverse("front:switch-org"), {"membership": bad}),
+        (align, {"remove": bad}),
+        (align, {"parent": bad, "weight": "1"}),
+        (reverse("okrs:objective-create") + f"?cycle={world.cycle.pk}", {"title": "X", "cycle": bad, "owner": bad}),
+        (reverse("front:kr-checkin", args=[tree.launch.pk]), {f"kr-{tree.launch.pk}-milestones": [bad]}),
+        (reverse("front:checkin"), {"cycle": bad, f"kr-{tree.launch.pk}-milestones": [bad]}),
+    ]
+    for url, data in posts:
+        response = client.post(url, data)
+        assert response.status_code < 500, (url, data.keys(), response.status_code)
+    assert db_digest() == before
+
+
+@pytest.mark.parametrize(
+    "value", ["1e1000000", "-1e1000000", "1e999999", "NaN", "Infinity", "9" * 5000, "1²"], ids=short
+)
+def test_absurd_check_in_values_are_a_field_error(world, tree, value):
+    client = login(world.lead)
+    kr = tree.latency
+    before = CheckIn.objects.count()
+    fields = {f"kr-{kr.pk}-value": value, f"kr-{kr.pk}-confidence": "7"}
+    for url, data in (
+        (reverse("front:kr-checkin", args=[kr.pk]), fields),
+        (reverse("front:checkin"), {**fields, "all": "1"}),
+    ):
+        response = client.post(url, data)
+        assert response.status_code == 400, (url, response.status_code)
+        html = response.content.decode()
+        assert f'id="kr-{kr.pk}-value-error"' in html
+        assert all(len(message) < 300 for _, message in response.context["form"].errors)  # never echoed whole
+    assert CheckIn.objects.count() == before
+
+
+def test_a_huge_check_in_value_gets_the_range_message(world, tree):
+    kr = tree.latency
+    response = login(world.lead).post(
+        reverse("front:kr-checkin", args=[kr.pk]), {f"kr-{kr.pk}-value": "1e1000000", f"kr-{kr.pk}-confidence": "7"}
+    )
+    assert "too large: keep it between −99,999,999,999,999 and 99,999,999,999,999" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/company/?q=%00", "/objectives/new/?title=a%00b", "/company/%00/", "/?cycle=1%00"],
+)
+def test_nul_in_the_address_is_a_400_before_any_query(world, url):
+    client = login(world.member)
+    response = client.get(url)
+    assert response.status_code == 400
+    assert response.content.decode() == NUL_MESSAGE
+    assert response["Content-Type"].startswith("text/plain")
+
+
+def test_nul_in_a_posted_form_field_is_a_400_and_writes_nothing(world, tree):
+    client = login(world.lead)
+    before = db_digest()
+    kr = tree.latency
+    response = client.post(
+        reverse("front:kr-checkin", args=[kr.pk]),
+        {f"kr-{kr.pk}-value": "600", f"kr-{kr.pk}-confidence": "7", f"kr-{kr.pk}-note": "bad\x00note"},
+    )
+    assert response.status_code == 400
+    assert response.content.decode() == NUL_MESSAGE
+    assert db_digest() == before
