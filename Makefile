@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev migrate demo lint fmt typecheck check e2e openapi clean bench bench-smoke
+.PHONY: run test install install-dev migrate demo lint fmt typecheck check e2e openapi clean bench bench-smoke system-packages
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +38,22 @@ run: demo
 	@$(PY) manage.py demo_logins --url http://$(HOST):$(PORT)/
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install-dev
+# The browser journeys drive Debian's chromium and the spreadsheet round trip uses headless
+# LibreOffice: installed with apt-get when missing (as root), otherwise one line says what to run.
+SYSTEM_PACKAGES := chromium:chromium soffice:libreoffice-calc-nogui
+system-packages:
+	@missing=""; for pair in $(SYSTEM_PACKAGES); do \
+	  command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing system packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "make test needs Debian packages:$$missing — run: sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+
+test: install-dev system-packages
 	$(VENV)/bin/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 # The benchmark (bench/run.py): S and L organisations, gunicorn, locust at 1 and 20 users. Uses
@@ -49,7 +64,7 @@ bench: $(VENV)/.installed-bench
 bench-smoke: $(VENV)/.installed-bench
 	$(PY) bench/run.py --smoke
 
-e2e: install-dev
+e2e: install-dev system-packages
 	$(VENV)/bin/pytest e2e -p no:xdist $(PYTEST_ARGS)
 
 lint: install-dev

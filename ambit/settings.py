@@ -4,9 +4,11 @@ Every variable is documented in README.md ("Configuration"). The defaults give a
 development install on SQLite in ``var/``; production sets DEBUG=0 and the rest.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("AMBIT_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -32,6 +34,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "ambit.core",
     "ambit.accounts",
     "ambit.strategy",
@@ -43,15 +46,19 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "ambit.core.middleware.RefuseNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "ambit.core.middleware.CurrentMembershipMiddleware",
+    # Last, as django-axes requires: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ambit.urls"
@@ -112,6 +119,37 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# django-axes refuses logins from a locked-out username+IP before the model backend is asked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# --- Login throttling -------------------------------------------------------------------------
+# Failed logins on /accounts/login/ and /admin/login/ (django-axes, stored in the database): after
+# LOGIN_FAILURE_LIMIT failures for one email from one IP, that pair is refused (HTTP 429 and a
+# page saying when to retry) for LOGIN_COOLOFF_MINUTES; a success resets the count. Locking the
+# username+IP pair, not the account, keeps an attacker from locking a person out everywhere.
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_COOLOFF_MINUTES = env.int("LOGIN_COOLOFF_MINUTES", default=15)
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "username"  # the login forms' field, which holds the email
+AXES_USERNAME_CALLABLE = "ambit.accounts.throttle.login_username"
+AXES_LOCKOUT_CALLABLE = "ambit.accounts.views.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "ambit.core.throttle.client_ip"  # REMOTE_ADDR, or the trusted proxy's X-Forwarded-For
+AXES_DISABLE_ACCESS_LOG = True  # failures are what we need; no row per successful login
+# Password-reset requests per hour, counted in the cache per address and per IP (whether or not the
+# address has an account); past either, no email is sent and the page asks to wait.
+PASSWORD_RESET_LIMIT_PER_EMAIL = env.int("PASSWORD_RESET_LIMIT_PER_EMAIL", default=5)
+PASSWORD_RESET_LIMIT_PER_IP = env.int("PASSWORD_RESET_LIMIT_PER_IP", default=20)
+# Invalid API bearer tokens per IP: past API_TOKEN_FAILURE_LIMIT within API_TOKEN_FAILURE_MINUTES,
+# every bearer token from that IP gets 429 with Retry-After until the window ends.
+API_TOKEN_FAILURE_LIMIT = env.int("API_TOKEN_FAILURE_LIMIT", default=20)
+API_TOKEN_FAILURE_MINUTES = env.int("API_TOKEN_FAILURE_MINUTES", default=10)
 
 # --- Email ------------------------------------------------------------------------------------
 # EMAIL_URL=smtp://user:pass@host:587/?tls=True; console backend by default.
@@ -145,7 +183,7 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 # --- Background tasks -------------------------------------------------------------------------
 # "immediate" runs tasks in-process (tests, small installs); "database" queues them for
-# `manage.py db_worker` (production).
+# `manage.py run_worker` (production).
 _task_backend = env.str("TASKS_BACKEND", default="immediate")
 TASKS = {
     "default": {
@@ -156,9 +194,17 @@ TASKS = {
         }[_task_backend]
     }
 }
+# `manage.py run_worker` (db_worker plus recovery, ambit/core/tasks.py) puts a task back in the
+# queue when its worker has held it RUNNING longer than the lease (the worker died), and retries a
+# task that failed on a transient database error; a task is given up after TASK_MAX_ATTEMPTS runs.
+TASK_LEASE_SECONDS = env.int("TASK_LEASE_SECONDS", default=300)
+TASK_MAX_ATTEMPTS = env.int("TASK_MAX_ATTEMPTS", default=10)
 
 # --- Security (production) --------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", False) else None
+# Reverse proxies in front of the app that append the client's address to X-Forwarded-For; the
+# throttles count guesses per client address (ambit.core.throttle.client_ip).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if env.bool("BEHIND_TLS_PROXY", False) else 0)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
@@ -172,6 +218,31 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])
 
+# --- Content-Security-Policy ------------------------------------------------------------------
+# A strict policy on every response (django-csp): scripts, styles, fonts and fetches only from our
+# own origin, no inline script or style and no eval anywhere, no plugins, no <base>, no framing,
+# forms post only to us. Templates carry no inline code: behaviour lives in static files wired
+# with data- attributes. CSP_REPORT_ONLY=1 sends the same policy as
+# Content-Security-Policy-Report-Only instead, for operators rolling it out behind other proxies
+# or customisations: browsers then report violations in the console without blocking anything.
+CSP_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=False)
+_CSP = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+CONTENT_SECURITY_POLICY = None if CSP_REPORT_ONLY else _CSP
+CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP if CSP_REPORT_ONLY else None
+
 # --- Logging ----------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
@@ -179,7 +250,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    # django-axes logs every sign-in at INFO; its warnings (failed attempts, lock-outs) are what matter.
+    "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},
 }
 
 # --- Ambit ------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import RequestFactory
 
 from ambit.accounts.models import Membership, Organisation, Role, Team, TeamMember, User
 from ambit.core.models import AuditEntry
@@ -25,6 +26,11 @@ pytestmark = pytest.mark.django_db
 # A Thursday seven weeks into Q2 2026: every status of the mix is reachable by then.
 AS_OF = "2026-05-21"
 AS_OF_NOW = dt.datetime(2026, 5, 21, 12, tzinfo=dt.UTC)
+
+
+def _login_request():  # type: ignore[no-untyped-def]
+    """django-axes counts sign-in attempts per request, so authenticate() needs one."""
+    return RequestFactory().post("/accounts/login/", REMOTE_ADDR="127.0.0.1")
 
 
 @pytest.fixture(autouse=True)
@@ -93,9 +99,9 @@ def test_seed_demo_builds_a_believable_company_and_rebuilds_on_reset():
     assert Membership.objects.get(user__email="admin@globex.test", organisation=globex).role == Role.ADMIN
     assert Membership.objects.get(user=admin.user, organisation=globex).role == Role.VIEWER
     for email in ("admin@northwind.test", "lead@northwind.test", "member@northwind.test", "champion@northwind.test"):
-        assert authenticate(email=email, password="demo-pass-for-tests") is not None, email
-    assert authenticate(email="admin@globex.test", password="demo-pass-for-tests") is not None
-    assert authenticate(email="admin@northwind.test", password="wrong") is None
+        assert authenticate(_login_request(), email=email, password="demo-pass-for-tests") is not None, email
+    assert authenticate(_login_request(), email="admin@globex.test", password="demo-pass-for-tests") is not None
+    assert authenticate(_login_request(), email="admin@northwind.test", password="wrong") is None
 
     # Cycles: the year, its quarters, the one around today active, earlier closed, next planning.
     cycles = {c.name: c for c in Cycle.objects.filter(organisation=org)}
@@ -241,7 +247,7 @@ def test_seed_synthetic_is_deterministic_and_consistent():
     assert Alignment.objects.filter(organisation=org).exists()
     assert objectives.exclude(source_key_result=None).exists()
     assert not objectives.filter(cycle__state="closed", score=None).exists()
-    assert authenticate(email="admin@bench.test", password="ambit-bench") is not None
+    assert authenticate(_login_request(), email="admin@bench.test", password="ambit-bench") is not None
 
     # Denormalised latest check-in on every key result equals the real latest check-in.
     latest: dict[int, CheckIn] = {}

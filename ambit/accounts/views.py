@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
+from axes.helpers import get_cool_off
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.views import PasswordResetView
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ambit.accounts import invitations
 from ambit.accounts.forms import AcceptInvitationForm, InvitationForm
 from ambit.accounts.selectors import membership_list
+from ambit.accounts.throttle import password_reset_wait
 from ambit.core.errors import Conflict
 from ambit.core.middleware import SESSION_KEY
 from ambit.core.permissions import require_admin
@@ -77,9 +85,11 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     except Conflict as exc:
         return render(request, "accounts/invitation_invalid.html", {"message": exc.message}, status=410)
     user = request.user if request.user.is_authenticated else None
+    # A link for someone else's address shows why it cannot be used here instead of a join button.
+    refusal = invitations.invitation_addressee_mismatch(invitation=invitation, user=user) if user else ""
     form = None if user else AcceptInvitationForm(request.POST or None, email=invitation.email)
     error = ""
-    if request.method == "POST" and (form is None or form.is_valid()):
+    if request.method == "POST" and not refusal and (form is None or form.is_valid()):
         try:
             membership = invitations.invitation_accept(
                 token=token,
@@ -87,6 +97,8 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                 full_name=form.cleaned_data["full_name"] if form else "",
                 password=form.cleaned_data["password1"] if form else None,
             )
+        except PermissionDenied as exc:
+            refusal = str(exc)
         except ValidationError as exc:
             if form is None:
                 raise PermissionDenied(str(exc)) from None
@@ -100,5 +112,44 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             request.session[SESSION_KEY] = membership.pk
             messages.success(request, f"Welcome to {membership.organisation.name}!")
             return redirect("front:home")
-    context = {"invitation": invitation, "form": form, "error": error, "token": token}
-    return render(request, "accounts/invitation_accept.html", context)
+    context = {"invitation": invitation, "form": form, "error": error, "refusal": refusal, "token": token}
+    status = 403 if refusal and request.method == "POST" else 200
+    return render(request, "accounts/invitation_accept.html", context, status=status)
+
+
+def _minutes(seconds: float) -> int:
+    return max(1, math.ceil(seconds / 60))
+
+
+def locked_out(request: HttpRequest, original_response: HttpResponse | None, credentials: Any = None) -> HttpResponse:
+    """django-axes' lockout page (``AXES_LOCKOUT_CALLABLE``) for the login form and the admin login.
+
+    The same page and status whether or not the account exists, so it reveals nothing about who
+    has one.
+    """
+    cool_off = get_cool_off(request)
+    seconds = cool_off.total_seconds() if cool_off else settings.LOGIN_COOLOFF_MINUTES * 60
+    response = render(request, "registration/locked_out.html", {"minutes": _minutes(seconds)}, status=429)
+    response["Retry-After"] = str(math.ceil(seconds))
+    return response
+
+
+class ThrottledPasswordResetView(PasswordResetView):
+    """Django's reset form, limited per address and per IP (``ambit.accounts.throttle``).
+
+    Past a limit no email is sent and the form says when to try again, with the same words
+    whether or not the address has an account.
+    """
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        wait = password_reset_wait(self.request, form.cleaned_data["email"])
+        if not wait:
+            return super().form_valid(form)
+        form.add_error(
+            None,
+            f"Too many reset requests: wait {_minutes(wait)} minutes, then try again. "
+            "If the email has arrived meanwhile, use the link in it.",
+        )
+        response = self.render_to_response(self.get_context_data(form=form), status=429)
+        response["Retry-After"] = str(wait)
+        return response

@@ -1,4 +1,11 @@
-"""Bearer-token authentication with a per-token (or, unauthenticated, per-IP) rate limit."""
+"""Bearer-token authentication with a per-token (or, unauthenticated, per-IP) rate limit.
+
+Invalid bearer tokens are also counted per IP: past ``API_TOKEN_FAILURE_LIMIT`` within
+``API_TOKEN_FAILURE_MINUTES``, every bearer token from that IP gets 429 with Retry-After until the
+window ends — a valid one too. Guessing is what is being stopped, and a token that works after a
+run of failures from the same address is exactly what a successful guess looks like; a real
+client that mistyped its token waits the window out (Retry-After says how long).
+"""
 
 from __future__ import annotations
 
@@ -17,6 +24,7 @@ from ambit.accounts.models import Membership
 from ambit.api.models import ApiToken
 from ambit.api.problems import RateLimited
 from ambit.api.selectors import api_token_by_secret
+from ambit.core.throttle import client_ip, throttle_blocked, throttle_hit
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 WINDOW_SECONDS = 60
@@ -40,8 +48,22 @@ def rate_limit(key: str, *, limit: int | None = None) -> None:
         raise RateLimited(retry_after=max(1, math.ceil((window + 1) * WINDOW_SECONDS - now)))
 
 
-def client_ip(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
+def _token_failure_limits() -> dict[str, int]:
+    return {
+        "limit": settings.API_TOKEN_FAILURE_LIMIT,
+        "window_seconds": settings.API_TOKEN_FAILURE_MINUTES * 60,
+    }
+
+
+def _refuse_guessing_ip(request: HttpRequest) -> None:
+    """429 for an IP that sent too many invalid tokens in the current window."""
+    wait = throttle_blocked("api-token-failure", client_ip(request), **_token_failure_limits())
+    if wait:
+        raise RateLimited(retry_after=wait)
+
+
+def _count_invalid_token(request: HttpRequest) -> None:
+    throttle_hit("api-token-failure", client_ip(request), **_token_failure_limits())
 
 
 def _touch(token: ApiToken) -> None:
@@ -61,10 +83,13 @@ class TokenAuth(HttpBearer):
         return membership
 
     def authenticate(self, request: HttpRequest, token: str) -> Membership | None:
+        _refuse_guessing_ip(request)
         if not token.startswith("amb_") or len(token) > 200:
+            _count_invalid_token(request)
             return None
         api_token = api_token_by_secret(secret=token)
         if api_token is None:
+            _count_invalid_token(request)
             return None
         rate_limit(f"token:{api_token.pk}")
         if api_token.read_only and request.method not in SAFE_METHODS:

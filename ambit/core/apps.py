@@ -7,4 +7,5 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from ambit.core import db  # noqa: F401  (connects the SQLite pragmas)
+        # Imported for their side effects: the deploy checks register, the SQLite pragmas connect.
+        from ambit.core import checks, db  # noqa: F401

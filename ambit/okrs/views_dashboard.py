@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -22,6 +23,8 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
 from ambit.accounts.models import Membership
+from ambit.core.params import parse_page
+from ambit.core.spreadsheet import SafeCsvWriter
 from ambit.front.decorators import member_required
 from ambit.front.templatetags.ambit_ui import status_label
 from ambit.okrs import charts, engine
@@ -53,8 +56,6 @@ ALWAYS_COUNTED = (
 )
 EXPORTS = ("at_risk.csv", "stale.csv", "teams.csv", "discipline.csv")
 EXPORT_BATCH = 500
-# A cell starting with one of these is a formula to a spreadsheet; user text must stay text.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class AsOfForm(forms.Form):
@@ -82,8 +83,7 @@ class AsOfForm(forms.Form):
 
 
 def _page_number(request: HttpRequest, name: str) -> int:
-    raw = request.GET.get(name, "")
-    return int(raw) if raw.isdigit() and 0 < len(raw) < 6 else 1
+    return parse_page(request.GET.get(name))
 
 
 def _link(request: HttpRequest, params: dict[str, Any], **changes: Any) -> str:
@@ -216,13 +216,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 # --- CSV --------------------------------------------------------------------------------------
 
 
-def _text(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def _pct(share: float | None) -> str:
-    return "" if share is None else f"{share * 100:.1f}"
+def _pct(share: float | None) -> Decimal | None:
+    # A number (not text), so the writer leaves a negative gap as "-12.5" for spreadsheets to sum.
+    return None if share is None else Decimal(f"{share * 100:.1f}")
 
 
 def _rows_in_batches(actor: Membership, entries: Sequence[ListEntry]) -> Iterator[DashboardRow]:
@@ -230,11 +226,11 @@ def _rows_in_batches(actor: Membership, entries: Sequence[ListEntry]) -> Iterato
         yield from dashboard_rows(actor=actor, entries=entries[i : i + EXPORT_BATCH])
 
 
-def _kr_cells(request: HttpRequest, row: DashboardRow) -> list[str]:
+def _kr_cells(request: HttpRequest, row: DashboardRow) -> list[object]:
     kr = row.key_result
     url = request.build_absolute_uri(reverse("okrs:objective-detail", args=[kr.objective_id])) + f"#kr-{kr.pk}"
     team = kr.objective.team.name if kr.objective.team else ""
-    return [_text(kr.owner.user.get_full_name()), _text(kr.objective.title), _text(team), url]
+    return [kr.owner.user.get_full_name(), kr.objective.title, team, url]
 
 
 def _export(request: HttpRequest, actor: Membership, cycle: Cycle, as_of: AsOf, name: str) -> HttpResponse:
@@ -243,8 +239,9 @@ def _export(request: HttpRequest, actor: Membership, cycle: Cycle, as_of: AsOf, 
     filename = f"{slugify(actor.organisation.slug)}-{slugify(cycle.name)}-{as_of.day.isoformat()}-{stem}.csv"
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writers: dict[str, Callable[[Any], None]] = {
+    # Every cell goes through the shared formula-injection guard; numbers stay numbers.
+    writer = SafeCsvWriter(csv.writer(response))
+    writers: dict[str, Callable[[SafeCsvWriter], None]] = {
         "at_risk.csv": lambda w: _write_at_risk(request, actor, summary, w),
         "stale.csv": lambda w: _write_stale(request, actor, summary, w),
         "teams.csv": lambda w: _write_teams(summary, w),
@@ -254,20 +251,25 @@ def _export(request: HttpRequest, actor: Membership, cycle: Cycle, as_of: AsOf, 
     return response
 
 
-def _write_at_risk(request: HttpRequest, actor: Membership, summary: DashboardSummary, writer: Any) -> None:
+def _write_at_risk(request: HttpRequest, actor: Membership, summary: DashboardSummary, writer: SafeCsvWriter) -> None:
     writer.writerow(
         ["Key result", "Status", "Progress (%)", "Expected (%)", "Gap (points)", "Owner", "Objective", "Team", "Link"]
     )
     for row in _rows_in_batches(actor, summary.at_risk):
         e = row.entry
-        gap = f"{e.gap * 100:.1f}"
-        title = _text(row.key_result.title)
         writer.writerow(
-            [title, status_label(e.status), _pct(e.progress), _pct(e.expected), gap, *_kr_cells(request, row)]
+            [
+                row.key_result.title,
+                status_label(e.status),
+                _pct(e.progress),
+                _pct(e.expected),
+                _pct(e.gap),
+                *_kr_cells(request, row),
+            ]
         )
 
 
-def _write_stale(request: HttpRequest, actor: Membership, summary: DashboardSummary, writer: Any) -> None:
+def _write_stale(request: HttpRequest, actor: Membership, summary: DashboardSummary, writer: SafeCsvWriter) -> None:
     writer.writerow(
         ["Key result", "Last check-in", "Days silent", "Progress (%)", "Owner", "Objective", "Team", "Link"]
     )
@@ -275,7 +277,7 @@ def _write_stale(request: HttpRequest, actor: Membership, summary: DashboardSumm
         last = row.entry.last_checkin_at
         writer.writerow(
             [
-                _text(row.key_result.title),
+                row.key_result.title,
                 last.date().isoformat() if last else "",
                 row.entry.days_silent,
                 _pct(row.entry.progress),
@@ -284,7 +286,7 @@ def _write_stale(request: HttpRequest, actor: Membership, summary: DashboardSumm
         )
 
 
-def _write_teams(summary: DashboardSummary, writer: Any) -> None:
+def _write_teams(summary: DashboardSummary, writer: SafeCsvWriter) -> None:
     writer.writerow(["Department", "Team", "Progress (%)", "Expected (%)", "Status", "Objectives"])
     for group in summary.heatmap:
         for cell, parent in [(group.cell, ""), *[(c, group.cell.name) for c in group.children]]:
@@ -292,8 +294,8 @@ def _write_teams(summary: DashboardSummary, writer: Any) -> None:
             status = "" if cell.status == NO_DATA else status_label(cell.status)
             writer.writerow(
                 [
-                    _text(department),
-                    _text(team),
+                    department,
+                    team,
                     _pct(cell.progress),
                     _pct(summary.expected),
                     status,
@@ -302,7 +304,7 @@ def _write_teams(summary: DashboardSummary, writer: Any) -> None:
             )
 
 
-def _write_discipline(summary: DashboardSummary, writer: Any) -> None:
+def _write_discipline(summary: DashboardSummary, writer: SafeCsvWriter) -> None:
     writer.writerow(["Week starting", "Week ending", "Active key results", "On time", "Late", "Missed", "Final"])
     for w in summary.discipline:
         writer.writerow(

@@ -2,7 +2,8 @@
 
 One row per key result with the objective's columns repeated; an objective without key results
 gets one row of its own. The hidden ``ID`` column makes the round trip exact. A cycle in planning
-with no OKRs yet gets a template: one clearly marked example row per team.
+with no OKRs yet gets a template: one clearly marked example row per team. Every cell is written
+through ``ambit.core.spreadsheet``: user text can never become a formula, numbers stay numbers.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ambit.accounts.models import Membership, Team
+from ambit.core.spreadsheet import SafeCsvWriter, set_safe_cell
 from ambit.okrs.models import Ambition, Cycle, CycleState, KeyResult, KeyResultKind, Objective, Visibility
 from ambit.sheets.layout import (
     COLUMNS,
@@ -144,16 +146,9 @@ _HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 _EXAMPLE_FILL = PatternFill("solid", fgColor="FFF2CC")
 
 
-def _set(ws: Worksheet, row: int, col: int, value: Any) -> None:
-    cell = ws.cell(row=row, column=col, value=value)
-    if isinstance(value, str) and value.startswith("="):
-        # Text that merely looks like a formula stays text, so an upload never sees a formula.
-        cell.data_type = "s"
-
-
 def _write_header(ws: Worksheet, headers: list[str], widths: list[int]) -> None:
     for i, (h, w) in enumerate(zip(headers, widths, strict=True), start=1):
-        cell = ws.cell(row=1, column=i, value=h)
+        cell = set_safe_cell(ws, 1, i, h)
         cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
         ws.column_dimensions[get_column_letter(i)].width = w
     ws.freeze_panes = "A2"
@@ -183,7 +178,7 @@ def _write_lists(wb: Workbook, lists: SheetLists) -> dict[str, str]:
     _write_header(ws, [c[0] for c in columns], [c[1] for c in columns])
     for col, (_, _, values) in enumerate(columns, start=1):
         for r, v in enumerate(values, start=2):
-            _set(ws, r, col, v)
+            set_safe_cell(ws, r, col, v)
     letters = {name: get_column_letter(i) for i, (name, _, _) in enumerate(columns, start=1)}
     counts = {name: len(values) for name, _, values in columns}
     formulas = {}
@@ -258,7 +253,7 @@ def _instructions(wb: Workbook, cycle: Cycle, team: Team | None, is_template: bo
         )
     ws.column_dimensions["A"].width = 120
     for i, line in enumerate(lines, start=1):
-        cell = ws.cell(row=i, column=1, value=line)
+        cell = set_safe_cell(ws, i, 1, line)
         cell.alignment = CellAlignment(wrap_text=True, vertical="top")
     ws.cell(row=1, column=1).font = Font(bold=True, size=13)
 
@@ -275,7 +270,7 @@ def write_xlsx(
     for r, row in enumerate(rows, start=2):
         for col, c in enumerate(COLUMNS, start=1):
             value = row.get(c.key)
-            _set(ws, r, col, "" if value is None and not c.numeric else value)
+            set_safe_cell(ws, r, col, "" if value is None and not c.numeric else value)
         if is_template:
             for col in range(1, len(COLUMNS) + 1):
                 ws.cell(row=r, column=col).fill = _EXAMPLE_FILL
@@ -290,23 +285,13 @@ def write_xlsx(
 # --- CSV ----------------------------------------------------------------------------------------
 
 
-def _csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    text = str(value)
-    # A leading apostrophe keeps spreadsheet programs from running text as a formula (CSV
-    # injection); the importer strips it again.
-    if text[:1] in ("=", "+", "@") and not text[1:2].isdigit():
-        return "'" + text
-    return text
-
-
 def write_csv(rows: list[Row]) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    # Text that starts like a formula gets an apostrophe (CSV injection); the importer strips it.
+    writer = SafeCsvWriter(csv.writer(out, lineterminator="\r\n"))
     writer.writerow([c.header for c in COLUMNS])
     for row in rows:
-        writer.writerow([_csv_cell(row.get(c.key)) for c in COLUMNS])
+        writer.writerow([row.get(c.key) for c in COLUMNS])
     # utf-8-sig: Excel opens UTF-8 CSV correctly only with the byte-order mark.
     return out.getvalue().encode("utf-8-sig")
 
