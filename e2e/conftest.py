@@ -3,6 +3,7 @@ on the demo world from ``manage.py seed_demo``. Run with ``.venv/bin/pytest e2e 
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,20 +52,65 @@ def demo(transactional_db, live_server) -> str:  # type: ignore[no-untyped-def]
     return live_server.url
 
 
+# Runs in every document before its own scripts: records each Content-Security-Policy violation
+# in window.__cspViolations (for the page at hand) and hands it to Python (across navigations).
+CSP_LISTENER = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", function (e) {
+  var line = e.effectiveDirective + " blocked " + (e.blockedURI || "inline")
+    + " in " + e.sourceFile + ":" + e.lineNumber + (e.sample ? " (" + e.sample + ")" : "");
+  window.__cspViolations.push(line);
+  if (window.__ambitCspViolation) window.__ambitCspViolation(line);
+}, true);
+"""
+
+
+def watch_csp(context) -> list[str]:  # type: ignore[no-untyped-def]
+    """Collect every CSP violation in a browser context: the DOM event, and Chromium's console
+    message ("Refused to … because it violates the following Content Security Policy …")."""
+    violations: list[str] = []
+
+    def record(line: str) -> None:
+        violations.append(line)
+
+    context.expose_function("__ambitCspViolation", record)
+    context.add_init_script(CSP_LISTENER)
+
+    def on_console(message) -> None:  # type: ignore[no-untyped-def]
+        if "Content Security Policy" in message.text:
+            violations.append(f"console: {message.text}")
+
+    context.on("console", on_console)
+    return violations
+
+
+def close_checking_csp(context, violations: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Close the context, then fail the test if any page in it broke the policy."""
+    for open_page in context.pages:
+        # A page that is gone or mid-navigation has nothing left to report.
+        with contextlib.suppress(Exception):
+            violations.extend(open_page.evaluate("window.__cspViolations || []"))
+    context.close()
+    unique = list(dict.fromkeys(violations))
+    assert not unique, "Content-Security-Policy violations:\n" + "\n".join(unique)
+
+
 @pytest.fixture
 def page(browser):  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    violations = watch_csp(context)
     page = context.new_page()
     yield page
-    context.close()
+    close_checking_csp(context, violations)
 
 
 @pytest.fixture
 def phone(browser):  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": 360, "height": 760}, device_scale_factor=2, is_mobile=True)
+    violations = watch_csp(context)
     page = context.new_page()
     yield page
-    context.close()
+    close_checking_csp(context, violations)
 
 
 def login(page, base: str, email: str, password: str = DEMO_PASSWORD) -> None:  # type: ignore[no-untyped-def]

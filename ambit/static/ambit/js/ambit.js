@@ -1,4 +1,6 @@
-/* Ambit's small progressive enhancements. Every page works without this file. */
+/* Ambit's small progressive enhancements. Every page works without this file.
+   The Content-Security-Policy forbids inline <script> and on…="" attributes, so every behaviour
+   lives here, found through data- attributes (mostly by event delegation on the document). */
 (function () {
   "use strict";
 
@@ -50,6 +52,21 @@
       if (el && el.matches && el.matches("select[data-autosubmit]") && el.form) el.form.requestSubmit();
     });
 
+    // Read-only fields marked data-select-on-focus (a new token, an invitation link) select their
+    // whole value when focused, ready to copy.
+    document.addEventListener("focusin", function (ev) {
+      var el = ev.target;
+      if (el && el.matches && el.matches("input[data-select-on-focus]")) el.select();
+    });
+
+    // Key result form: show only the fields the chosen kind uses (each block lists its kinds in
+    // data-kinds); without JavaScript every field stays visible.
+    document.querySelectorAll("form[data-kr-form]").forEach(syncKindFields);
+    document.addEventListener("change", function (ev) {
+      var el = ev.target;
+      if (el && el.matches && el.matches("form[data-kr-form] select[name=kind]")) syncKindFields(el.form);
+    });
+
     // "Cancel" in an inline quick check-in just closes it (the link still works without JS).
     document.addEventListener("click", function (ev) {
       var link = ev.target && ev.target.closest ? ev.target.closest("[data-dismiss-slot]") : null;
@@ -78,6 +95,43 @@
       });
     });
   }
+
+  function syncKindFields(form) {
+    var kind = form.querySelector("select[name=kind]");
+    if (!kind) return;
+    form.querySelectorAll("[data-kinds]").forEach(function (el) {
+      el.hidden = el.getAttribute("data-kinds").split(" ").indexOf(kind.value) < 0;
+    });
+  }
+
+  // Upload forms marked data-upload-progress (hx-post with a file) show a <progress> bar inside
+  // their [data-upload-box] while the file goes up, and a line of text in [data-upload-status].
+  function uploadParts(ev) {
+    var form = ev.target && ev.target.closest ? ev.target.closest("form[data-upload-progress]") : null;
+    if (!form) return null;
+    return {
+      box: form.querySelector("[data-upload-box]"),
+      bar: form.querySelector("[data-upload-box] progress"),
+      status: form.querySelector("[data-upload-status]")
+    };
+  }
+  document.addEventListener("htmx:beforeRequest", function (ev) {
+    var up = uploadParts(ev);
+    if (!up) return;
+    up.box.hidden = false; up.bar.value = 0; up.status.textContent = "";
+  });
+  document.addEventListener("htmx:xhr:progress", function (ev) {
+    var up = uploadParts(ev);
+    if (!up || (!ev.detail.lengthComputable && !ev.detail.total)) return;
+    var pct = Math.round(ev.detail.loaded / ev.detail.total * 100);
+    up.bar.value = pct; up.bar.textContent = pct + "%";
+    up.status.textContent = pct < 100 ? pct + "% uploaded" : "Uploaded — validating the rows…";
+  });
+  document.addEventListener("htmx:afterRequest", function (ev) {
+    var up = uploadParts(ev);
+    if (!up) return;
+    up.bar.value = 100; up.status.textContent = "Done.";
+  });
 
   // After HTMX swaps a fragment in, move focus into it so keyboard users land where they work.
   // htmx:load fires on the new content (also for outerHTML swaps, where the old target is gone).
