@@ -14,7 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 from ambit.accounts.models import Membership
-from ambit.core.services import to_decimal
+from ambit.core.services import plain_number, quoted, to_decimal
+from ambit.core.validation import control_characters
 from ambit.okrs.models import Ambition, KeyResult, KeyResultKind, Objective, UnitKind, Visibility
 from ambit.sheets.layout import BY_KEY, EXAMPLE_PREFIX, parse_parent_id, parse_row_id
 from ambit.sheets.parsing import ParseError, clean_text, parse_number
@@ -76,6 +77,30 @@ class Planner:
 
     # --- cell readers -----------------------------------------------------------------------
 
+    def check_control_characters(self) -> None:
+        """Report each cell holding control characters, then read it without them.
+
+        NUL cannot be stored by PostgreSQL and the others break the export; the shared rule
+        (``control_characters``) decides which. The problem keeps the whole import from being
+        applied; removing the characters lets the rest of the row still be checked.
+        """
+        for raw in self.raw.rows:
+            for key, value in raw.cells.items():
+                if not isinstance(value, str):
+                    continue
+                found = control_characters(value)
+                if not found:
+                    continue
+                self.problem(
+                    raw.number,
+                    key,
+                    f"The {BY_KEY[key].header.lower()} contains control characters ({', '.join(found[:3])}).",
+                    "Remove them (retype the cell) and upload again.",
+                )
+                for label in found:
+                    value = value.replace(chr(int(label[2:], 16)), "")
+                raw.cells[key] = value
+
     def text(self, raw: RawRow, key: str) -> str:
         return clean_text(raw.cells.get(key))
 
@@ -104,7 +129,7 @@ class Planner:
             self.problem(
                 raw.number,
                 key,
-                f"Nobody with the email “{email}” belongs to this organisation.",
+                f"Nobody with the email {quoted(email)} belongs to this organisation.",
                 "Use an email from the “Lists” sheet, or invite the person first.",
             )
             return False, None
@@ -118,12 +143,16 @@ class Planner:
             if value.lower() in (str(v).lower(), str(label).lower(), str(v).replace("_", " ").lower()):
                 return True, str(v)
         header = BY_KEY[key].header.lower()
-        self.problem(raw.number, key, f"“{value}” is not a {header}.", f"Use one of: {', '.join(choices.values)}.")
+        article = "an" if header[:1] in "aeiou" else "a"
+        self.problem(
+            raw.number, key, f"{quoted(value)} is not {article} {header}.", f"Use one of: {', '.join(choices.values)}."
+        )
         return False, None
 
     # --- grouping ---------------------------------------------------------------------------
 
     def plan(self) -> list[ObjectivePlan]:
+        self.check_control_characters()
         groups: dict[Any, list[tuple[RawRow, int | None]]] = {}
         last_key: Any = None
         seen_krs: dict[int, int] = {}
@@ -140,7 +169,10 @@ class Planner:
                 parsed = parse_row_id(id_text)
                 if parsed is None:
                     self.problem(
-                        raw.number, "id", f"“{id_text}” is not an Ambit row id.", "Leave the ID empty for a new row."
+                        raw.number,
+                        "id",
+                        f"{quoted(id_text)} is not an Ambit row id.",
+                        "Leave the ID empty for a new row.",
                     )
                     continue
                 obj_id, kr_id = parsed
@@ -224,7 +256,8 @@ class Planner:
                 self.problem(
                     raw.number,
                     key,
-                    f"Objective “{label}” has “{value}” here but “{chosen[1]}” on row {chosen[0].number}.",
+                    f"Objective {quoted(label)} has {quoted(value)} here but {quoted(chosen[1])} "
+                    f"on row {chosen[0].number}.",
                     "An objective's columns repeat on each of its rows: make them the same.",
                 )
         return chosen
@@ -247,7 +280,7 @@ class Planner:
                     self.problem(
                         raw.number,
                         "team",
-                        f"There is no team “{agreed[1] if agreed else ''}”.",
+                        f"There is no team {quoted(agreed[1] if agreed else '')}.",
                         "Use a team slug from the “Lists” sheet, or leave it empty for an individual objective.",
                     )
                     continue
@@ -270,7 +303,7 @@ class Planner:
                     self.problem(
                         raw.number,
                         "theme",
-                        f"There is no big move “{title}”.",
+                        f"There is no big move {quoted(title)}.",
                         "Use a theme from the “Lists” sheet, or leave it empty.",
                     )
                     continue
@@ -307,7 +340,7 @@ class Planner:
                 self.problem(
                     agreed[0].number,
                     "parent",
-                    f"There is no parent objective “{text}”.",
+                    f"There is no parent objective {quoted(text)}.",
                     "Pick one from the “Lists” sheet (“#id title”), or name a new objective of this file by its title.",
                 )
                 continue
@@ -445,10 +478,9 @@ def show_value(value: Any) -> str:
         return ""
     if isinstance(value, Membership):
         return value.user.email
-    if isinstance(value, Decimal):
-        return f"{value.normalize():f}"
-    if isinstance(value, float):
-        return f"{value:g}"
+    if isinstance(value, Decimal | float) and not isinstance(value, bool):
+        text = plain_number(value)  # 1000000000000, never 1e+12
+        return text if len(text) <= 40 else text[:39] + "…"
     if hasattr(value, "slug"):
         return str(value.slug)
     return str(value)

@@ -16,6 +16,13 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5_000
 # A 5 MB zip can unpack to gigabytes; a real 5,000-row workbook unpacks to a few MB.
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+# The most columns read from the OKR sheet: the known ones with room for blank or stray columns in
+# between. A sheet can declare 16,384 columns; reading them all for every row is a CPU bomb.
+MAX_COLUMNS = 64
+# Physical rows read, counting blank ones, and the most blank rows allowed between two rows with
+# data: a lone cell on row 1,000,000 must not make the reader walk a million rows.
+MAX_PHYSICAL_ROWS = MAX_ROWS * 10
+MAX_BLANK_GAP = 1_000
 
 EXAMPLE_PREFIX = "[Example]"
 
@@ -70,7 +77,9 @@ def column_for_header(header: str) -> str | None:
 
 # --- Row ids: "O12" for an objective row without a key result, "O12-KR34" for a key result ---------
 
-_ID_RE = re.compile(r"^\s*O(\d+)(?:\s*-\s*KR(\d+))?\s*$", re.IGNORECASE)
+# Ids are database keys (at most 18 digits). Bounding the digits also keeps a pasted number of
+# thousands of digits away from ``int()``, which refuses strings over 4,300 digits.
+_ID_RE = re.compile(r"^\s*O(\d{1,18})(?:\s*-\s*KR(\d{1,18}))?\s*$", re.IGNORECASE)
 
 
 def format_row_id(objective_id: int, key_result_id: int | None) -> str:
@@ -86,6 +95,7 @@ def parse_row_id(text: str) -> tuple[int, int | None] | None:
 
 
 _PARENT_RE = re.compile(r"^\s*#(\d+)\b")
+_MAX_ID_DIGITS = 18
 
 
 def format_parent(objective_id: int, title: str) -> str:
@@ -94,4 +104,8 @@ def format_parent(objective_id: int, title: str) -> str:
 
 def parse_parent_id(text: str) -> int | None:
     m = _PARENT_RE.match(text)
-    return int(m.group(1)) if m else None
+    if m is None:
+        return None
+    # More digits than any database id (and maybe more than int() converts): a reference to
+    # nothing, which 0 (never an id) makes the caller report as such.
+    return int(m.group(1)) if len(m.group(1)) <= _MAX_ID_DIGITS else 0

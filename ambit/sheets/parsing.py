@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ambit.core.services import quoted
+
 LOCALES = ("en", "de", "fr")
 
 _CURRENCY_SIGNS = {"$": "$", "€": "€", "£": "£", "¥": "¥"}
@@ -31,6 +33,9 @@ _CURRENCY_CODES = {"CHF": "CHF", "EUR": "€", "USD": "$", "GBP": "£", "JPY": "
 _SUFFIXES = {"k": Decimal(1_000), "m": Decimal(1_000_000), "mn": Decimal(1_000_000), "bn": Decimal(1_000_000_000)}
 _SPACES = "\u00a0\u202f\u2009\u2007 "
 _MINUS = "-\u2212\u2013"
+# Decimal arithmetic overflows past an exponent of 999,999 and a string of thousands of digits is
+# no plan's number: anything beyond 10^±1000 is refused here, the rest by the shared number rule.
+_MAX_EXPONENT = 1_000
 
 
 class ParseError(ValueError):
@@ -123,11 +128,24 @@ def _digits(body: str, locale: str, original: str) -> Decimal:
 def _not_a_number(original: str, locale: str) -> ParseError:
     if locale == "en" and re.fullmatch(r"[\d.]*\d,\d{1,2}", original.strip(_SPACES + "$€£%")):
         return ParseError(
-            f"“{original}” is not a number in English notation (a comma groups thousands there).",
+            f"{quoted(original)} is not a number in English notation (a comma groups thousands there).",
             "Write it with a decimal point (1.5), or upload with the locale set to German or French.",
         )
     example = "1,200.50" if locale == "en" else "1.200,50"
-    return ParseError(f"“{original}” is not a number.", f"Enter digits, e.g. 42, 3.5, 40%, 1.2k or {example}.")
+    return ParseError(f"{quoted(original)} is not a number.", f"Enter digits, e.g. 42, 3.5, 40%, 1.2k or {example}.")
+
+
+def _in_range(number: Decimal, shown: str) -> Decimal:
+    """``number`` if later arithmetic can handle it; NaN, infinity and 10^±1000 are refused."""
+    if not number.is_finite():
+        raise ParseError(f"{quoted(shown)} is not a finite number.", "Enter digits, e.g. 42 or 3.5.")
+    if number and abs(number.adjusted()) > _MAX_EXPONENT:
+        size = "large" if number.adjusted() > 0 else "small"
+        raise ParseError(
+            f"{quoted(shown)} is a far too {size} number.",
+            "Enter the number with a few digits, e.g. 1.2bn or 0.5, and pick the unit to match.",
+        )
+    return number
 
 
 def parse_number(value: Any, *, locale: str = "en") -> ParsedNumber | None:
@@ -146,9 +164,9 @@ def parse_number(value: Any, *, locale: str = "en") -> ParsedNumber | None:
             "Format the cell as Number or Text and type the number again (e.g. 1/2 becomes 0.5).",
         )
     if isinstance(value, int | Decimal):
-        return ParsedNumber(Decimal(value))
+        return ParsedNumber(_in_range(Decimal(value), "this number"))
     if isinstance(value, float):
-        return ParsedNumber(Decimal(repr(value)))
+        return ParsedNumber(_in_range(Decimal(repr(value)), repr(value)))
     original = str(value)
     text = original.strip(_SPACES + "\t\r\n")
     if not text:
@@ -167,7 +185,7 @@ def parse_number(value: Any, *, locale: str = "en") -> ParsedNumber | None:
     if not body:
         raise _not_a_number(original, locale)
     try:
-        number = _digits(body, locale, original)
+        number = _in_range(_digits(body, locale, original), original)
     except InvalidOperation:
         raise _not_a_number(original, locale) from None
     return ParsedNumber(sign * number * factor, unit)
@@ -188,5 +206,5 @@ def parse_date(value: Any) -> dt.date | None:
         return dt.date.fromisoformat(text[:10] if re.match(r"\d{4}-\d{2}-\d{2}[ T]", text) else text)
     except ValueError:
         raise ParseError(
-            f"“{text}” is not a date.", "Enter the date as a date cell or as YYYY-MM-DD, e.g. 2026-03-31."
+            f"{quoted(text)} is not a date.", "Enter the date as a date cell or as YYYY-MM-DD, e.g. 2026-03-31."
         ) from None

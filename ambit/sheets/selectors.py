@@ -6,11 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import Q
+from django.http import Http404
 
 from ambit.accounts.models import Membership, Team
 from ambit.accounts.selectors import membership_list, team_list
 from ambit.okrs.models import Alignment, Cycle, KeyResult, Objective, ObjectiveState
 from ambit.okrs.selectors import objective_base, objective_list
+from ambit.sheets.models import ImportJob, ImportJobState
 from ambit.strategy.models import BigMove
 from ambit.strategy.selectors import big_move_list
 
@@ -138,3 +140,32 @@ def objectives_by_ids(*, actor: Membership, ids: set[int]) -> dict[int, Objectiv
     if not ids:
         return {}
     return {o.pk: o for o in objective_base(actor=actor).filter(pk__in=ids)}
+
+
+def import_job_get(*, actor: Membership, job_id: int) -> ImportJob:
+    """The actor's own import job: the report can name objectives only its uploader may see, so
+    anyone else, in this organisation or another, gets 404."""
+    job = (
+        ImportJob.objects.select_related("cycle", "source", "apply_job")
+        .filter(pk=job_id, organisation_id=actor.organisation_id, membership=actor)
+        .first()
+    )
+    if job is None:
+        raise Http404("No such import.")
+    return job
+
+
+def import_job_for_token(*, actor: Membership, cycle: Cycle, token: str) -> ImportJob | None:
+    """The finished dry run that stored the upload ``token``, which an apply confirms."""
+    return (
+        ImportJob.objects.filter(
+            organisation_id=actor.organisation_id,
+            membership=actor,
+            cycle=cycle,
+            token=token,
+            dry_run=True,
+            state=ImportJobState.DONE,
+        )
+        .order_by("-id")
+        .first()
+    )

@@ -8,4 +8,6 @@ urlpatterns = [
     path("cycles/<int:cycle_id>/download/", views.download, name="download"),
     path("cycles/<int:cycle_id>/upload/", views.upload, name="upload"),
     path("cycles/<int:cycle_id>/apply/", views.apply, name="apply"),
+    path("jobs/<int:job_id>/", views.job_page, name="job"),
+    path("jobs/<int:job_id>/progress/", views.job_progress, name="job-progress"),
 ]

@@ -1,4 +1,9 @@
-"""The cycle's planning-sheet page: download links, upload with a dry run, then confirm."""
+"""The cycle's planning-sheet page: download links, upload with a dry run, then confirm.
+
+The dry run and the apply each run as an ``ImportJob`` in the background: the response shows the
+report when the job has already finished (always with TASKS_BACKEND=immediate), otherwise a
+progress card that polls the job until its report is ready.
+"""
 
 from __future__ import annotations
 
@@ -10,17 +15,18 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ambit.accounts.models import Membership
 from ambit.accounts.selectors import team_get, team_list
-from ambit.core.permissions import require_same_org
 from ambit.front.decorators import member_required
 from ambit.okrs.models import Cycle
 from ambit.okrs.selectors import cycle_get
 from ambit.sheets.exporter import export_filename, export_workbook
 from ambit.sheets.layout import MAX_ROWS, MAX_UPLOAD_BYTES
+from ambit.sheets.models import ImportJob
 from ambit.sheets.parsing import LOCALES
 from ambit.sheets.reader import too_large
 from ambit.sheets.report import ImportReport, Problem
-from ambit.sheets.services import sheet_import
-from ambit.sheets.uploads import UploadGone, upload_discard, upload_load, upload_store
+from ambit.sheets.selectors import import_job_for_token, import_job_get
+from ambit.sheets.services import import_job_start, report_from_json, upload_gone_report
+from ambit.sheets.uploads import UploadGone, upload_load, upload_store
 
 CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -34,9 +40,12 @@ def _cycle(request: HttpRequest, cycle_id: int) -> tuple[Membership, Cycle]:
     return actor, cycle_get(actor=actor, cycle_id=cycle_id)
 
 
+_FRAGMENTS = {"sheets/report.html": "sheets/_report.html", "sheets/job.html": "sheets/_job.html"}
+
+
 def _page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
-    if getattr(request, "htmx", False) and template == "sheets/report.html":
-        template = "sheets/_report.html"
+    if getattr(request, "htmx", False):
+        template = _FRAGMENTS.get(template, template)
     return render(request, template, context, status=status)
 
 
@@ -85,6 +94,26 @@ def _report_context(cycle: Cycle, report: ImportReport, token: str = "", locale:
     }
 
 
+def _job_context(job: ImportJob) -> dict[str, Any]:
+    """The progress card while the job runs, the report (with the apply button) once it is done."""
+    if not job.finished or job.report is None:
+        return {"cycle": job.cycle, "job": job}
+    report = report_from_json(job.report)
+    # A dry run can be confirmed once: not after its apply job exists.
+    token = job.token if job.dry_run and not hasattr(job, "apply_job") else ""
+    return {**_report_context(job.cycle, report, token, job.locale), "job": job}
+
+
+def _job_response(request: HttpRequest, job: ImportJob, *, posted: bool = False) -> HttpResponse:
+    """Answer with the job page (or its fragment for HTMX). After a POST, a finished job answers
+    200 or, when its report has problems, 422, as the synchronous pages did; a running one 202."""
+    context = _job_context(job)
+    status = 200
+    if posted:
+        status = 202 if "report" not in context else (200 if context["report"].ok else 422)
+    return _page(request, "sheets/job.html", context, status=status)
+
+
 @member_required
 @require_POST
 def upload(request: HttpRequest, cycle_id: int) -> HttpResponse:
@@ -104,12 +133,9 @@ def upload(request: HttpRequest, cycle_id: int) -> HttpResponse:
         report.problems.append(Problem(name, None, None, refused.message, refused.hint))
         return _page(request, "sheets/report.html", _report_context(cycle, report), status=413)
     data = f.read(MAX_UPLOAD_BYTES + 1)
-    report = sheet_import(actor=actor, cycle=cycle, data=data, filename=name, locale=locale, dry_run=True)
-    token = ""
-    if report.ok and (report.created or report.updated):
-        token = upload_store(membership_id=actor.pk, cycle_id=cycle.pk, data=data, filename=name, locale=locale)
-    status = 200 if report.ok else 422
-    return _page(request, "sheets/report.html", _report_context(cycle, report, token, locale), status=status)
+    token = upload_store(membership_id=actor.pk, cycle_id=cycle.pk, data=data, filename=name, locale=locale)
+    job = import_job_start(actor=actor, cycle=cycle, token=token, filename=name, locale=locale)
+    return _job_response(request, job, posted=True)
 
 
 @member_required
@@ -120,24 +146,31 @@ def apply(request: HttpRequest, cycle_id: int) -> HttpResponse:
     try:
         stored = upload_load(token=token, membership_id=actor.pk)
     except UploadGone:
-        report = ImportReport(sheet="upload", dry_run=False)
-        report.problems.append(
-            Problem(
-                "upload",
-                None,
-                None,
-                "This upload is no longer available (uploads are kept for one hour).",
-                "Upload the file again.",
-            )
-        )
-        return _page(request, "sheets/report.html", _report_context(cycle, report), status=410)
+        return _page(request, "sheets/report.html", _report_context(cycle, upload_gone_report()), status=410)
     if stored.cycle_id != cycle.pk:
         raise Http404("No such upload for this cycle.")
-    require_same_org(actor, cycle.organisation_id)
-    report = sheet_import(
-        actor=actor, cycle=cycle, data=stored.data, filename=stored.filename, locale=stored.locale, dry_run=False
+    dry_run = import_job_for_token(actor=actor, cycle=cycle, token=token)
+    if dry_run is None:
+        return _page(request, "sheets/report.html", _report_context(cycle, upload_gone_report()), status=410)
+    job = import_job_start(
+        actor=actor, cycle=cycle, token=token, filename=stored.filename, locale=stored.locale, source=dry_run
     )
-    if report.applied:
-        upload_discard(token=token)
-    status = 200 if report.ok else 422
-    return _page(request, "sheets/report.html", _report_context(cycle, report), status=status)
+    return _job_response(request, job, posted=True)
+
+
+@member_required
+@require_GET
+def job_page(request: HttpRequest, job_id: int) -> HttpResponse:
+    actor: Membership = request.member  # type: ignore[attr-defined]
+    job = import_job_get(actor=actor, job_id=job_id)
+    return _job_response(request, job)
+
+
+@member_required
+@require_GET
+def job_progress(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The polled fragment: progress while the job runs, the report once it is done. Always 200
+    (HTMX swaps only successful responses), even for a report with problems."""
+    actor: Membership = request.member  # type: ignore[attr-defined]
+    job = import_job_get(actor=actor, job_id=job_id)
+    return render(request, "sheets/_job.html", _job_context(job))

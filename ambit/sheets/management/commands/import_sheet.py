@@ -5,8 +5,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from ambit.sheets.layout import MAX_UPLOAD_BYTES
 from ambit.sheets.management.commands import _common
 from ambit.sheets.parsing import LOCALES
+from ambit.sheets.reader import too_large
 from ambit.sheets.services import sheet_import
 
 
@@ -28,13 +30,14 @@ class Command(BaseCommand):
         path = Path(opts["file"])
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
+        data = _read_bounded(path)
         org = _common.organisation(opts["org"])
         actor = _common.acting_member(org, opts["as_user"])
         cycle = _common.cycle(actor, opts["cycle"])
         report = sheet_import(
             actor=actor,
             cycle=cycle,
-            data=path.read_bytes(),
+            data=data,
             filename=path.name,
             locale=opts["locale"],
             dry_run=opts["dry_run"],
@@ -42,3 +45,16 @@ class Command(BaseCommand):
         self.stdout.write(report.as_text())
         if not report.ok:
             raise CommandError(f"{len(report.problems)} problem(s): nothing was written.")
+
+
+def _read_bounded(path: Path) -> bytes:
+    """The file's bytes, refusing one over the upload limit before reading it into memory."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_UPLOAD_BYTES + 1)
+    except OSError as exc:
+        raise CommandError(f"Cannot read {path}: {exc.strerror or exc}.") from None
+    if len(data) > MAX_UPLOAD_BYTES:
+        refused = too_large(path.stat().st_size)
+        raise CommandError(f"{refused.message} {refused.hint}")
+    return data
