@@ -43,3 +43,26 @@ def test_development_may_print_mail_to_the_console():
 def test_only_the_deploy_check_fires_so_migrate_with_debug_off_still_runs():
     with override_settings(DEBUG=False, EMAIL_BACKEND=CONSOLE):
         assert email_errors(deploy=False) == []
+
+
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+DATABASE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def task_warnings() -> list[str]:
+    return [m.id for m in run_checks(include_deployment_checks=True) if m.id == "ambit.W002"]
+
+
+def test_production_running_tasks_inside_requests_is_warned_about():
+    with override_settings(DEBUG=False, EMAIL_BACKEND=SMTP, TASKS=IMMEDIATE):
+        assert task_warnings() == ["ambit.W002"]
+
+
+def test_production_with_a_task_worker_passes():
+    with override_settings(DEBUG=False, EMAIL_BACKEND=SMTP, TASKS=DATABASE):
+        assert task_warnings() == []
+
+
+def test_development_may_run_tasks_in_process():
+    with override_settings(DEBUG=True, TASKS=IMMEDIATE):
+        assert task_warnings() == []
