@@ -373,7 +373,7 @@ def report(
         lines.append(f"- **{key}:** {value}")
     lines.append(
         f"- **Server:** gunicorn, {info['workers']} sync workers, DEBUG off, 127.0.0.1, cache "
-        f"`{shared_cache().split(':')[0]}`, one `db_worker`; load: locust (headless, "
+        f"`{shared_cache().split(':')[0]}`, one `run_worker`; load: locust (headless, "
         f"a separate process on the same machine), each operation alone for {info['seconds']} s per user count, "
         "no think time"
     )
@@ -399,7 +399,7 @@ def report(
         lines += [
             "",
             "Writes queue the roll-up of the objectives above them for the background worker "
-            "(`TASKS_BACKEND=database`, one `db_worker`); after each write run it caught up in:",
+            "(`TASKS_BACKEND=database`, one `run_worker`); after each write run it caught up in:",
             "",
         ]
         for m in drained:
