@@ -24,7 +24,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ambit.settings")
 
 
 def build(slug: str, count: int) -> dict[str, Any]:
-    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
     from django.db.models import Count, Q
@@ -76,7 +75,8 @@ def build(slug: str, count: int) -> dict[str, Any]:
     def session_for(member: Membership) -> str:
         store = SessionStore()
         store[SESSION_KEY] = str(member.user.pk)
-        store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        # The backend that loads users: axes, first in AUTHENTICATION_BACKENDS, only guards logins.
+        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
         store[HASH_SESSION_KEY] = member.user.get_session_auth_hash()
         store[MEMBERSHIP_KEY] = member.pk
         store.set_expiry(7 * 24 * 3600)
