@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from ambit.accounts.models import Invitation, Membership, Role, User
 from ambit.accounts.services import membership_add
-from ambit.core.audit import audit_record
+from ambit.core.audit import AuditAction, audit_record
 from ambit.core.errors import Conflict
 from ambit.core.permissions import require_admin, require_same_org
 
@@ -107,7 +107,7 @@ def invitation_create(
     audit_record(
         actor=actor,
         organisation=actor.organisation,
-        action="invitation.create",
+        action=AuditAction.INVITATION_CREATE,
         obj=invitation,
         changes={"email": email, "role": role, "emailed": send},
     )
@@ -189,7 +189,7 @@ def invitation_accept(
     audit_record(
         actor=membership,
         organisation=invitation.organisation,
-        action="invitation.accept",
+        action=AuditAction.INVITATION_ACCEPT,
         obj=invitation,
         changes={"email": email, "role": invitation.role},
     )
@@ -207,7 +207,9 @@ def invitation_revoke(*, actor: Membership, invitation: Invitation) -> Invitatio
         return invitation
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at", "updated_at"])
-    audit_record(actor=actor, organisation=actor.organisation, action="invitation.revoke", obj=invitation, changes={})
+    audit_record(
+        actor=actor, organisation=actor.organisation, action=AuditAction.INVITATION_REVOKE, obj=invitation, changes={}
+    )
     return invitation
 
 

@@ -10,11 +10,12 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from ambit.accounts.models import Membership, Organisation, Role, Team, TeamKind, TeamMember, User
-from ambit.core.audit import audit_record, snapshot
+from ambit.core.audit import AuditAction, audit_record, snapshot
 from ambit.core.errors import Conflict
 from ambit.core.permissions import require_admin, require_same_org
 from ambit.core.services import apply_changes, full_clean_or_raise, lock_and_refresh, quoted
 from ambit.core.validation import MAX_LONG_TEXT, MAX_NAME, TextRule, clean_text, clean_texts
+from ambit.okrs import rollups
 
 # The free text each entity stores, cleaned by ambit.core.validation on every surface.
 ORGANISATION_TEXT = {"name": TextRule(MAX_NAME, label="organisation name", required=True, single_line=True)}
@@ -83,7 +84,7 @@ def organisation_create(*, name: str, creator: User, slug: str | None = None, **
     audit_record(
         actor=membership,
         organisation=org,
-        action="organisation.create",
+        action=AuditAction.ORGANISATION_CREATE,
         obj=org,
         changes=snapshot(org, ("name", "slug")),
     )
@@ -101,7 +102,10 @@ def organisation_update(*, actor: Membership, **fields: Any) -> Organisation:
         _validate_charter(org)
         full_clean_or_raise(org, unique=True)
         org.save(update_fields=[*changes, "updated_at"])
-        audit_record(actor=actor, organisation=org, action="organisation.update", obj=org, changes=changes)
+        audit_record(actor=actor, organisation=org, action=AuditAction.ORGANISATION_UPDATE, obj=org, changes=changes)
+        if "child_blend" in changes:
+            # Every objective's progress blends its aligned children by this share.
+            rollups.schedule_organisation(org)
     actor.organisation = org
     return org
 
@@ -154,7 +158,7 @@ def membership_add(
     audit_record(
         actor=actor,
         organisation=organisation,
-        action="membership.add",
+        action=AuditAction.MEMBERSHIP_ADD,
         obj=membership,
         changes={"email": email, "role": role},
     )
@@ -194,7 +198,7 @@ def membership_update(*, actor: Membership, membership: Membership, **fields: An
         audit_record(
             actor=actor,
             organisation=membership.organisation,
-            action="membership.update",
+            action=AuditAction.MEMBERSHIP_UPDATE,
             obj=membership,
             changes=changes,
         )
@@ -253,7 +257,7 @@ def team_create(
     audit_record(
         actor=actor,
         organisation=actor.organisation,
-        action="team.create",
+        action=AuditAction.TEAM_CREATE,
         obj=team,
         changes=snapshot(team, ("name", "slug", "kind", "parent")),
     )
@@ -275,7 +279,9 @@ def team_update(*, actor: Membership, team: Team, **fields: Any) -> Team:
     if changes:
         full_clean_or_raise(team, exclude=["organisation"], unique=True)
         team.save(update_fields=[*changes, "updated_at"])
-        audit_record(actor=actor, organisation=actor.organisation, action="team.update", obj=team, changes=changes)
+        audit_record(
+            actor=actor, organisation=actor.organisation, action=AuditAction.TEAM_UPDATE, obj=team, changes=changes
+        )
     return team
 
 
@@ -294,7 +300,7 @@ def team_member_set(*, actor: Membership, team: Team, membership: Membership, is
     audit_record(
         actor=actor,
         organisation=actor.organisation,
-        action="team.member_set",
+        action=AuditAction.TEAM_MEMBER_SET,
         obj=team,
         changes={"membership": membership.pk, "is_lead": is_lead},
     )
@@ -310,7 +316,7 @@ def team_member_remove(*, actor: Membership, team: Team, membership: Membership)
         audit_record(
             actor=actor,
             organisation=actor.organisation,
-            action="team.member_remove",
+            action=AuditAction.TEAM_MEMBER_REMOVE,
             obj=team,
             changes={"membership": membership.pk},
         )
@@ -327,7 +333,7 @@ def team_delete(*, actor: Membership, team: Team) -> None:
     audit_record(
         actor=actor,
         organisation=actor.organisation,
-        action="team.delete",
+        action=AuditAction.TEAM_DELETE,
         obj=team,
         changes=snapshot(team, ("name", "slug")),
     )
@@ -350,7 +356,7 @@ def user_update_profile(*, user: User, full_name: str) -> User:
         audit_record(
             actor=membership,
             organisation=membership.organisation,
-            action="user.update_profile",
+            action=AuditAction.USER_UPDATE_PROFILE,
             obj=user,
             changes={"full_name": [before, name]},
         )

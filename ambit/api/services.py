@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from ambit.accounts.models import Membership
 from ambit.api.models import ApiToken
-from ambit.core.audit import audit_record
+from ambit.core.audit import AuditAction, audit_record
 from ambit.core.errors import Conflict
 from ambit.core.permissions import require_same_org
 
@@ -62,7 +62,7 @@ def api_token_create(
     audit_record(
         actor=actor,
         organisation=actor.organisation,
-        action="api_token.create",
+        action=AuditAction.API_TOKEN_CREATE,
         obj=token,
         changes={"name": name, "prefix": token.prefix, "read_only": read_only},
     )
@@ -83,7 +83,7 @@ def api_token_revoke(*, actor: Membership, token: ApiToken) -> ApiToken:
     audit_record(
         actor=actor,
         organisation=actor.organisation,
-        action="api_token.revoke",
+        action=AuditAction.API_TOKEN_REVOKE,
         obj=token,
         changes={"revoked_at": [None, token.revoked_at]},
     )

@@ -1,18 +1,23 @@
-"""The audit log's one writer. Services call ``audit_record`` inside their transaction."""
+"""The audit log's one writer. Services call ``audit_record`` inside their transaction.
+
+It only writes the entry: what a write sets off (such as the roll-up refresh) is called by
+the service that causes it, where a reader can see it, never from here."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
-from ambit.core.models import AuditEntry
+from ambit.core.models import AuditAction, AuditEntry
 
 if TYPE_CHECKING:
     from ambit.accounts.models import Membership, Organisation, User
+
+__all__ = ["AuditAction", "audit_record", "diff", "snapshot"]
 
 
 def _jsonable(value: Any) -> Any:
@@ -43,22 +48,16 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[
     return {k: [before.get(k), after.get(k)] for k in keys if before.get(k) != after.get(k)}
 
 
-# Apps that keep derived data in step with writes register here (see ambit.okrs.rollups); each is
-# called as listener(organisation=, obj=, action=, changes=) inside the writing transaction.
-listeners: list[Callable[..., None]] = []
-
-
 def audit_record(
     *,
     actor: Membership | User | None,
     organisation: Organisation | None,
-    action: str,
+    action: AuditAction,
     obj: models.Model,
     changes: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
+    """Record that ``actor`` did ``action`` to ``obj``; ``changes`` maps a field to ``[before, after]``."""
     user: Any = getattr(actor, "user", actor)
-    for listener in listeners:
-        listener(organisation=organisation, obj=obj, action=action, changes=dict(changes or {}))
     return AuditEntry.objects.create(
         organisation=organisation,
         actor=user if user is not None and getattr(user, "pk", None) else None,

@@ -24,6 +24,60 @@ class OrgScoped(TimeStamped):
         abstract = True
 
 
+class AuditAction(models.TextChoices):
+    """Every action the audit log records: ``<object>.<verb>`` (zulip's ``AuditLogEventType``).
+
+    Services pass a member, never a free string, so a typo fails the type check instead of
+    writing an action no filter finds. The values are what the log has always stored: renaming
+    one would split an object's history, so add members, never change a value.
+    """
+
+    ORGANISATION_CREATE = "organisation.create", "organisation created"
+    ORGANISATION_UPDATE = "organisation.update", "organisation or charter changed"
+    MEMBERSHIP_ADD = "membership.add", "member added"
+    MEMBERSHIP_UPDATE = "membership.update", "member changed"
+    USER_UPDATE_PROFILE = "user.update_profile", "profile changed"
+    TEAM_CREATE = "team.create", "team created"
+    TEAM_UPDATE = "team.update", "team changed"
+    TEAM_MEMBER_SET = "team.member_set", "team member set"
+    TEAM_MEMBER_REMOVE = "team.member_remove", "team member removed"
+    TEAM_DELETE = "team.delete", "team deleted"
+    INVITATION_CREATE = "invitation.create", "invitation sent"
+    INVITATION_ACCEPT = "invitation.accept", "invitation accepted"
+    INVITATION_REVOKE = "invitation.revoke", "invitation revoked"
+    API_TOKEN_CREATE = "api_token.create", "API token created"
+    API_TOKEN_REVOKE = "api_token.revoke", "API token revoked"
+    STRATEGY_UPDATE = "strategy.update", "strategy changed"
+    VALUE_CREATE = "value.create", "value created"
+    VALUE_UPDATE = "value.update", "value changed"
+    VALUE_DELETE = "value.delete", "value deleted"
+    BIG_MOVE_CREATE = "big_move.create", "big move created"
+    BIG_MOVE_UPDATE = "big_move.update", "big move changed"
+    BIG_MOVE_DELETE = "big_move.delete", "big move deleted"
+    CYCLE_CREATE = "cycle.create", "cycle created"
+    CYCLE_UPDATE = "cycle.update", "cycle changed"
+    OBJECTIVE_CREATE = "objective.create", "objective created"
+    OBJECTIVE_UPDATE = "objective.update", "objective changed"
+    # One per state an objective moves to (``objective_set_state``); cancelling has its own.
+    OBJECTIVE_DRAFT = "objective.draft", "objective back to draft"
+    OBJECTIVE_PROPOSED = "objective.proposed", "objective proposed"
+    OBJECTIVE_ACTIVE = "objective.active", "objective activated"
+    OBJECTIVE_CLOSED = "objective.closed", "objective closed"
+    OBJECTIVE_CANCEL = "objective.cancel", "objective cancelled"
+    OBJECTIVE_DELETE = "objective.delete", "objective deleted"
+    OBJECTIVE_SCORE = "objective.score", "objective scored"
+    ALIGNMENT_ADD = "alignment.add", "alignment added"
+    ALIGNMENT_REMOVE = "alignment.remove", "alignment removed"
+    KEY_RESULT_CREATE = "key_result.create", "key result created"
+    KEY_RESULT_UPDATE = "key_result.update", "key result changed"
+    KEY_RESULT_CANCEL = "key_result.cancel", "key result cancelled"
+    KEY_RESULT_DELETE = "key_result.delete", "key result deleted"
+    KEY_RESULT_SCORE = "key_result.score", "key result scored"
+    KEY_RESULT_CASCADE = "key_result.cascade", "key result cascaded to an objective"
+    KEY_RESULT_MILESTONE_ADD = "key_result.milestone_add", "milestone added"
+    CHECK_IN_RECORD = "check_in.record", "check-in recorded"
+
+
 class AuditEntry(models.Model):
     """One write: who, when, what, and the before/after of each changed field.
 
@@ -37,7 +91,7 @@ class AuditEntry(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    action = models.CharField(max_length=64)
+    action = models.CharField(max_length=64, choices=AuditAction.choices)
     object_type = models.CharField(max_length=64)
     object_id = models.CharField(max_length=64)
     object_repr = models.CharField(max_length=300, blank=True)

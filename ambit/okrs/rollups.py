@@ -5,11 +5,12 @@ result that takes its progress from its duality children). Objectives are comput
 order — children before the parents that read their stored values, whatever their cycles (an
 annual objective blending quarterly children) — so one pass leaves every value right.
 
-The trigger is the audit log: every service writes one entry per change inside its transaction,
-so :func:`on_audit` sees every write without each service having to remember. The objectives
-touched in a transaction are recomputed once, when it commits, by the ``refresh_rollups`` task:
-in the request with the default in-process task backend, by ``manage.py run_worker`` with
-TASKS_BACKEND=database (until it runs, objectives above read their children's previous values).
+The trigger is explicit: each service that can move progress calls :func:`schedule_objective`,
+:func:`schedule_key_result` or :func:`schedule_organisation` beside its audit entry, inside its
+transaction, so the side effect is visible where it is caused. The objectives touched in a
+transaction are recomputed once, when it commits, by the ``refresh_rollups`` task: in the request
+with the default in-process task backend, by ``manage.py run_worker`` with TASKS_BACKEND=database
+(until it runs, objectives above read their children's previous values).
 """
 
 from __future__ import annotations
@@ -18,52 +19,42 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import Prefetch
 
+from ambit.accounts.models import Organisation
 from ambit.okrs.metrics import compute_metrics
 from ambit.okrs.models import Alignment, KeyResult, Objective
 
-_TRACKED = {"okrs.objective", "okrs.keyresult", "okrs.checkin", "okrs.milestone", "okrs.alignment"}
 _PENDING_ATTR = "_ambit_rollups_pending"
 BATCH = 2000  # objectives computed per round, to bound memory on large organisations
 
 
-def _objective_ids(obj: models.Model, changes: dict[str, Any]) -> set[int]:
-    ids: set[int] = set()
-    if isinstance(obj, Objective):
-        ids.add(obj.pk)
-        # Parents now and, for a removed link, the parent it had: their progress moves too.
-        ids |= set(Alignment.objects.filter(child_id=obj.pk).values_list("parent_id", flat=True))
-        if obj.source_key_result_id is not None:
-            ids |= set(KeyResult.objects.filter(pk=obj.source_key_result_id).values_list("objective_id", flat=True))
-        removed = changes.get("parent")
-        if isinstance(removed, list | tuple) and removed and isinstance(removed[0], int):
-            ids.add(removed[0])
-    elif isinstance(obj, KeyResult):
-        ids.add(obj.objective_id)
-    elif isinstance(obj, Alignment):
-        ids |= {obj.child_id, obj.parent_id}
-    else:
-        key_result_id = getattr(obj, "key_result_id", None)
-        if key_result_id is not None:
-            ids |= set(KeyResult.objects.filter(pk=key_result_id).values_list("objective_id", flat=True))
-    return ids
+def schedule_objective(objective: Objective, *, former_parent_id: int | None = None) -> None:
+    """Recompute ``objective`` when the transaction commits, with the objectives that read it: its
+    aligned parents, the objective of the key result it feeds (duality) and ``former_parent_id``,
+    a parent it was just unlinked from, which no longer reads it but must drop its share.
+
+    Call it before a delete: the links are read now, while they still exist."""
+    ids = {objective.pk}
+    ids |= set(Alignment.objects.filter(child_id=objective.pk).values_list("parent_id", flat=True))
+    if objective.source_key_result_id is not None:
+        ids |= set(KeyResult.objects.filter(pk=objective.source_key_result_id).values_list("objective_id", flat=True))
+    if former_parent_id is not None:
+        ids.add(former_parent_id)
+    _schedule(objective.organisation_id, ids)
 
 
-def on_audit(*, organisation: Any, obj: models.Model, action: str, changes: dict[str, Any]) -> None:
-    """Called by the audit writer: remember what moved; recompute once the transaction commits."""
-    if organisation is None:
-        return
-    label = obj._meta.label_lower
-    if label == "accounts.organisation" and "child_blend" in changes:
-        # Every objective's progress changes: forget them all and recompute the organisation.
-        Objective.objects.filter(organisation_id=organisation.pk).update(rolled_progress=None)
-        _schedule(organisation.pk, None)
-        return
-    if label not in _TRACKED:
-        return
-    _schedule(organisation.pk, _objective_ids(obj, changes))
+def schedule_key_result(key_result: KeyResult) -> None:
+    """Recompute the key result's objective (and what reads it) when the transaction commits."""
+    _schedule(key_result.organisation_id, {key_result.objective_id})
+
+
+def schedule_organisation(organisation: Organisation) -> None:
+    """The organisation's blend with aligned children changed, so every objective's progress may
+    have: forget the stored values now and recompute them all when the transaction commits."""
+    Objective.objects.filter(organisation_id=organisation.pk).update(rolled_progress=None)
+    _schedule(organisation.pk, None)
 
 
 class _Batch:

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from ambit.accounts.models import Membership
-from ambit.core.audit import audit_record, snapshot
+from ambit.core.audit import AuditAction, audit_record, snapshot
 from ambit.core.errors import Conflict
 from ambit.core.permissions import require_org_editor, require_same_org
 from ambit.core.services import apply_changes, full_clean_or_raise, lock_and_refresh
@@ -36,7 +36,11 @@ def strategy_update(*, actor: Membership, **fields: Any) -> Strategy:
     if changes:
         strategy.save(update_fields=[*changes, "updated_at"])
         audit_record(
-            actor=actor, organisation=actor.organisation, action="strategy.update", obj=strategy, changes=changes
+            actor=actor,
+            organisation=actor.organisation,
+            action=AuditAction.STRATEGY_UPDATE,
+            obj=strategy,
+            changes=changes,
         )
     return strategy
 
@@ -53,7 +57,7 @@ def value_create(*, actor: Membership, name: str, description: str = "", positio
     audit_record(
         actor=actor,
         organisation=actor.organisation,
-        action="value.create",
+        action=AuditAction.VALUE_CREATE,
         obj=value,
         changes=snapshot(value, ("name", "description")),
     )
@@ -70,7 +74,9 @@ def value_update(*, actor: Membership, value: Value, **fields: Any) -> Value:
     if changes:
         full_clean_or_raise(value, exclude=["organisation"])
         value.save(update_fields=[*changes, "updated_at"])
-        audit_record(actor=actor, organisation=actor.organisation, action="value.update", obj=value, changes=changes)
+        audit_record(
+            actor=actor, organisation=actor.organisation, action=AuditAction.VALUE_UPDATE, obj=value, changes=changes
+        )
     return value
 
 
@@ -81,7 +87,7 @@ def value_delete(*, actor: Membership, value: Value) -> None:
     audit_record(
         actor=actor,
         organisation=actor.organisation,
-        action="value.delete",
+        action=AuditAction.VALUE_DELETE,
         obj=value,
         changes=snapshot(value, ("name",)),
     )
@@ -125,7 +131,7 @@ def big_move_create(
     audit_record(
         actor=actor,
         organisation=actor.organisation,
-        action="big_move.create",
+        action=AuditAction.BIG_MOVE_CREATE,
         obj=move,
         changes=snapshot(move, ("title", "horizon_start", "horizon_end")),
     )
@@ -149,7 +155,11 @@ def big_move_update(*, actor: Membership, big_move: BigMove, **fields: Any) -> B
         full_clean_or_raise(big_move, exclude=["organisation"])
         big_move.save(update_fields=[*changes, "updated_at"])
         audit_record(
-            actor=actor, organisation=actor.organisation, action="big_move.update", obj=big_move, changes=changes
+            actor=actor,
+            organisation=actor.organisation,
+            action=AuditAction.BIG_MOVE_UPDATE,
+            obj=big_move,
+            changes=changes,
         )
     return big_move
 
@@ -163,7 +173,7 @@ def big_move_delete(*, actor: Membership, big_move: BigMove) -> None:
     audit_record(
         actor=actor,
         organisation=actor.organisation,
-        action="big_move.delete",
+        action=AuditAction.BIG_MOVE_DELETE,
         obj=big_move,
         changes=snapshot(big_move, ("title",)),
     )

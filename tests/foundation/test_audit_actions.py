@@ -1,0 +1,129 @@
+"""Audit actions are an enumeration whose values are what the log has always stored, and the
+roll-up refresh is set off by the services that move progress, never by the audit writer."""
+
+from __future__ import annotations
+
+import pytest
+
+from ambit.accounts import services as accounts
+from ambit.core.audit import AuditAction, audit_record
+from ambit.core.models import AuditEntry
+from ambit.okrs import services
+from ambit.okrs.models import Objective
+
+pytestmark = pytest.mark.django_db
+
+# Every value stored before the enumeration existed: changing one would split an object's history.
+STORED_VALUES = {
+    "organisation.create",
+    "organisation.update",
+    "membership.add",
+    "membership.update",
+    "user.update_profile",
+    "team.create",
+    "team.update",
+    "team.member_set",
+    "team.member_remove",
+    "team.delete",
+    "invitation.create",
+    "invitation.accept",
+    "invitation.revoke",
+    "api_token.create",
+    "api_token.revoke",
+    "strategy.update",
+    "value.create",
+    "value.update",
+    "value.delete",
+    "big_move.create",
+    "big_move.update",
+    "big_move.delete",
+    "cycle.create",
+    "cycle.update",
+    "objective.create",
+    "objective.update",
+    "objective.draft",
+    "objective.proposed",
+    "objective.active",
+    "objective.closed",
+    "objective.cancel",
+    "objective.delete",
+    "objective.score",
+    "alignment.add",
+    "alignment.remove",
+    "key_result.create",
+    "key_result.update",
+    "key_result.cancel",
+    "key_result.delete",
+    "key_result.score",
+    "key_result.cascade",
+    "key_result.milestone_add",
+    "check_in.record",
+}
+
+
+def test_the_enumeration_keeps_every_stored_action_value() -> None:
+    assert set(AuditAction.values) == STORED_VALUES
+    assert AuditAction.CHECK_IN_RECORD == "check_in.record"
+
+
+def test_each_objective_state_move_records_its_own_action(world):  # type: ignore[no-untyped-def]
+    o = services.objective_create(actor=world.champion, cycle=world.cycle, title="Grow", team=world.company)
+    for state in ("proposed", "active", "closed", "active", "draft"):
+        services.objective_set_state(actor=world.champion, objective=o, state=state)
+    entries = AuditEntry.objects.filter(object_type="okrs.objective", object_id=str(o.pk)).order_by("id")
+    assert list(entries.values_list("action", flat=True)) == [
+        "objective.create",
+        "objective.proposed",
+        "objective.active",
+        "objective.closed",
+        "objective.active",
+        "objective.draft",
+    ]
+
+
+def _objective_with_key_result(world, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    # Executed, so no refresh batch is left pending for later writes to join.
+    with django_capture_on_commit_callbacks(execute=True):
+        o = services.objective_create(
+            actor=world.champion, cycle=world.cycle, title="Grow", team=world.company, state="active"
+        )
+        kr = services.key_result_create(actor=world.champion, objective=o, title="Sign", start_value=0, target_value=10)
+    return o, kr
+
+
+def test_the_audit_writer_sets_off_no_refresh(world, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    _o, kr = _objective_with_key_result(world, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks() as callbacks:
+        audit_record(actor=world.champion, organisation=world.org, action=AuditAction.KEY_RESULT_UPDATE, obj=kr)
+    assert callbacks == []
+
+
+def test_a_check_in_schedules_one_refresh_that_stores_the_progress(world, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    o, kr = _objective_with_key_result(world, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.check_in_record(actor=world.champion, key_result=kr, value=5, confidence=7)
+        services.key_result_update(actor=world.champion, key_result=kr, title="Sign up")
+    assert len(callbacks) == 1  # the transaction's writes share one refresh
+    assert Objective.objects.get(pk=o.pk).rolled_progress == pytest.approx(0.0)
+    callbacks[0]()
+    assert Objective.objects.get(pk=o.pk).rolled_progress == pytest.approx(0.5)
+
+
+def test_scoring_moves_no_progress_so_schedules_no_refresh(world, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    o, kr = _objective_with_key_result(world, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.key_result_score(actor=world.champion, key_result=kr, score=0.7)
+        services.objective_score(actor=world.champion, objective=o, score=0.7)
+    assert callbacks == []
+    assert AuditEntry.objects.filter(action=AuditAction.OBJECTIVE_SCORE, object_id=str(o.pk)).count() == 1
+
+
+def test_changing_the_blend_forgets_every_stored_progress_until_the_refresh(world, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    o, _kr = _objective_with_key_result(world, django_capture_on_commit_callbacks)
+    assert Objective.objects.get(pk=o.pk).rolled_progress == pytest.approx(0.0)
+    with django_capture_on_commit_callbacks() as callbacks:
+        accounts.organisation_update(actor=world.admin, child_blend=0.5)
+    assert Objective.objects.get(pk=o.pk).rolled_progress is None
+    assert len(callbacks) == 1
+    callbacks[0]()
+    assert Objective.objects.get(pk=o.pk).rolled_progress == pytest.approx(0.0)
