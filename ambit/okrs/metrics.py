@@ -167,15 +167,260 @@ def _child_edges(
 
 
 def _forecast_points(kr: KeyResult, history: Sequence[CheckIn]) -> list[tuple[dt.datetime, float]]:
+    """The readings the forecast fits: values, or for a checklist the engine's share done then."""
+    if kr.kind != KeyResultKind.MILESTONES:
+        return [(c.created_at, float(c.value)) for c in history if c.value is not None]
+    milestones = list(kr.milestones.all())
     points: list[tuple[dt.datetime, float]] = []
-    if kr.kind == KeyResultKind.MILESTONES:
-        weights = {m.pk: m.weight for m in kr.milestones.all()}
-        total = sum(weights.values()) or 1.0
-        for c in history:
-            points.append((c.created_at, sum(weights.get(i, 0.0) for i in c.milestones_done or []) / total))
-    else:
-        points = [(c.created_at, float(c.value)) for c in history if c.value is not None]
+    for c in history:
+        done = set(c.milestones_done or [])
+        ticked = tuple(engine.MilestoneState(weight=m.weight, done=m.pk in done) for m in milestones)
+        points.append(
+            (c.created_at, engine.kr_progress(kr.kind, start=None, target=None, current=None, milestones=ticked))
+        )
     return points
+
+
+# --- compute_metrics: load → build → roll up → assemble ----------------------------------------
+
+
+@dataclass(frozen=True)
+class _Clock:
+    """The organisation's rules and the moment they are applied at: everything the engine needs
+    besides the rows."""
+
+    organisation: Organisation
+    now: dt.datetime
+    tz: dt.tzinfo
+    today: dt.date
+    period_start: dt.datetime  # start of the current check-in period
+    thresholds: engine.PaceThresholds
+
+
+@dataclass
+class _Loaded:
+    """What the database gives for one computation (every query of ``compute_metrics`` is here)."""
+
+    asked: list[Objective]
+    everything: list[Objective]  # the asked objectives, then the feeders loaded under them
+    frozen: dict[int, float]  # feeders known by their stored roll-up only
+    classic: dict[int, list[tuple[int, float]]]  # parent → (child, alignment weight)
+    duality: dict[int, list[int]]  # key result → the live objectives created from it
+    history: dict[int, list[CheckIn]] | None  # check-ins per key result, for forecasts
+
+
+@dataclass
+class _Built:
+    """Per key result metrics and the engine's tree, before the roll-up."""
+
+    krs: dict[int, KRMetrics] = field(default_factory=dict)
+    nodes: dict[int, engine.ObjectiveNode] = field(default_factory=dict)
+    expected: dict[int, float] = field(default_factory=dict)  # per objective, from its cycle
+
+
+def _clock(organisation: Organisation, now: dt.datetime | None) -> _Clock:
+    now = now or timezone.now()
+    tz = zoneinfo.ZoneInfo(organisation.time_zone or "UTC")
+    today = timezone.localtime(now, tz).date()
+    cadence = organisation.checkin_cadence_days
+    # The check-in "week" starts on Monday (or every other Monday for a bi-weekly cadence).
+    period_start_day = today - dt.timedelta(
+        days=today.weekday() + (7 if cadence == 14 and today.isocalendar()[1] % 2 == 0 else 0)
+    )
+    return _Clock(
+        organisation=organisation,
+        now=now,
+        tz=tz,
+        today=today,
+        period_start=_as_aware(period_start_day, tz),
+        thresholds=engine.PaceThresholds(on_track=organisation.pace_on_track, at_risk=organisation.pace_at_risk),
+    )
+
+
+def _load_history(key_result_ids: list[int]) -> dict[int, list[CheckIn]]:
+    """The check-ins of ``key_result_ids``, oldest first, in one query."""
+    history: dict[int, list[CheckIn]] = {}
+    for c in (
+        CheckIn.objects.filter(key_result_id__in=key_result_ids)
+        .only("id", "key_result_id", "created_at", "value", "milestones_done")
+        .order_by("created_at", "id")
+    ):
+        history.setdefault(c.key_result_id, []).append(c)
+    return history
+
+
+def _load(
+    organisation: Organisation,
+    objectives: list[Objective],
+    *,
+    with_forecast: bool,
+    history: dict[int, list[CheckIn]] | None,
+) -> _Loaded:
+    """Feeders, alignment edges and (for forecasts) check-in history: a fixed number of queries
+    per level of feeders, whatever the number of rows."""
+    feeders, frozen = _load_feeders(organisation, objectives)
+    everything = objectives + feeders
+    classic, duality = _child_edges(organisation, {o.pk for o in everything})
+    if with_forecast and history is None:
+        history = _load_history([kr.pk for o in objectives for kr in o.key_results.all()])
+    return _Loaded(
+        asked=objectives,
+        everything=everything,
+        frozen=frozen,
+        classic=classic,
+        duality=duality,
+        history=history if with_forecast else None,
+    )
+
+
+def _kr_metrics(
+    clock: _Clock,
+    obj: Objective,
+    kr: KeyResult,
+    *,
+    expected: float,
+    history: Sequence[CheckIn] | None,
+) -> KRMetrics:
+    """One key result's numbers from the engine: progress, pace, status, forecast, suggested score."""
+    org = clock.organisation
+    cycle = obj.cycle
+    cycle_start = _as_aware(cycle.start_date, clock.tz)
+    closed = obj.state == ObjectiveState.CLOSED or cycle.state == CycleState.CLOSED
+    running = cycle.state in (CycleState.ACTIVE, CycleState.REVIEW) and obj.state == ObjectiveState.ACTIVE
+    progress, attainment = kr_current_progress(kr)
+    checkpoints = [(cp.date, cp.expected_progress) for cp in kr.checkpoints.all()]
+    if checkpoints:
+        expected = engine.expected_progress(
+            start=cycle.start_date, end=cycle.end_date, on=clock.today, checkpoints=checkpoints
+        )
+    stale = running and engine.is_stale(
+        last_checkin_at=kr.last_checkin_at,
+        active_since=max(cycle_start, kr.created_at),
+        now=clock.now,
+        cadence_days=org.checkin_cadence_days,
+        grace_days=org.stale_grace_days,
+    )
+    status = engine.kr_status(
+        cancelled=kr.is_cancelled or obj.state == ObjectiveState.CANCELLED,
+        closed=closed,
+        has_checkin=kr.last_checkin_at is not None,
+        stale=stale,
+        progress=progress,
+        expected=expected,
+        thresholds=clock.thresholds,
+    )
+    fc = None
+    if history:
+        fc = engine.forecast(
+            kind=kr.kind,
+            start=_f(kr.start_value),
+            target=_f(kr.target_value),
+            cycle_start=cycle_start,
+            cycle_end=_as_aware(cycle.end_date + dt.timedelta(days=1), clock.tz),
+            points=_forecast_points(kr, history),
+        )
+    return KRMetrics(
+        progress=progress,
+        attainment=attainment,
+        expected=expected,
+        status=status,
+        confidence=kr.current_confidence,
+        confidence_display=engine.to_scale(kr.current_confidence, org.confidence_scale),
+        due=running and not kr.is_cancelled and (kr.last_checkin_at is None or kr.last_checkin_at < clock.period_start),
+        suggested_score=engine.suggest_score(attainment),
+        forecast=fc,
+    )
+
+
+def _build(clock: _Clock, loaded: _Loaded) -> _Built:
+    """Every key result's metrics and the engine's node for every objective (feeders included)."""
+    built = _Built()
+    history = loaded.history or {}
+    for obj in loaded.everything:
+        cycle = obj.cycle
+        expected = engine.expected_progress(start=cycle.start_date, end=cycle.end_date, on=clock.today)
+        built.expected[obj.pk] = expected
+        kr_nodes = []
+        for kr in obj.key_results.all():
+            built.krs[kr.pk] = _kr_metrics(clock, obj, kr, expected=expected, history=history.get(kr.pk))
+            kr_nodes.append(
+                engine.KRNode(
+                    id=kr.pk,
+                    weight=kr.weight,
+                    progress=built.krs[kr.pk].progress,
+                    cancelled=kr.is_cancelled,
+                    from_children=tuple(loaded.duality.get(kr.pk, ())) if kr.progress_from_children else (),
+                )
+            )
+        built.nodes[obj.pk] = engine.ObjectiveNode(
+            id=obj.pk, key_results=tuple(kr_nodes), children=tuple(loaded.classic.get(obj.pk, ()))
+        )
+    return built
+
+
+def _roll_up(organisation: Organisation, loaded: _Loaded, built: _Built) -> engine.RollupResult:
+    """The engine's roll-up over the tree; duality key results take their children's progress."""
+    nodes = dict(built.nodes)
+    for oid, stored in loaded.frozen.items():
+        # A feeder known by its stored roll-up: a leaf whose one stand-in key result carries it.
+        nodes[oid] = engine.ObjectiveNode(id=oid, key_results=(engine.KRNode(id=-oid, weight=1.0, progress=stored),))
+    rolled = engine.rollup(nodes, child_blend=organisation.child_blend)
+    for obj in loaded.asked:
+        for kr in obj.key_results.all():
+            effective = rolled.kr_progress.get(kr.pk)
+            if (
+                not kr.is_cancelled
+                and effective is not None
+                and kr.progress_from_children
+                and loaded.duality.get(kr.pk)
+            ):
+                built.krs[kr.pk].progress = effective
+    return rolled
+
+
+def _objective_metrics(
+    clock: _Clock, obj: Objective, *, krs: dict[int, KRMetrics], progress: float, expected: float
+) -> ObjectiveMetrics:
+    """One objective's numbers from its live key results' metrics and its rolled-up progress."""
+    live = [kr for kr in obj.key_results.all() if not kr.is_cancelled]
+    closed = obj.state == ObjectiveState.CLOSED or obj.cycle.state == CycleState.CLOSED
+    status = engine.objective_status(
+        cancelled=obj.state == ObjectiveState.CANCELLED,
+        closed=closed,
+        kr_statuses=[krs[kr.pk].status for kr in live],
+        progress=progress,
+        expected=expected,
+        thresholds=clock.thresholds,
+    )
+    suggested = engine.objective_score(
+        [
+            engine.Weighted(progress=kr.score if kr.score is not None else krs[kr.pk].suggested_score, weight=kr.weight)
+            for kr in live
+        ]
+    )
+    shown = obj.score if obj.score is not None else suggested
+    return ObjectiveMetrics(
+        progress=progress,
+        expected=expected,
+        status=status,
+        suggested_score=suggested,
+        band=engine.score_band(shown, obj.ambition) if shown is not None else None,
+        confidence=engine.mean_confidence(krs[kr.pk].confidence for kr in live),
+    )
+
+
+def _assemble(clock: _Clock, loaded: _Loaded, built: _Built, rolled: engine.RollupResult) -> Metrics:
+    objectives = {
+        obj.pk: _objective_metrics(
+            clock,
+            obj,
+            krs=built.krs,
+            progress=rolled.objective_progress.get(obj.pk, 0.0),
+            expected=built.expected[obj.pk],
+        )
+        for obj in loaded.asked
+    }
+    return Metrics(krs=built.krs, objectives=objectives)
 
 
 def compute_metrics(
@@ -189,146 +434,11 @@ def compute_metrics(
     """Metrics for ``objectives`` (and every key result in them).
 
     ``with_forecast`` loads the check-in history of those key results in one query (or uses
-    ``history`` when the caller already has it).
+    ``history`` when the caller already has it). Four steps: load what the rules need, build each
+    key result's numbers and the engine's tree, roll progress up, assemble each objective's numbers.
     """
-    now = now or timezone.now()
-    tz = zoneinfo.ZoneInfo(organisation.time_zone or "UTC")
-    today = timezone.localtime(now, tz).date()
-    objectives = list(objectives)
-    thresholds = engine.PaceThresholds(on_track=organisation.pace_on_track, at_risk=organisation.pace_at_risk)
-    cadence = organisation.checkin_cadence_days
-    # The check-in "week" starts on Monday (or every other Monday for a bi-weekly cadence).
-    period_start_day = today - dt.timedelta(
-        days=today.weekday() + (7 if cadence == 14 and today.isocalendar()[1] % 2 == 0 else 0)
-    )
-    period_start = _as_aware(period_start_day, tz)
-
-    feeders, frozen = _load_feeders(organisation, objectives)
-    everything = objectives + feeders
-    ids = {o.pk for o in everything}
-    classic, duality = _child_edges(organisation, ids)
-
-    kr_metrics: dict[int, KRMetrics] = {}
-    nodes: dict[int, engine.ObjectiveNode] = {}
-    expected_by_obj: dict[int, float] = {}
-    all_krs: list[tuple[Objective, KeyResult]] = [(o, kr) for o in everything for kr in o.key_results.all()]
-    if with_forecast and history is None:
-        asked = {o.pk for o in objectives}
-        wanted = [kr.pk for o, kr in all_krs if o.pk in asked]
-        history = {}
-        for c in (
-            CheckIn.objects.filter(key_result_id__in=wanted)
-            .only("id", "key_result_id", "created_at", "value", "milestones_done")
-            .order_by("created_at", "id")
-        ):
-            history.setdefault(c.key_result_id, []).append(c)
-
-    for obj in everything:
-        cycle = obj.cycle
-        cycle_start, cycle_end = _as_aware(cycle.start_date, tz), _as_aware(cycle.end_date + dt.timedelta(days=1), tz)
-        expected = engine.expected_progress(start=cycle.start_date, end=cycle.end_date, on=today)
-        expected_by_obj[obj.pk] = expected
-        closed = obj.state == ObjectiveState.CLOSED or cycle.state == CycleState.CLOSED
-        running = cycle.state in (CycleState.ACTIVE, CycleState.REVIEW) and obj.state == ObjectiveState.ACTIVE
-        kr_nodes = []
-        for kr in obj.key_results.all():
-            progress, attainment = kr_current_progress(kr)
-            checkpoints = [(cp.date, cp.expected_progress) for cp in kr.checkpoints.all()]
-            kr_expected = (
-                engine.expected_progress(start=cycle.start_date, end=cycle.end_date, on=today, checkpoints=checkpoints)
-                if checkpoints
-                else expected
-            )
-            active_since = max(cycle_start, kr.created_at)
-            stale = running and engine.is_stale(
-                last_checkin_at=kr.last_checkin_at,
-                active_since=active_since,
-                now=now,
-                cadence_days=cadence,
-                grace_days=organisation.stale_grace_days,
-            )
-            status = engine.kr_status(
-                cancelled=kr.is_cancelled or obj.state == ObjectiveState.CANCELLED,
-                closed=closed,
-                has_checkin=kr.last_checkin_at is not None,
-                stale=stale,
-                progress=progress,
-                expected=kr_expected,
-                thresholds=thresholds,
-            )
-            fc = None
-            if with_forecast and history is not None and kr.pk in history and history[kr.pk]:
-                fc = engine.forecast(
-                    kind=kr.kind,
-                    start=_f(kr.start_value),
-                    target=_f(kr.target_value),
-                    cycle_start=cycle_start,
-                    cycle_end=cycle_end,
-                    points=_forecast_points(kr, history[kr.pk]),
-                )
-            kr_metrics[kr.pk] = KRMetrics(
-                progress=progress,
-                attainment=attainment,
-                expected=kr_expected,
-                status=status,
-                confidence=kr.current_confidence,
-                confidence_display=engine.to_scale(kr.current_confidence, organisation.confidence_scale),
-                due=running
-                and not kr.is_cancelled
-                and (kr.last_checkin_at is None or kr.last_checkin_at < period_start),
-                suggested_score=engine.suggest_score(attainment),
-                forecast=fc,
-            )
-            kr_nodes.append(
-                engine.KRNode(
-                    id=kr.pk,
-                    weight=kr.weight,
-                    progress=progress,
-                    cancelled=kr.is_cancelled,
-                    from_children=tuple(duality.get(kr.pk, ())) if kr.progress_from_children else (),
-                )
-            )
-        nodes[obj.pk] = engine.ObjectiveNode(
-            id=obj.pk, key_results=tuple(kr_nodes), children=tuple(classic.get(obj.pk, ()))
-        )
-
-    for oid, stored in frozen.items():
-        # A feeder known by its stored roll-up: a leaf whose one stand-in key result carries it.
-        nodes[oid] = engine.ObjectiveNode(id=oid, key_results=(engine.KRNode(id=-oid, weight=1.0, progress=stored),))
-    rolled = engine.rollup(nodes, child_blend=organisation.child_blend)
-    obj_metrics: dict[int, ObjectiveMetrics] = {}
-    for obj in objectives:
-        live = [kr for kr in obj.key_results.all() if not kr.is_cancelled]
-        for kr in live:
-            eff = rolled.kr_progress.get(kr.pk)
-            if eff is not None and kr.progress_from_children and duality.get(kr.pk):
-                kr_metrics[kr.pk].progress = eff
-        progress = rolled.objective_progress.get(obj.pk, 0.0)
-        statuses = [kr_metrics[kr.pk].status for kr in live]
-        closed = obj.state == ObjectiveState.CLOSED or obj.cycle.state == CycleState.CLOSED
-        status = engine.objective_status(
-            cancelled=obj.state == ObjectiveState.CANCELLED,
-            closed=closed,
-            kr_statuses=statuses,
-            progress=progress,
-            expected=expected_by_obj[obj.pk],
-            thresholds=thresholds,
-        )
-        weighted = [
-            engine.Weighted(
-                progress=kr.score if kr.score is not None else kr_metrics[kr.pk].suggested_score, weight=kr.weight
-            )
-            for kr in live
-        ]
-        suggested = engine.objective_score(weighted)
-        shown = obj.score if obj.score is not None else suggested
-        confidences = [kr_metrics[kr.pk].confidence for kr in live]
-        obj_metrics[obj.pk] = ObjectiveMetrics(
-            progress=progress,
-            expected=expected_by_obj[obj.pk],
-            status=status,
-            suggested_score=suggested,
-            band=engine.score_band(shown, obj.ambition) if shown is not None else None,
-            confidence=sum(confidences) / len(confidences) if confidences else None,
-        )
-    return Metrics(krs=kr_metrics, objectives=obj_metrics)
+    clock = _clock(organisation, now)
+    loaded = _load(organisation, list(objectives), with_forecast=with_forecast, history=history)
+    built = _build(clock, loaded)
+    rolled = _roll_up(organisation, loaded, built)
+    return _assemble(clock, loaded, built, rolled)

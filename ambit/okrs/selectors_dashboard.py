@@ -278,7 +278,7 @@ def compute_dashboard_summary(*, actor: Membership, cycle: Cycle, as_of: AsOf) -
         done += km.status != engine.STATUS_CANCELLED and km.progress >= 1.0
     tz = org_time_zone(org)
     history = _history(actor, cycle, objectives, as_of, tz)
-    progress = _mean(progress_by_obj.values())
+    progress = engine.organisation_progress(progress_by_obj.values())
     return DashboardSummary(
         cycle_id=cycle.pk,
         day=as_of.day,
@@ -304,11 +304,6 @@ def compute_dashboard_summary(*, actor: Membership, cycle: Cycle, as_of: AsOf) -
             else engine.pace_status(progress=progress, expected=expected, thresholds=thresholds)
         ),
     )
-
-
-def _mean(values: Iterable[float]) -> float | None:
-    vals = list(values)
-    return sum(vals) / len(vals) if vals else None
 
 
 def _state_then_annotations(moment: dt.datetime) -> dict[str, Any]:
@@ -433,7 +428,7 @@ def _heatmap(
     thresholds: engine.PaceThresholds,
 ) -> list[HeatGroup]:
     """The top two levels under the company (its departments and their teams), each with the
-    mean progress of the objectives anywhere in its subtree. One query for the team tree."""
+    engine's ``team_progress`` of the objectives anywhere in its subtree. One query for the team tree."""
     teams = list(team_list(actor=actor).values_list("id", "parent_id", "name", "slug"))
     info = {tid: (name, slug) for tid, _, name, slug in teams}
     children: dict[int | None, list[int]] = {}
@@ -464,7 +459,7 @@ def _heatmap(
                 values.setdefault(top, []).append(progress_by_obj[o.pk])
 
     def cell(tid: int) -> HeatCell:
-        progress = _mean(values.get(tid, []))
+        progress = engine.team_progress(values.get(tid, []))
         status = NO_DATA
         if progress is not None:
             status = engine.pace_status(progress=progress, expected=expected, thresholds=thresholds)

@@ -203,7 +203,7 @@ def progress_history(
     for i, when in enumerate(samples):
         progress: dict[int, float] = {}
         for oid in order:
-            counted: list[tuple[float, float]] = []
+            counted: list[engine.Weighted] = []
             there = born[oid] < when
             for _kr, weight, counts, sources, series in shape[oid]:
                 own = series[i]  # already within [0, 1]
@@ -211,17 +211,18 @@ def progress_history(
                     continue  # the key result was not there yet
                 there = True
                 if sources:
-                    fed = [progress[c] for c in sources if c in progress]
-                    if fed:
-                        own = engine.clamp01(sum(fed) / len(fed))
+                    fed = engine.duality_progress([progress[c] for c in sources if c in progress])
+                    if fed is not None:
+                        own = fed
                 if counts:
-                    counted.append((own, weight))
+                    counted.append(engine.Weighted(own, weight))
             if not there:
                 continue
-            children = [(progress[c], w) for c, w in classic.get(oid, ()) if c in progress]
-            progress[oid] = _objective_progress(counted, children, blend)
-        if progress:
-            points.append((when, sum(progress.values()) / len(progress)))
+            children = [engine.Weighted(progress[c], w) for c, w in classic.get(oid, ()) if c in progress]
+            progress[oid] = engine.objective_progress(counted, children, blend)
+        overall = engine.organisation_progress(progress.values())
+        if overall is not None:
+            points.append((when, overall))
     return points
 
 
@@ -271,22 +272,6 @@ def _children_first(shape: dict[int, list[Any]], classic: dict[int, list[tuple[i
             state[node] = 2
             order.append(node)
     return order
-
-
-def _objective_progress(
-    counted: Sequence[tuple[float, float]], children: Sequence[tuple[float, float]], blend: float
-) -> float:
-    """``engine.objective_progress`` without building its objects: the weighted mean of the
-    counted key results (kept within their range), blended with the children's when asked."""
-    if children:
-        return engine.objective_progress(
-            [engine.Weighted(p, w) for p, w in counted], [engine.Weighted(p, w) for p, w in children], blend
-        )
-    if not counted:
-        return 0.0
-    total = sum(w for _, w in counted)
-    mean = sum(p * w for p, w in counted) / total
-    return min(max(mean, min(p for p, _ in counted)), max(p for p, _ in counted))
 
 
 def forecast(

@@ -6,10 +6,10 @@ fixed number of queries however many rows it returns, so pages cannot drift into
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Sum, When
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -48,8 +48,9 @@ def _level_key(o: Objective) -> tuple[int, int, int]:
 @dataclass
 class TreeNode:
     """One objective in the alignment tree. ``via_key_result`` is set on a duality child: the
-    parent's key result it was created from. ``children_progress`` is the mean progress of the
-    node's children (None without children): what the supporting work says."""
+    parent's key result it was created from. ``children_progress`` is the engine's
+    ``supporters_progress`` of the node's children (None without children): what the supporting
+    work says."""
 
     objective: Objective
     metrics: ObjectiveMetrics
@@ -196,8 +197,7 @@ def alignment_levels(
     for node in nodes.values():
         node.child_count = counts.get(node.objective.pk, 0)
         node.children.sort(key=lambda n: _level_key(n.objective))
-        if node.children:
-            node.children_progress = sum(c.metrics.progress for c in node.children) / len(node.children)
+        node.children_progress = engine.supporters_progress(c.metrics.progress for c in node.children)
     return sorted(
         (nodes[pk] for pk in levels[0] if pk in nodes) if levels else [], key=lambda n: _level_key(n.objective)
     )
@@ -211,17 +211,43 @@ def _child_ids(base: QuerySet[Objective], parent_ids: set[int]) -> set[int]:
     )
 
 
+def _live_parent(cycle_ids: list[int]) -> Exists:
+    """A live classic parent in the cycles (whoever may see it)."""
+    return Exists(
+        Alignment.objects.filter(child_id=OuterRef("pk"), parent__cycle_id__in=cycle_ids, parent__state__in=LIVE_STATES)
+    )
+
+
+def _live_source(cycle_ids: list[int]) -> Exists:
+    """Duality: the key result the objective was created from sits on a live objective in the cycles."""
+    return Exists(
+        KeyResult.objects.filter(
+            pk=OuterRef("source_key_result_id"), objective__cycle_id__in=cycle_ids, objective__state__in=LIVE_STATES
+        )
+    )
+
+
 def _roots(base: QuerySet[Objective], cycle_ids: list[int]) -> QuerySet[Objective]:
     """Visible live objectives with no live parent in the cycles, whoever may see the parent: an
     objective under a parent the actor cannot see stays out of their tree (its page and the lists
     show it) rather than becoming a root."""
-    has_live_parent = Alignment.objects.filter(
-        child_id=OuterRef("pk"), parent__cycle_id__in=cycle_ids, parent__state__in=LIVE_STATES
-    )
-    return base.exclude(Exists(has_live_parent)).exclude(
-        source_key_result__objective__cycle_id__in=cycle_ids,
-        source_key_result__objective__state__in=LIVE_STATES,
-    )
+    return base.exclude(_live_parent(cycle_ids)).exclude(_live_source(cycle_ids))
+
+
+def with_tree_root_flag(objectives: QuerySet[Objective], *, cycle: Cycle) -> QuerySet[Objective]:
+    """``objectives`` annotated with ``has_live_parent`` and ``has_live_source``, the two links that
+    keep an objective from being a root of ``cycle``'s tree (see :func:`is_company_root`): by the
+    same rule as the tree itself, in the same query, so other pages can tell the tree's top
+    objectives without another round trip."""
+    cycle_ids = [c.pk for c in tree_cycles(cycle=cycle)]
+    return objectives.annotate(has_live_parent=_live_parent(cycle_ids), has_live_source=_live_source(cycle_ids))
+
+
+def is_company_root(objective: Objective) -> bool:
+    """A company objective at the top of the alignment tree (loaded by :func:`with_tree_root_flag`):
+    what a big move's progress is made of, on the company tree and the strategy page alike."""
+    below_a_parent = objective.has_live_parent or objective.has_live_source  # type: ignore[attr-defined]
+    return objective.level == "company" and not below_a_parent
 
 
 def tree_unaligned_count(*, actor: Membership, cycle: Cycle) -> int:
@@ -247,7 +273,8 @@ def tree_gap_count(*, actor: Membership, cycle: Cycle, unaligned: int | None = N
 
 
 def group_by_big_move(*, actor: Membership, roots: Sequence[TreeNode]) -> list[BigMoveGroup]:
-    """Roots under the big move they serve (their theme); big moves nobody serves are gaps."""
+    """Roots under the big move they serve (their theme); big moves nobody serves are gaps. Each
+    group's progress is the engine's ``big_move_progress`` of its roots."""
     moves = list(big_move_list(actor=actor))
     by_move: dict[int | None, list[TreeNode]] = {}
     for node in roots:
@@ -256,17 +283,12 @@ def group_by_big_move(*, actor: Membership, roots: Sequence[TreeNode]) -> list[B
     groups = []
     for move in moves:
         nodes = by_move.get(move.pk, [])
-        groups.append(BigMoveGroup(move, nodes, _mean(n.metrics.progress for n in nodes)))
+        groups.append(BigMoveGroup(move, nodes, engine.big_move_progress(n.metrics.progress for n in nodes)))
     # Archived big moves still theme objectives: keep those objectives visible.
     rest = [n for key, ns in by_move.items() if key is None or key not in known for n in ns]
     if rest:
-        groups.append(BigMoveGroup(None, rest, _mean(n.metrics.progress for n in rest)))
+        groups.append(BigMoveGroup(None, rest, engine.big_move_progress(n.metrics.progress for n in rest)))
     return groups
-
-
-def _mean(values: Iterable[float]) -> float | None:
-    vals = list(values)
-    return sum(vals) / len(vals) if vals else None
 
 
 # --- Objective page ---------------------------------------------------------------------------
@@ -375,7 +397,7 @@ def team_overview(*, actor: Membership, team: Team, cycle: Cycle, now: dt.dateti
     return TeamOverview(
         objectives=own,
         metrics=metrics,
-        progress=_mean(metrics.objective(o).progress for o in own),
+        progress=engine.team_progress(metrics.objective(o).progress for o in own),
         stale=stale_owners(objectives=own, metrics=metrics, now=now),
         sub_teams=sub_teams,
     )
@@ -384,9 +406,9 @@ def team_overview(*, actor: Membership, team: Team, cycle: Cycle, now: dt.dateti
 def _sub_team_rollups(
     *, actor: Membership, cycle: Cycle, direct: list[Team], below: dict[int, int], now: dt.datetime
 ) -> list[SubTeamRollup]:
-    """Mean progress of the visible live objectives under each direct sub-team, summed per team in
-    SQL from the stored roll-ups: one row per team, not per objective. Objectives whose roll-up is
-    not stored yet are computed."""
+    """The engine's ``team_progress`` over the visible live objectives under each direct sub-team
+    (its own and every team's below it), read from the stored roll-ups: one float per objective,
+    no key results loaded. Objectives whose roll-up is not stored yet are computed."""
     if not below:
         return [SubTeamRollup(t, None, 0) for t in direct]
     visible = (
@@ -395,16 +417,12 @@ def _sub_team_rollups(
         .exclude(state=ObjectiveState.CANCELLED)
         .values("pk")
     )
-    totals: dict[int, list[float]] = {}  # sub-team id → [sum, count]
-    for team_id, total, known in (
-        Objective.objects.filter(pk__in=visible)
-        .values("team_id")
-        .annotate(total=Sum("rolled_progress"), known=Count("rolled_progress"))
-        .values_list("team_id", "total", "known")
+    progress: dict[int, list[float]] = {}  # sub-team id → progress of each objective under it
+    for team_id, stored in Objective.objects.filter(pk__in=visible, rolled_progress__isnull=False).values_list(
+        "team_id", "rolled_progress"
     ):
-        entry = totals.setdefault(below[team_id], [0.0, 0])
-        entry[0] += float(total or 0.0)
-        entry[1] += int(known)
+        if stored is not None:  # filtered out in SQL; the check is for the type checker
+            progress.setdefault(below[team_id], []).append(float(stored))
     unknown = list(
         Objective.objects.filter(pk__in=visible, rolled_progress__isnull=True)
         .select_related("cycle")
@@ -413,14 +431,8 @@ def _sub_team_rollups(
     if unknown:
         metrics = compute_metrics(organisation=actor.organisation, objectives=unknown, now=now)
         for o in unknown:
-            entry = totals.setdefault(below[o.team_id], [0.0, 0])  # type: ignore[index]
-            entry[0] += metrics.objective(o).progress
-            entry[1] += 1
-    out = []
-    for t in direct:
-        total, count = totals.get(t.pk, [0.0, 0])
-        out.append(SubTeamRollup(t, total / count if count else None, int(count)))
-    return out
+            progress.setdefault(below[o.team_id], []).append(metrics.objective(o).progress)  # type: ignore[index]
+    return [SubTeamRollup(t, engine.team_progress(progress.get(t.pk, [])), len(progress.get(t.pk, []))) for t in direct]
 
 
 def stale_owners(*, objectives: Sequence[Objective], metrics: Metrics, now: dt.datetime) -> list[StaleOwner]:

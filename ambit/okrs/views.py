@@ -1,215 +1,46 @@
-"""The objective page and the actions on it (state, cancel, align, cascade a key result)."""
+"""The objective page and the actions on it (state, cancel, align, cascade a key result).
+
+The page's content is built by ``ambit.okrs.pages``; these views only load, check and render."""
 
 from __future__ import annotations
-
-import datetime as dt
-import zoneinfo
-from dataclasses import dataclass
-from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ambit.core.errors import Conflict
 from ambit.core.params import parse_id
 from ambit.core.permissions import (
-    can_check_in,
     can_create_objective_for,
     can_edit_objective,
     require_can_edit_objective,
 )
 from ambit.front.decorators import member_required
-from ambit.okrs import charts, engine, services
+from ambit.okrs import services
 from ambit.okrs.forms import AlignForm, CancelForm, CascadeForm, StateForm, add_service_error
-from ambit.okrs.metrics import KRMetrics, Metrics, compute_metrics
-from ambit.okrs.models import CheckIn, KeyResult, KeyResultKind, Objective, ObjectiveState
-from ambit.okrs.selectors import key_result_get, objective_audit_entries, objective_children, objective_get
-from ambit.okrs.selectors_align import alignment_choices, alignment_suggestions
-from ambit.okrs.selectors_tree import (
-    alignment_candidates,
-    objective_check_ins,
-    objective_parents_loaded,
-)
-from ambit.okrs.services import OBJECTIVE_TRANSITIONS
+from ambit.okrs.models import Objective
+from ambit.okrs.pages import objective_page
+from ambit.okrs.selectors import key_result_get, objective_get
+from ambit.okrs.selectors_align import alignment_choices
+from ambit.okrs.selectors_tree import alignment_candidates
 from ambit.okrs.views_common import cycle_switcher_context, member_of, render_page
 
 # The element the picker's search swaps its results into (okrs/partials/align_picker.html).
 ALIGN_RESULTS_ID = "align-results"
 
-STATE_ACTIONS: dict[str, str] = {
-    ObjectiveState.PROPOSED: "Propose",
-    ObjectiveState.ACTIVE: "Activate",
-    ObjectiveState.CLOSED: "Close",
-    ObjectiveState.DRAFT: "Back to draft",
-}
-
-
-@dataclass
-class HistoryRow:
-    check_in: CheckIn
-    shown_value: str
-    confidence: float | str
-
-
-@dataclass
-class KRView:
-    key_result: KeyResult
-    metrics: KRMetrics
-    history: list[HistoryRow]
-    chart: str
-    chart_points: list[tuple[Any, float]]
-    can_check_in: bool
-    children: list[Objective]
-
-
-def _shown_value(kr: KeyResult, c: CheckIn, milestone_count: int) -> str:
-    if kr.kind == KeyResultKind.MILESTONES:
-        return f"{len(c.milestones_done or [])} of {milestone_count} milestones"
-    if kr.kind == KeyResultKind.BINARY:
-        return "Done" if c.value is not None and c.value >= 1 else "Not done"
-    if c.value is None:
-        return "—"
-    number = c.value.normalize()
-    text = f"{number:f}"
-    return f"{text} {kr.unit}".strip()
-
-
-def _with_change_lines(entries: Any) -> list[Any]:
-    """Audit entries with ``change_lines``: (field, "before → after") ready to print."""
-    out = []
-    for e in entries:
-        lines = []
-        for name, value in (e.changes or {}).items():
-            if isinstance(value, list) and len(value) == 2:
-                before, after = ("—" if v is None or v == "" else v for v in value)
-                lines.append((name, f"{before} → {after}"))
-            else:
-                lines.append((name, str(value)))
-        e.change_lines = lines
-        out.append(e)
-    return out
-
-
-def _kr_series(kr: KeyResult, checkins: list[CheckIn], tz: dt.tzinfo) -> list[tuple[Any, float]]:
-    points = [
-        charts.CheckInPoint(
-            when=timezone.localtime(c.created_at, tz),
-            value=float(c.value) if c.value is not None else None,
-            milestones_done=c.milestones_done or [],
-        )
-        for c in checkins
-    ]
-    return charts.kr_progress_series(
-        kind=kr.kind,
-        start=float(kr.start_value) if kr.start_value is not None else None,
-        target=float(kr.target_value) if kr.target_value is not None else None,
-        points=points,
-        milestone_weights={m.pk: m.weight for m in kr.milestones.all()},
-    )
-
-
-def build_objective_page(request: HttpRequest, objective: Objective) -> dict[str, Any]:
-    actor = member_of(request)
-    org = actor.organisation
-    tz = zoneinfo.ZoneInfo(org.time_zone or "UTC")
-    now = timezone.now()
-    today = timezone.localtime(now, tz).date()
-    parents = objective_parents_loaded(actor=actor, objective=objective)
-    children = objective_children(actor=actor, objective=objective)
-    history = objective_check_ins(actor=actor, objective=objective)
-    metrics: Metrics = compute_metrics(
-        organisation=org,
-        objectives=[objective, *[p for p, _ in parents], *children],
-        now=now,
-        with_forecast=True,
-        history=history,
-    )
-    cycle = objective.cycle
-    can_edit = can_edit_objective(actor, objective)
-    kr_views: list[KRView] = []
-    weighted_series: list[tuple[float, list[tuple[Any, float]]]] = []
-    forecasts: list[tuple[float, float]] = []
-    for kr in objective.key_results.all():
-        checkins = history.get(kr.pk, [])
-        m = metrics.kr(kr)
-        series = _kr_series(kr, checkins, tz)
-        if not kr.is_cancelled:
-            weighted_series.append((kr.weight, series))
-            forecasts.append((kr.weight, m.forecast.progress if m.forecast else m.progress))
-        spec = charts.ChartSpec(
-            chart_id=f"kr-{kr.pk}-chart",
-            title=f"{kr.title}: progress over time",
-            start=cycle.start_date,
-            end=cycle.end_date,
-            actual=series,
-            expected=[(cp.date, cp.expected_progress) for cp in kr.checkpoints.all()],
-            forecast=m.forecast.progress if m.forecast else None,
-            today=today,
-        )
-        milestone_count = len(kr.milestones.all())
-        rows = [
-            HistoryRow(c, _shown_value(kr, c, milestone_count), engine.to_scale(c.confidence, org.confidence_scale))
-            for c in reversed(checkins)
-        ]
-        kr_views.append(
-            KRView(
-                key_result=kr,
-                metrics=m,
-                history=rows,
-                chart=charts.progress_chart(spec),
-                chart_points=series,
-                can_check_in=can_check_in(actor, kr, objective),
-                children=[c for c in children if c.source_key_result_id == kr.pk],
-            )
-        )
-    objective_series = charts.objective_progress_series(weighted_series)
-    has_forecast = any(m.metrics.forecast for m in kr_views if not m.key_result.is_cancelled)
-    total_weight = sum(w for w, _ in forecasts)
-    objective_spec = charts.ChartSpec(
-        chart_id=f"objective-{objective.pk}-chart",
-        title=f"{objective.title}: progress over time",
-        start=cycle.start_date,
-        end=cycle.end_date,
-        actual=objective_series,
-        forecast=(sum(w * p for w, p in forecasts) / total_weight) if has_forecast and total_weight else None,
-        today=today,
-    )
-    kr_ids = {kr.pk for kr in objective.key_results.all()}
-    transitions = [(s, STATE_ACTIONS[s]) for s in OBJECTIVE_TRANSITIONS.get(objective.state, ()) if s in STATE_ACTIONS]
-    context: dict[str, Any] = {
-        "objective": objective,
-        "metrics": metrics.objective(objective),
-        "all_metrics": metrics,
-        "kr_views": kr_views,
-        "objective_chart": charts.progress_chart(objective_spec),
-        "objective_points": objective_series,
-        "parents": [(p, w, metrics.objective(p)) for p, w in parents],
-        "classic_children": [(c, metrics.objective(c)) for c in children if c.source_key_result_id not in kr_ids],
-        "duality_children": [(c, metrics.objective(c)) for c in children if c.source_key_result_id in kr_ids],
-        "audit_entries": _with_change_lines(objective_audit_entries(actor=actor, objective=objective)),
-        "can_edit": can_edit,
-        "can_cascade": can_edit,
-        "can_support": actor.can_write,
-        "live": objective.state not in (ObjectiveState.CLOSED, ObjectiveState.CANCELLED),
-        "transitions": transitions if can_edit else [],
-        "align_choices": None,
-        "confidence_scale": org.confidence_scale,
-        **cycle_switcher_context(actor, cycle, reverse("okrs:company")),
-    }
-    if can_edit and context["live"]:
-        context["align_choices"] = alignment_suggestions(actor=actor, objective=objective)
-    return context
-
 
 @member_required
 def objective_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    objective = objective_get(actor=member_of(request), objective_id=pk)
-    return render_page(request, "okrs/objective_detail.html", build_objective_page(request, objective))
+    actor = member_of(request)
+    objective = objective_get(actor=actor, objective_id=pk)
+    context = {
+        **objective_page(actor=actor, objective=objective),
+        **cycle_switcher_context(actor, objective.cycle, reverse("okrs:company")),
+    }
+    return render_page(request, "okrs/objective_detail.html", context)
 
 
 def _editable(request: HttpRequest, pk: int) -> Objective:

@@ -15,10 +15,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ambit.accounts.models import Membership
 from ambit.core.errors import Conflict
 from ambit.front.decorators import member_required
+from ambit.okrs import engine
 from ambit.okrs.forms import add_service_error
 from ambit.okrs.metrics import compute_metrics
 from ambit.okrs.selectors import objective_list
-from ambit.okrs.selectors_tree import tree_cycles
+from ambit.okrs.selectors_tree import is_company_root, tree_cycles, with_tree_root_flag
 from ambit.okrs.views_common import cycle_switcher_context, member_of, render_page, selected_cycle
 from ambit.strategy import services
 from ambit.strategy.forms import BigMoveForm, StrategyForm, ValueForm
@@ -38,11 +39,14 @@ def detail(request: HttpRequest) -> HttpResponse:
     cycles = tree_cycles(cycle=cycle) if cycle is not None else []
     objectives = (
         list(
-            objective_list(actor=actor, include_cancelled=False).filter(
-                cycle_id__in=[c.pk for c in cycles], theme_id__in=[m.pk for m in moves]
+            with_tree_root_flag(
+                objective_list(actor=actor, include_cancelled=False).filter(
+                    cycle_id__in=[c.pk for c in cycles], theme_id__in=[m.pk for m in moves]
+                ),
+                cycle=cycle,
             )
         )
-        if cycles and moves
+        if cycle is not None and moves
         else []
     )
     metrics = compute_metrics(organisation=actor.organisation, objectives=objectives)
@@ -52,7 +56,8 @@ def detail(request: HttpRequest) -> HttpResponse:
     rows = []
     for move in moves:
         items = by_move.get(move.pk, [])
-        progress = sum(m.progress for _, m in items) / len(items) if items else None
+        # The same number as the company tree: the big move's top objectives, rolled up there.
+        progress = engine.big_move_progress(m.progress for o, m in items if is_company_root(o))
         rows.append((move, items, progress))
     context = {
         "strategy": strategy_get(actor=actor),

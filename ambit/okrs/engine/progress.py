@@ -149,6 +149,16 @@ def objective_progress(
     return min(max(blended, min(kr_mean, child_mean)), max(kr_mean, child_mean))
 
 
+def duality_progress(children_progress: Sequence[float]) -> float | None:
+    """Progress of a key result that takes it from its duality children: the plain mean of their
+    progress (each clamped), summed exactly so the order they come in cannot move the result;
+    None when no child counts (the key result then keeps its own progress)."""
+    if not children_progress:
+        return None
+    values = [clamp01(p) for p in children_progress]
+    return min(max(values), max(min(values), math.fsum(values) / len(values)))
+
+
 @dataclass(frozen=True)
 class KRNode:
     id: int
@@ -240,8 +250,8 @@ def rollup(nodes: Mapping[int, ObjectiveNode], *, child_blend: float = 0.0) -> R
             counted: list[Weighted] = []
             for kr in node.key_results:
                 sources = [] if cyclic else [obj[c] for c in kr.from_children if c in obj]
-                effective = sum(sources) / len(sources) if sources else clamp01(kr.progress)
-                effective = clamp01(effective)
+                fed = duality_progress(sources)
+                effective = clamp01(kr.progress) if fed is None else fed
                 result.kr_progress[kr.id] = effective
                 if not kr.cancelled:
                     counted.append(Weighted(effective, kr.weight))
