@@ -56,7 +56,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "ambit.core.middleware.CurrentMembershipMiddleware",
+    "ambit.accounts.middleware.CurrentMembershipMiddleware",
     # Last, as django-axes requires: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -76,6 +76,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "ambit.core.context_processors.membership",
             ],
+            # The dashboard keeps its tags in its own package (ambit/okrs/dashboard/).
+            "libraries": {"dashboard_ui": "ambit.okrs.dashboard.templatetags"},
         },
     },
 ]

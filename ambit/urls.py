@@ -13,7 +13,7 @@ urlpatterns = [
     path("api/v1/", include("ambit.api.urls")),
     path("accounts/", include("ambit.accounts.urls")),
     path("sheets/", include("ambit.sheets.urls")),
-    path("strategy/", include("ambit.strategy.urls")),
+    path("strategy/", include("ambit.okrs.urls_strategy")),
     path("settings/tokens/", include("ambit.api.web_urls")),
     path("", include("ambit.okrs.urls")),
     path("", include("ambit.front.urls")),

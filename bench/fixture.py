@@ -28,10 +28,10 @@ def build(slug: str, count: int) -> dict[str, Any]:
     from django.contrib.sessions.backends.db import SessionStore
     from django.db.models import Count, Q
 
+    from ambit.accounts.middleware import SESSION_KEY as MEMBERSHIP_KEY
     from ambit.accounts.models import Membership, Organisation, Role, TeamMember
     from ambit.api.models import ApiToken
     from ambit.api.services import api_token_create
-    from ambit.core.middleware import SESSION_KEY as MEMBERSHIP_KEY
     from ambit.okrs.models import KeyResult, KeyResultKind, KeyResultState, Objective, ObjectiveState
     from ambit.okrs.selectors import cycle_current
 

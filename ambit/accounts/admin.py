@@ -1,7 +1,7 @@
 """Admin for people, organisations, memberships, teams and invitations.
 
 Writes go through ``ambit.accounts.services`` and ``ambit.accounts.invitations`` (see
-``ambit.core.admin_mixins``): renaming the organisation, the charter, roles and the sponsor flag
+``ambit.accounts.admin_mixins``): renaming the organisation, the charter, roles and the sponsor flag
 stay admin-only exactly as ``require_admin`` says. People join only by accepting an invitation,
 so memberships are never added here; they are deactivated rather than deleted.
 """
@@ -15,8 +15,9 @@ from django.http import HttpRequest
 
 from ambit.accounts import invitations
 from ambit.accounts import services as account_services
+from ambit.accounts.admin_mixins import ReadOnlyInline, TenantScopedAdmin
 from ambit.accounts.models import Invitation, Membership, Organisation, Team, TeamMember, User
-from ambit.core.admin_mixins import ReadOnlyInline, TenantScopedAdmin
+from ambit.core.models import AuditEntry
 
 
 @admin.register(User)
@@ -155,3 +156,16 @@ class InvitationAdmin(TenantScopedAdmin):
 
     def perform_create(self, actor: Any, fields: dict[str, Any]) -> Model:
         return invitations.invitation_create(actor=actor, send=True, **fields).invitation
+
+
+# The audit log is core's model, registered here because the tenant scoping every admin page
+# relies on (TenantScopedAdmin) reads memberships: core itself imports no other app.
+@admin.register(AuditEntry)
+class AuditEntryAdmin(TenantScopedAdmin):
+    """Read-only for everyone: it declares no service, so the admin offers no write."""
+
+    list_display = ["created_at", "organisation", "actor", "action", "object_type", "object_repr"]
+    list_filter = ["action", "object_type", "organisation"]
+    search_fields = ["object_repr", "action", "actor__email"]
+    list_select_related = ["organisation", "actor"]
+    date_hierarchy = "created_at"

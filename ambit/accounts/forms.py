@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
 from ambit.accounts.models import Role
+
+
+class MemberChoiceField(forms.ModelChoiceField):
+    """A choice of memberships, shown by the person's name (owners of objectives, big moves...)."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.user.get_full_name()
 
 
 class EmailAuthenticationForm(AuthenticationForm):

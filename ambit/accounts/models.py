@@ -171,6 +171,10 @@ class Membership(TimeStamped):
     title = models.CharField(max_length=150, blank=True)
     is_active = models.BooleanField(default=True)
 
+    # Per-instance caches of the team-lead rules (see led_team_ids); not fields.
+    _led_team_ids: set[int]
+    _led_member_ids: set[int]
+
     class Meta:
         ordering = ["organisation", "user__email"]
         constraints = [
@@ -193,6 +197,43 @@ class Membership(TimeStamped):
     @property
     def is_admin(self) -> bool:
         return self.is_active and self.role == Role.ADMIN
+
+    def led_team_ids(self) -> set[int]:
+        """Ids of the teams this member leads, with every team below them (cached on the instance:
+        the permission rules ask once per object on a page)."""
+        cached: set[int] | None = getattr(self, "_led_team_ids", None)
+        if cached is not None:
+            return cached
+        roots = set(TeamMember.objects.filter(membership=self, is_lead=True).values_list("team_id", flat=True))
+        result = set(roots)
+        if roots:
+            edges = Team.objects.filter(organisation_id=self.organisation_id).values_list("id", "parent_id")
+            children: dict[int, list[int]] = {}
+            for tid, pid in edges:
+                if pid is not None:
+                    children.setdefault(pid, []).append(tid)
+            stack = list(roots)
+            while stack:
+                for child in children.get(stack.pop(), ()):
+                    if child not in result:
+                        result.add(child)
+                        stack.append(child)
+        self._led_team_ids = result
+        return result
+
+    def led_member_ids(self) -> set[int]:
+        """Membership ids of the people in the teams this member leads (for individual OKRs)."""
+        cached: set[int] | None = getattr(self, "_led_member_ids", None)
+        if cached is not None:
+            return cached
+        teams = self.led_team_ids()
+        ids = (
+            set(TeamMember.objects.filter(team_id__in=teams).values_list("membership_id", flat=True))
+            if teams
+            else set()
+        )
+        self._led_member_ids = ids
+        return ids
 
 
 class TeamKind(models.TextChoices):

@@ -18,10 +18,6 @@ def membership_get(*, actor: Membership, membership_id: int) -> Membership:
     return m
 
 
-def membership_by_email(*, actor: Membership, email: str) -> Membership | None:
-    return membership_list(actor=actor).filter(user__email__iexact=email.strip()).first()
-
-
 def memberships_of_user(*, user: User) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(user=user, is_active=True)
@@ -74,10 +70,6 @@ def team_tree(*, actor: Membership) -> list[Team]:
 
     walk(None, 0)
     return out
-
-
-def team_ids_of_member(*, membership: Membership) -> set[int]:
-    return set(TeamMember.objects.filter(membership=membership).values_list("team_id", flat=True))
 
 
 def organisation_get(*, actor: Membership) -> Organisation:

@@ -9,13 +9,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
+from ambit.accounts import signals
 from ambit.accounts.models import Membership, Organisation, Role, Team, TeamKind, TeamMember, User
 from ambit.core.audit import AuditAction, audit_record, snapshot
 from ambit.core.errors import Conflict
 from ambit.core.permissions import require_admin, require_same_org
 from ambit.core.services import apply_changes, full_clean_or_raise, lock_and_refresh, quoted
 from ambit.core.validation import MAX_LONG_TEXT, MAX_NAME, TextRule, clean_text, clean_texts
-from ambit.okrs import rollups
 
 # The free text each entity stores, cleaned by ambit.core.validation on every surface.
 ORGANISATION_TEXT = {"name": TextRule(MAX_NAME, label="organisation name", required=True, single_line=True)}
@@ -78,9 +78,8 @@ def organisation_create(*, name: str, creator: User, slug: str | None = None, **
     full_clean_or_raise(org, unique=True)
     org.save()
     membership = Membership.objects.create(user=creator, organisation=org, role=Role.ADMIN)
-    from ambit.strategy.models import Strategy
-
-    Strategy.objects.create(organisation=org)
+    # strategy creates the organisation's (empty) strategy, in this transaction.
+    signals.organisation_created.send(sender=Organisation, organisation=org)
     audit_record(
         actor=membership,
         organisation=org,
@@ -104,8 +103,9 @@ def organisation_update(*, actor: Membership, **fields: Any) -> Organisation:
         org.save(update_fields=[*changes, "updated_at"])
         audit_record(actor=actor, organisation=org, action=AuditAction.ORGANISATION_UPDATE, obj=org, changes=changes)
         if "child_blend" in changes:
-            # Every objective's progress blends its aligned children by this share.
-            rollups.schedule_organisation(org)
+            # Every objective's progress blends its aligned children by this share: okrs
+            # schedules their roll-up refresh (rollups.schedule_organisation) on commit.
+            signals.child_blend_changed.send(sender=Organisation, organisation=org)
     actor.organisation = org
     return org
 

@@ -18,37 +18,34 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ambit.accounts import invitations
 from ambit.accounts.forms import AcceptInvitationForm, InvitationForm
+from ambit.accounts.middleware import SESSION_KEY
 from ambit.accounts.selectors import membership_list
 from ambit.accounts.throttle import password_reset_wait
 from ambit.core.errors import Conflict
-from ambit.core.middleware import SESSION_KEY
+from ambit.core.forms import errors_on
+from ambit.core.http import MemberRequest
 from ambit.core.permissions import require_admin
-from ambit.front.decorators import member_required
+from ambit.core.web import member_required
 
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def members(request: HttpRequest) -> HttpResponse:
+def members(request: MemberRequest) -> HttpResponse:
     """Everyone in the organisation with their role; admins invite and revoke here."""
-    member = request.member  # type: ignore[attr-defined]
+    member = request.member
     form = InvitationForm(request.POST or None)
     created = None
     if request.method == "POST":
         require_admin(member, "invite people")
         if form.is_valid():
-            try:
+            with errors_on(form):
                 created = invitations.invitation_create(
                     actor=member,
                     email=form.cleaned_data["email"],
                     role=form.cleaned_data["role"],
                     send=form.cleaned_data["send_email"],
                 )
-            except ValidationError as exc:
-                for field, errs in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errs)
-            except Conflict as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-            else:
+            if not form.errors:
                 sent = " We emailed them the link." if form.cleaned_data["send_email"] else ""
                 messages.success(request, f"Invitation created for {created.invitation.email}.{sent}")
                 form = InvitationForm()
@@ -64,8 +61,8 @@ def members(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_POST
-def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    member = request.member  # type: ignore[attr-defined]
+def invitation_revoke(request: MemberRequest, pk: int) -> HttpResponse:
+    member = request.member
     invitation = invitations.invitation_get(actor=member, invitation_id=pk)
     try:
         invitations.invitation_revoke(actor=member, invitation=invitation)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ambit.api import selectors, services
 from ambit.core.errors import Conflict
-from ambit.front.decorators import member_required
+from ambit.core.http import MemberRequest
+from ambit.core.web import member_required
 
 
 class TokenForm(forms.Form):
@@ -21,8 +22,8 @@ class TokenForm(forms.Form):
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def token_page(request: HttpRequest) -> HttpResponse:
-    member = request.member  # type: ignore[attr-defined]
+def token_page(request: MemberRequest) -> HttpResponse:
+    member = request.member
     created = None
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -51,8 +52,8 @@ def token_page(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_POST
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    member = request.member  # type: ignore[attr-defined]
+def token_revoke(request: MemberRequest, token_id: int) -> HttpResponse:
+    member = request.member
     token = selectors.api_token_get(actor=member, token_id=token_id)
     try:
         services.api_token_revoke(actor=member, token=token)

@@ -7,5 +7,5 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        # Imported for their side effects: the deploy checks register, the SQLite pragmas connect.
-        from ambit.core import checks, db  # noqa: F401
+        # Imported for its side effect: the deploy checks register.
+        from ambit.core import checks  # noqa: F401

@@ -1,5 +1,5 @@
-"""Request plumbing: refuse NUL characters at the door, and attach the acting membership (the
-user's place in the current organisation) to each request."""
+"""Request plumbing: refuse NUL characters at the door. (The acting membership is attached by
+``ambit.accounts.middleware``.)"""
 
 from __future__ import annotations
 
@@ -7,35 +7,6 @@ from collections.abc import Callable, Iterable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.http.multipartparser import MultiPartParserError
-from django.utils.functional import SimpleLazyObject
-
-SESSION_KEY = "ambit_membership_id"
-
-
-def resolve_membership(request: HttpRequest):  # type: ignore[no-untyped-def]
-    from ambit.accounts.models import Membership
-
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return None
-    qs = Membership.objects.select_related("organisation", "user").filter(user=user, is_active=True)
-    wanted = request.session.get(SESSION_KEY)
-    membership = qs.filter(pk=wanted).first() if wanted else None
-    if membership is None:
-        membership = qs.order_by("created_at", "id").first()
-        if membership is not None:
-            request.session[SESSION_KEY] = membership.pk
-    return membership
-
-
-class CurrentMembershipMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.membership = SimpleLazyObject(lambda: resolve_membership(request))  # type: ignore[attr-defined]
-        return self.get_response(request)
-
 
 NUL = "\x00"
 NUL_MESSAGE = (

@@ -1,9 +1,13 @@
 """Who may do what. One place for role rules, used by every service and by the pages.
 
 - viewer: reads only;
-- member: their own OKRs (objectives they own, key results they own, check-ins on them);
+- member: their own objectives (with the key results under them) and check-ins on the key results
+  they own; owning a key result under someone else's objective lets them check in, not edit it;
 - team lead: OKRs of their teams and every team below them, and their members' individual OKRs;
 - champion and admin: everything in their organisation; admin alone changes charter and members.
+
+The ``can_*`` rules answer a question (for templates and lists: see ``Objective.can_edit`` and
+``KeyResult.can_check_in``); the ``require_*`` rules raise with the one message for that rule.
 """
 
 from __future__ import annotations
@@ -14,8 +18,15 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 if TYPE_CHECKING:
-    from ambit.accounts.models import Membership, Organisation
+    from ambit.accounts.models import Membership
     from ambit.okrs.models import KeyResult, Objective
+
+VIEWER_DENIED = "Viewers can read but not change anything."
+EDIT_OBJECTIVE_DENIED = "You may edit your own OKRs, your teams' OKRs if you lead them, or ask a champion."
+CHECK_IN_DENIED = "Only the key result's owner, the objective's owner or their lead may check in."
+CREATE_OBJECTIVE_DENIED = (
+    "You may create your own individual OKRs, your teams' OKRs if you lead them; champions create the rest."
+)
 
 
 def require_same_org(actor: Membership, organisation_id: int | None) -> None:
@@ -26,7 +37,7 @@ def require_same_org(actor: Membership, organisation_id: int | None) -> None:
 
 def require_writer(actor: Membership) -> None:
     if not actor.can_write:
-        raise PermissionDenied("Viewers can read but not change anything.")
+        raise PermissionDenied(VIEWER_DENIED)
 
 
 def require_org_editor(actor: Membership, what: str = "do this") -> None:
@@ -43,40 +54,12 @@ def require_admin(actor: Membership, what: str = "do this") -> None:
 
 def led_team_ids(actor: Membership) -> set[int]:
     """Ids of the teams the actor leads, with every team below them (cached on the membership)."""
-    cached = getattr(actor, "_led_team_ids", None)
-    if cached is not None:
-        return cached
-    from ambit.accounts.models import Team, TeamMember
-
-    roots = set(TeamMember.objects.filter(membership=actor, is_lead=True).values_list("team_id", flat=True))
-    result = set(roots)
-    if roots:
-        edges = list(Team.objects.filter(organisation_id=actor.organisation_id).values_list("id", "parent_id"))
-        children: dict[int, list[int]] = {}
-        for tid, pid in edges:
-            if pid is not None:
-                children.setdefault(pid, []).append(tid)
-        stack = list(roots)
-        while stack:
-            for child in children.get(stack.pop(), ()):
-                if child not in result:
-                    result.add(child)
-                    stack.append(child)
-    actor._led_team_ids = result  # type: ignore[attr-defined]
-    return result
+    return actor.led_team_ids()
 
 
 def led_member_ids(actor: Membership) -> set[int]:
     """Membership ids of people in the teams the actor leads (for individual OKRs)."""
-    cached = getattr(actor, "_led_member_ids", None)
-    if cached is not None:
-        return cached
-    from ambit.accounts.models import TeamMember
-
-    teams = led_team_ids(actor)
-    ids = set(TeamMember.objects.filter(team_id__in=teams).values_list("membership_id", flat=True)) if teams else set()
-    actor._led_member_ids = ids  # type: ignore[attr-defined]
-    return ids
+    return actor.led_member_ids()
 
 
 def can_edit_objective(actor: Membership, objective: Objective) -> bool:
@@ -111,15 +94,17 @@ def require_can_edit_objective(actor: Membership, objective: Objective) -> None:
     require_same_org(actor, objective.organisation_id)
     require_writer(actor)
     if not can_edit_objective(actor, objective):
-        raise PermissionDenied("You may edit your own OKRs, your teams' OKRs if you lead them, or ask a champion.")
+        raise PermissionDenied(EDIT_OBJECTIVE_DENIED)
 
 
-def require_can_check_in(actor: Membership, key_result: KeyResult) -> None:
+def require_can_check_in(actor: Membership, key_result: KeyResult, objective: Objective | None = None) -> None:
     require_same_org(actor, key_result.organisation_id)
     require_writer(actor)
-    if not can_check_in(actor, key_result):
-        raise PermissionDenied("Only the key result's owner, the objective's owner or their lead may check in.")
+    if not can_check_in(actor, key_result, objective):
+        raise PermissionDenied(CHECK_IN_DENIED)
 
 
-def org_of(actor: Membership) -> Organisation:
-    return actor.organisation
+def require_can_create_objective_for(actor: Membership, *, team_id: int | None, owner_id: int) -> None:
+    require_writer(actor)
+    if not can_create_objective_for(actor, team_id=team_id, owner_id=owner_id):
+        raise PermissionDenied(CREATE_OBJECTIVE_DENIED)

@@ -13,14 +13,18 @@ from django_htmx.http import reswap, retarget
 
 from ambit.accounts import services as account_services
 from ambit.accounts.forms import ProfileForm
+from ambit.accounts.middleware import SESSION_KEY
 from ambit.accounts.selectors import memberships_of_user
-from ambit.core.middleware import SESSION_KEY
+from ambit.core.forms import errors_on
+from ambit.core.http import MemberRequest
 from ambit.core.params import parse_id
-from ambit.core.permissions import require_writer
-from ambit.front.decorators import member_required
+from ambit.core.permissions import CHECK_IN_DENIED, require_writer
+from ambit.core.web import member_required
 from ambit.front.forms import RAG_CHOICES, CheckInForm, build_rows
-from ambit.front.week import key_result_item, my_week, pick_cycle
+from ambit.front.week import key_result_item, my_week
+from ambit.okrs.models import Cycle
 from ambit.okrs.services import check_in_many
+from ambit.okrs.views_common import cycle_from_param
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:
@@ -31,9 +35,9 @@ def _safe_next(request: HttpRequest, default: str) -> str:
 
 
 @member_required
-def home(request: HttpRequest) -> HttpResponse:
-    member = request.member  # type: ignore[attr-defined]
-    cycle = pick_cycle(actor=member, cycle_id=request.GET.get("cycle"))
+def home(request: MemberRequest) -> HttpResponse:
+    member = request.member
+    cycle = cycle_from_param(actor=member, value=request.GET.get("cycle"))
     week = my_week(actor=member, cycle=cycle)
     return render(request, "front/home.html", {"week": week, "cycle": cycle, "org": member.organisation})
 
@@ -47,13 +51,13 @@ def _success_message(request: HttpRequest, count: int, warnings: list[tuple[str,
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def checkin(request: HttpRequest) -> HttpResponse:
+def checkin(request: MemberRequest) -> HttpResponse:
     """The weekly check-in: every due key result in one form, saved all-or-nothing."""
-    member = request.member  # type: ignore[attr-defined]
+    member = request.member
     if request.method == "POST":
         require_writer(member)
     source = request.POST if request.method == "POST" else request.GET
-    cycle = pick_cycle(actor=member, cycle_id=source.get("cycle"))
+    cycle = cycle_from_param(actor=member, value=source.get("cycle"))
     show_all = source.get("all") == "1"
     # A submit needs the rows and whether each is due, not the forecasts drawn on the page.
     week = my_week(actor=member, cycle=cycle, with_forecast=request.method != "POST")
@@ -89,22 +93,22 @@ def checkin(request: HttpRequest) -> HttpResponse:
     return render(request, "front/checkin.html", context, status=400 if form.is_bound and form.errors else 200)
 
 
-def _home_url(cycle) -> str:  # type: ignore[no-untyped-def]
+def _home_url(cycle: Cycle | None) -> str:
     url = reverse("front:home")
     return f"{url}?cycle={cycle.pk}" if cycle is not None else url
 
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def kr_checkin(request: HttpRequest, pk: int) -> HttpResponse:
+def kr_checkin(request: MemberRequest, pk: int) -> HttpResponse:
     """Quick check-in on one key result. With HTMX: GET gives the inline form, a successful POST
     gives the updated row; without HTMX it is a small page that redirects back."""
-    member = request.member  # type: ignore[attr-defined]
+    member = request.member
     item = key_result_item(actor=member, key_result_id=pk)
     if request.method == "POST":
         require_writer(member)
-    if not item.can_check_in:
-        raise PermissionDenied("Only the key result's owner, the objective's owner or their lead may check in.")
+    if not item.can_check_in:  # core.permissions.can_check_in, computed once with the item
+        raise PermissionDenied(CHECK_IN_DENIED)
     rows = build_rows(key_results=[item.kr], metrics={item.kr.pk: item.km}, organisation=member.organisation)
     form = CheckInForm(rows, request.POST if request.method == "POST" else None)
     back = _safe_next(request, reverse("front:home"))
@@ -115,7 +119,7 @@ def kr_checkin(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_service_errors(exc.message_dict)
         else:
             warnings = [(item.kr.title, w) for w in results[0].warnings]
-            if request.htmx:  # type: ignore[attr-defined]
+            if request.htmx:
                 fresh = key_result_item(actor=member, key_result_id=pk)
                 return render(
                     request,
@@ -139,7 +143,7 @@ def kr_checkin(request: HttpRequest, pk: int) -> HttpResponse:
         "org": member.organisation,
         "rag_choices": RAG_CHOICES,
     }
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         response = render(request, "front/partials/kr_checkin_form.html", context)
         if form.is_bound:
             # The form posts to replace the whole row; on errors put the form back where it was.
@@ -157,21 +161,18 @@ def _api_tokens_url() -> str:
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def settings_view(request: HttpRequest) -> HttpResponse:
-    member = request.member  # type: ignore[attr-defined]
-    form = ProfileForm(request.POST or None, initial={"full_name": request.user.full_name})  # type: ignore[union-attr]
+def settings_view(request: MemberRequest) -> HttpResponse:
+    member = request.member
+    form = ProfileForm(request.POST or None, initial={"full_name": request.user.full_name})
     if request.method == "POST" and form.is_valid():
-        try:
-            account_services.user_update_profile(user=request.user, full_name=form.cleaned_data["full_name"])  # type: ignore[arg-type]
-        except ValidationError as exc:
-            for field, errs in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errs)
-        else:
+        with errors_on(form):
+            account_services.user_update_profile(user=request.user, full_name=form.cleaned_data["full_name"])
+        if not form.errors:
             messages.success(request, "Your profile is saved.")
             return redirect("front:settings")
     context = {
         "form": form,
-        "memberships": list(memberships_of_user(user=request.user)),  # type: ignore[arg-type]
+        "memberships": list(memberships_of_user(user=request.user)),
         "api_tokens_url": _api_tokens_url(),
         "member": member,
     }

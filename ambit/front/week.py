@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from ambit.accounts.models import Membership
-from ambit.core.params import parse_id
 from ambit.core.permissions import can_check_in
 from ambit.okrs import selectors
 from ambit.okrs.metrics import KRMetrics, Metrics, ObjectiveMetrics, compute_metrics
@@ -47,14 +46,6 @@ class Week:
     @property
     def due(self) -> list[KRItem]:
         return [i for i in self.items if i.km.due]
-
-
-def pick_cycle(*, actor: Membership, cycle_id: str | None) -> Cycle | None:
-    """The cycle chosen with ?cycle=<id> (404 outside the organisation), else the current one."""
-    wanted = parse_id(cycle_id)
-    if wanted is not None:
-        return selectors.cycle_get(actor=actor, cycle_id=wanted)
-    return selectors.cycle_current(actor=actor)
 
 
 def my_week(*, actor: Membership, cycle: Cycle | None, with_forecast: bool = True) -> Week:

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import Model
 
-from ambit.core.admin_mixins import ReadOnlyInline, TenantScopedAdmin
+from ambit.accounts.admin_mixins import ReadOnlyInline, TenantScopedAdmin
 from ambit.okrs import services
 from ambit.okrs.models import (
     Alignment,

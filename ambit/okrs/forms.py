@@ -9,11 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 
+from ambit.accounts.forms import MemberChoiceField
 from ambit.accounts.models import Membership, Team
 from ambit.accounts.selectors import membership_list, team_list
-from ambit.core.errors import Conflict
 from ambit.okrs.models import (
     Ambition,
     Cycle,
@@ -30,33 +29,10 @@ from ambit.strategy.models import BigMove
 from ambit.strategy.selectors import big_move_list
 
 
-class MemberChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return obj.user.get_full_name()
-
-
 class ObjectiveChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         team = obj.team.name if obj.team_id else "individual"
         return f"{obj.title} ({team}, {obj.cycle.name})"
-
-
-def add_service_error(form: forms.Form, exc: Exception) -> None:
-    """Show a service's ValidationError or Conflict on the fields it names (or on the form)."""
-    if isinstance(exc, Conflict):
-        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        return
-    if isinstance(exc, ValidationError):
-        if hasattr(exc, "error_dict"):
-            for name, messages in exc.message_dict.items():
-                target = name if name in form.fields else None
-                for message in messages:
-                    form.add_error(target, message if target else f"{name.replace('_', ' ')}: {message}")
-        else:
-            for message in exc.messages:
-                form.add_error(None, message)
-        return
-    raise exc
 
 
 class ObjectiveForm(forms.Form):

@@ -158,9 +158,26 @@ class Objective(OrgScoped):
     def __str__(self) -> str:
         return self.title
 
+    # The acting member's edit right on this objective, by ``core.permissions.can_edit_objective``;
+    # set once per request by ``ambit.okrs.access.with_access``, read by ``can_edit``/``can_cancel``.
+    editor: bool = False
+
     @property
     def is_cancelled(self) -> bool:
         return self.state == ObjectiveState.CANCELLED
+
+    @property
+    def is_live(self) -> bool:
+        return self.state not in (ObjectiveState.CLOSED, ObjectiveState.CANCELLED)
+
+    @property
+    def can_edit(self) -> bool:
+        """The acting member may change it now: edit it, add key results, align it."""
+        return self.editor and self.is_live
+
+    @property
+    def can_cancel(self) -> bool:
+        return self.editor and not self.is_cancelled
 
 
 class Alignment(OrgScoped):

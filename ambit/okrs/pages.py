@@ -15,8 +15,9 @@ from typing import Any
 from django.utils import timezone
 
 from ambit.accounts.models import Membership
-from ambit.core.permissions import can_check_in, can_edit_objective
+from ambit.core.permissions import can_check_in
 from ambit.okrs import charts, engine
+from ambit.okrs.access import with_access
 from ambit.okrs.metrics import KRMetrics, Metrics, compute_metrics
 from ambit.okrs.models import CheckIn, KeyResult, KeyResultKind, Objective, ObjectiveState
 from ambit.okrs.selectors import objective_audit_entries, objective_children
@@ -182,7 +183,8 @@ def objective_page(*, actor: Membership, objective: Objective, now: dt.datetime 
         with_forecast=True,
         history=history,
     )
-    can_edit = can_edit_objective(actor, objective)
+    with_access(actor, [objective])
+    can_edit = objective.editor
     kr_views = [
         _kr_view(
             actor=actor,
@@ -199,7 +201,6 @@ def objective_page(*, actor: Membership, objective: Objective, now: dt.datetime 
     objective_chart, objective_series = _objective_chart(objective, kr_views, today)
     kr_ids = {kr.pk for kr in objective.key_results.all()}
     transitions = [(s, STATE_ACTIONS[s]) for s in OBJECTIVE_TRANSITIONS.get(objective.state, ()) if s in STATE_ACTIONS]
-    live = objective.state not in (ObjectiveState.CLOSED, ObjectiveState.CANCELLED)
     return {
         "objective": objective,
         "metrics": metrics.objective(objective),
@@ -211,11 +212,8 @@ def objective_page(*, actor: Membership, objective: Objective, now: dt.datetime 
         "classic_children": [(c, metrics.objective(c)) for c in children if c.source_key_result_id not in kr_ids],
         "duality_children": [(c, metrics.objective(c)) for c in children if c.source_key_result_id in kr_ids],
         "audit_entries": _with_change_lines(objective_audit_entries(actor=actor, objective=objective)),
-        "can_edit": can_edit,
-        "can_cascade": can_edit,
         "can_support": actor.can_write,
-        "live": live,
         "transitions": transitions if can_edit else [],
-        "align_choices": alignment_suggestions(actor=actor, objective=objective) if can_edit and live else None,
+        "align_choices": alignment_suggestions(actor=actor, objective=objective) if objective.can_edit else None,
         "confidence_scale": org.confidence_scale,
     }

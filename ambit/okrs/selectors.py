@@ -268,20 +268,6 @@ def check_in_history(*, actor: Membership, key_result: KeyResult) -> QuerySet[Ch
     return CheckIn.objects.filter(key_result=key_result).select_related("author__user").order_by("created_at", "id")
 
 
-def check_ins_for(*, key_result_ids: list[int]) -> dict[int, list[CheckIn]]:
-    """History of many key results in one query (callers have scoped the ids already)."""
-    out: dict[int, list[CheckIn]] = {i: [] for i in key_result_ids}
-    if not key_result_ids:
-        return out
-    for c in (
-        CheckIn.objects.filter(key_result_id__in=key_result_ids)
-        .only("id", "key_result_id", "created_at", "value", "milestones_done", "confidence")
-        .order_by("created_at", "id")
-    ):
-        out[c.key_result_id].append(c)
-    return out
-
-
 def milestone_list(*, actor: Membership, key_result: KeyResult) -> QuerySet[Milestone]:
     if key_result.organisation_id != actor.organisation_id:
         raise Http404("No such key result.")

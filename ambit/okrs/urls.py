@@ -1,6 +1,7 @@
 from django.urls import path
 
-from ambit.okrs import views, views_dashboard, views_edit, views_pages
+from ambit.okrs import views, views_edit, views_pages
+from ambit.okrs.dashboard import views as views_dashboard
 
 app_name = "okrs"
 urlpatterns = [

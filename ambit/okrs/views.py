@@ -5,36 +5,34 @@ The page's content is built by ``ambit.okrs.pages``; these views only load, chec
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ambit.core.errors import Conflict
+from ambit.core.forms import errors_on
+from ambit.core.http import MemberRequest
 from ambit.core.params import parse_id
-from ambit.core.permissions import (
-    can_create_objective_for,
-    can_edit_objective,
-    require_can_edit_objective,
-)
-from ambit.front.decorators import member_required
+from ambit.core.permissions import require_can_create_objective_for, require_can_edit_objective
+from ambit.core.web import member_required, render_page
 from ambit.okrs import services
-from ambit.okrs.forms import AlignForm, CancelForm, CascadeForm, StateForm, add_service_error
-from ambit.okrs.models import Objective
+from ambit.okrs.access import objective_for_edit
+from ambit.okrs.forms import AlignForm, CancelForm, CascadeForm, StateForm
 from ambit.okrs.pages import objective_page
 from ambit.okrs.selectors import key_result_get, objective_get
 from ambit.okrs.selectors_align import alignment_choices
 from ambit.okrs.selectors_tree import alignment_candidates
-from ambit.okrs.views_common import cycle_switcher_context, member_of, render_page
+from ambit.okrs.views_common import cycle_switcher_context
 
 # The element the picker's search swaps its results into (okrs/partials/align_picker.html).
 ALIGN_RESULTS_ID = "align-results"
 
 
 @member_required
-def objective_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = member_of(request)
+def objective_detail(request: MemberRequest, pk: int) -> HttpResponse:
+    actor = request.member
     objective = objective_get(actor=actor, objective_id=pk)
     context = {
         **objective_page(actor=actor, objective=objective),
@@ -43,23 +41,15 @@ def objective_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render_page(request, "okrs/objective_detail.html", context)
 
 
-def _editable(request: HttpRequest, pk: int) -> Objective:
-    actor = member_of(request)
-    objective = objective_get(actor=actor, objective_id=pk)
-    if not can_edit_objective(actor, objective):
-        raise PermissionDenied("You may edit your own OKRs, your teams' OKRs if you lead them, or ask a champion.")
-    return objective
-
-
 @member_required
 @require_POST
-def objective_state(request: HttpRequest, pk: int) -> HttpResponse:
-    objective = _editable(request, pk)
+def objective_state(request: MemberRequest, pk: int) -> HttpResponse:
+    objective = objective_for_edit(request.member, pk)
     form = StateForm(request.POST)
     if form.is_valid():
         try:
             services.objective_set_state(
-                actor=member_of(request),
+                actor=request.member,
                 objective=objective,
                 state=form.cleaned_data["state"],
                 note=form.cleaned_data["note"],
@@ -75,15 +65,13 @@ def objective_state(request: HttpRequest, pk: int) -> HttpResponse:
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def objective_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    objective = _editable(request, pk)
+def objective_cancel(request: MemberRequest, pk: int) -> HttpResponse:
+    objective = objective_for_edit(request.member, pk)
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.objective_cancel(actor=member_of(request), objective=objective, reason=form.cleaned_data["reason"])
-        except (ValidationError, Conflict) as exc:
-            add_service_error(form, exc)
-        else:
+        with errors_on(form):
+            services.objective_cancel(actor=request.member, objective=objective, reason=form.cleaned_data["reason"])
+        if not form.errors:
             messages.success(request, "The objective is cancelled; its history stays.")
             return redirect("okrs:objective-detail", pk=objective.pk)
     status = 400 if form.errors else 200
@@ -92,10 +80,10 @@ def objective_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def objective_align(request: HttpRequest, pk: int) -> HttpResponse:
+def objective_align(request: MemberRequest, pk: int) -> HttpResponse:
     """Add a parent (``parent`` and ``weight``) or, with ``remove=<parent id>``, remove one."""
-    actor = member_of(request)
-    objective = _editable(request, pk)
+    actor = request.member
+    objective = objective_for_edit(request.member, pk)
     if request.method == "POST" and request.POST.get("remove"):
         remove_id = parse_id(request.POST["remove"])
         if remove_id is None:
@@ -117,13 +105,11 @@ def objective_align(request: HttpRequest, pk: int) -> HttpResponse:
             parent = objective_get(actor=actor, objective_id=parent_id)
             form = AlignForm(request.POST, candidates=candidates.model.objects.filter(pk=parent.pk))
         if form.is_valid():
-            try:
+            with errors_on(form):
                 services.alignment_add(
                     actor=actor, child=objective, parent=form.cleaned_data["parent"], weight=form.cleaned_data["weight"]
                 )
-            except (ValidationError, Conflict) as exc:
-                add_service_error(form, exc)
-            else:
+            if not form.errors:
                 messages.success(request, f"Aligned to “{form.cleaned_data['parent'].title}”.")
                 return redirect("okrs:objective-detail", pk=objective.pk)
     status = 400 if form.errors else 200
@@ -134,18 +120,17 @@ def objective_align(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "align_choices": alignment_choices(actor=actor, objective=objective, text=text, candidates=candidates),
     }
-    htmx = getattr(request, "htmx", None)
     # Only the picker's own search gets the bare list; any other HTMX request gets the page.
-    fragment = "okrs/partials/align_results.html" if htmx and htmx.target == ALIGN_RESULTS_ID else None
+    fragment = "okrs/partials/align_results.html" if request.htmx.target == ALIGN_RESULTS_ID else None
     context["oob"] = fragment is not None
     return render_page(request, "okrs/objective_align.html", context, fragment=fragment, status=status)
 
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def kr_cascade(request: HttpRequest, pk: int) -> HttpResponse:
+def kr_cascade(request: MemberRequest, pk: int) -> HttpResponse:
     """Duality: turn a key result into the next level's objective."""
-    actor = member_of(request)
+    actor = request.member
     kr = key_result_get(actor=actor, key_result_id=pk)
     # Cascading can make the child drive the key result's progress: it takes edit rights on its objective.
     require_can_edit_objective(actor, kr.objective)
@@ -153,13 +138,10 @@ def kr_cascade(request: HttpRequest, pk: int) -> HttpResponse:
     form = CascadeForm(request.POST or None, actor=actor, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if not can_create_objective_for(
+        require_can_create_objective_for(
             actor, team_id=data["team"].pk if data["team"] else None, owner_id=data["owner"].pk
-        ):
-            raise PermissionDenied(
-                "You may create your own individual OKRs, your teams' OKRs if you lead them; champions create the rest."
-            )
-        try:
+        )
+        with errors_on(form):
             child = services.objective_create_from_key_result(
                 actor=actor,
                 key_result=kr,
@@ -169,9 +151,7 @@ def kr_cascade(request: HttpRequest, pk: int) -> HttpResponse:
                 progress_from_child=data["progress_from_child"],
                 state=data["state"],
             )
-        except (ValidationError, Conflict) as exc:
-            add_service_error(form, exc)
-        else:
+        if not form.errors:
             messages.success(request, f"“{child.title}” now carries “{kr.title}” to the next level.")
             return redirect("okrs:objective-detail", pk=child.pk)
     status = 400 if form.errors else 200

@@ -1,5 +1,5 @@
 """Create and edit objectives and key results in the browser. Views shape input and call the
-services; a service's ValidationError or Conflict is shown on the field it names."""
+services; a service's ValidationError or Conflict is shown on the field it names (``errors_on``)."""
 
 from __future__ import annotations
 
@@ -7,22 +7,23 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods
 
 from ambit.accounts.selectors import team_get
-from ambit.core.errors import Conflict
+from ambit.core.forms import errors_on
+from ambit.core.http import MemberRequest
 from ambit.core.params import parse_id
-from ambit.front.decorators import member_required
+from ambit.core.permissions import require_writer
+from ambit.core.web import member_required, render_page
 from ambit.okrs import services
-from ambit.okrs.forms import KeyResultForm, ObjectiveForm, add_service_error, objective_initial
+from ambit.okrs.access import objective_for_edit
+from ambit.okrs.forms import KeyResultForm, ObjectiveForm, objective_initial
 from ambit.okrs.models import KeyResult
 from ambit.okrs.selectors import key_result_get, objective_get
-from ambit.okrs.views import _editable
-from ambit.okrs.views_common import member_of, render_page, selected_cycle
+from ambit.okrs.views_common import selected_cycle
 
 
 def _int_param(request: HttpRequest, name: str) -> int | None:
@@ -35,12 +36,10 @@ def _int_param(request: HttpRequest, name: str) -> int | None:
     return number
 
 
-@member_required
+@member_required(permission=require_writer)
 @require_http_methods(["GET", "POST"])
-def objective_create(request: HttpRequest) -> HttpResponse:
-    actor = member_of(request)
-    if not actor.can_write:
-        raise PermissionDenied("Viewers can read but not change anything.")
+def objective_create(request: MemberRequest) -> HttpResponse:
+    actor = request.member
     initial: dict[str, Any] = {"owner": actor.pk}
     cycle = selected_cycle(request, actor)
     if cycle is not None:
@@ -55,7 +54,7 @@ def objective_create(request: HttpRequest) -> HttpResponse:
     form = ObjectiveForm(request.POST or None, actor=actor, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with errors_on(form):
             objective = services.objective_create(
                 actor=actor,
                 cycle=data["cycle"],
@@ -69,9 +68,7 @@ def objective_create(request: HttpRequest) -> HttpResponse:
                 state=data["state"],
                 parents=[(data["parent"], 1.0)] if data["parent"] else [],
             )
-        except (ValidationError, Conflict) as exc:
-            add_service_error(form, exc)
-        else:
+        if not form.errors:
             messages.success(request, f"Objective “{objective.title}” created: now add its key results.")
             return redirect("okrs:objective-detail", pk=objective.pk)
     status = 400 if form.errors else 200
@@ -80,48 +77,39 @@ def objective_create(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def objective_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = member_of(request)
-    objective = _editable(request, pk)
+def objective_edit(request: MemberRequest, pk: int) -> HttpResponse:
+    actor = request.member
+    objective = objective_for_edit(actor, pk)
     initial = objective_initial(objective)
     form = ObjectiveForm(request.POST or None, actor=actor, editing=True, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        fields = {
-            name: data[name]
-            for name in ("title", "description", "ambition", "visibility", "theme", "owner", "team")
-            if _differs(initial[name], data[name])
-        }
-        try:
+        fields = {name: data[name] for name in ("title", "description", "ambition", "visibility", "theme")}
+        # The service detects what changed, but re-checks the right to place the objective whenever
+        # an owner or team is given: send those only when they move, so an owner keeps editing the
+        # text of an objective a champion placed in a team they do not lead.
+        fields |= {name: data[name] for name in ("owner", "team") if getattr(data[name], "pk", None) != initial[name]}
+        with errors_on(form):
             services.objective_update(actor=actor, objective=objective, **fields)
-        except (ValidationError, Conflict) as exc:
-            add_service_error(form, exc)
-        else:
+        if not form.errors:
             messages.success(request, "Objective saved.")
             return redirect("okrs:objective-detail", pk=objective.pk)
     status = 400 if form.errors else 200
     return render_page(request, "okrs/objective_form.html", {"form": form, "objective": objective}, status=status)
 
 
-def _differs(before: Any, after: Any) -> bool:
-    after_key = getattr(after, "pk", after)
-    return bool(before != after_key)
-
-
 @member_required
 @require_http_methods(["GET", "POST"])
-def kr_create(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = member_of(request)
-    objective = _editable(request, pk)
+def kr_create(request: MemberRequest, pk: int) -> HttpResponse:
+    actor = request.member
+    objective = objective_for_edit(actor, pk)
     form = KeyResultForm(request.POST or None, actor=actor, initial={"owner": objective.owner_id, "weight": 1.0})
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_on(form):
             kr = services.key_result_create(
                 actor=actor, objective=objective, milestones=form.milestone_titles(), **form.service_fields()
             )
-        except (ValidationError, Conflict) as exc:
-            add_service_error(form, exc)
-        else:
+        if not form.errors:
             messages.success(request, f"Key result “{kr.title}” added.")
             return redirect("okrs:objective-detail", pk=objective.pk)
     status = 400 if form.errors else 200
@@ -150,37 +138,21 @@ def _kr_initial(kr: KeyResult) -> dict[str, Any]:
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def kr_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = member_of(request)
+def kr_edit(request: MemberRequest, pk: int) -> HttpResponse:
+    actor = request.member
     kr = key_result_get(actor=actor, key_result_id=pk)
-    objective = _editable(request, kr.objective_id)
+    objective = objective_for_edit(actor, kr.objective_id)
     initial = _kr_initial(kr)
     form = KeyResultForm(request.POST or None, actor=actor, editing=True, initial=initial)
     if request.method == "POST" and form.is_valid():
-        shaped = form.service_fields()
-        fields = {name: value for name, value in shaped.items() if _kr_differs(initial.get(name), value)}
-        try:
-            with transaction.atomic():
-                services.key_result_update(actor=actor, key_result=kr, **fields)
-                if form.cleaned_data.get("add_milestone"):
-                    services.milestone_add(actor=actor, key_result=kr, title=form.cleaned_data["add_milestone"])
-        except (ValidationError, Conflict) as exc:
-            add_service_error(form, exc)
-        else:
+        # The service saves and audits only what really changed, so the whole form goes to it.
+        with errors_on(form), transaction.atomic():
+            services.key_result_update(actor=actor, key_result=kr, **form.service_fields())
+            if form.cleaned_data.get("add_milestone"):
+                services.milestone_add(actor=actor, key_result=kr, title=form.cleaned_data["add_milestone"])
+        if not form.errors:
             messages.success(request, "Key result saved.")
             return redirect("okrs:objective-detail", pk=objective.pk)
     status = 400 if form.errors else 200
     context = {"form": form, "objective": objective, "key_result": kr}
     return render_page(request, "okrs/kr_form.html", context, status=status)
-
-
-def _kr_differs(before: Any, after: Any) -> bool:
-    after_key = getattr(after, "pk", after)
-    if isinstance(before, str) and (after_key is None or isinstance(after_key, str)):
-        try:
-            a = Decimal(before) if before else None
-            b = Decimal(after_key) if after_key else None
-        except ArithmeticError:
-            return before != (after_key or "")
-        return a != b
-    return bool(before != after_key)

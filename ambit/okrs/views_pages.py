@@ -5,20 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from ambit.accounts.selectors import team_get, team_members, team_tree
-from ambit.core.errors import Conflict
+from ambit.core.forms import errors_on
+from ambit.core.http import MemberRequest
 from ambit.core.params import parse_page
-from ambit.core.permissions import can_check_in, can_create_objective_for, can_edit_objective
-from ambit.front.decorators import member_required
+from ambit.core.permissions import can_check_in, can_create_objective_for, require_org_editor
+from ambit.core.web import member_required, render_page
 from ambit.okrs import engine, services
-from ambit.okrs.forms import CycleForm, add_service_error
+from ambit.okrs.access import with_access
+from ambit.okrs.forms import CycleForm
 from ambit.okrs.selectors import cycle_list, objective_get
 from ambit.okrs.selectors_tree import (
     UNALIGNED_PAGE,
@@ -29,18 +30,18 @@ from ambit.okrs.selectors_tree import (
     tree_gap_count,
     tree_unaligned_count,
 )
-from ambit.okrs.views_common import cycle_switcher_context, member_of, render_page, selected_cycle
+from ambit.okrs.views_common import cycle_switcher_context, selected_cycle
 
 
 @member_required
-def team_list(request: HttpRequest) -> HttpResponse:
-    actor = member_of(request)
+def team_list(request: MemberRequest) -> HttpResponse:
+    actor = request.member
     return render_page(request, "okrs/team_list.html", {"teams": team_tree(actor=actor)})
 
 
 @member_required
-def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    actor = member_of(request)
+def team_detail(request: MemberRequest, slug: str) -> HttpResponse:
+    actor = request.member
     team = team_get(actor=actor, slug=slug)
     cycle = selected_cycle(request, actor)
     context: dict[str, Any] = {
@@ -57,12 +58,12 @@ def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
         context["cycle_expected"] = engine.expected_progress(
             start=cycle.start_date, end=cycle.end_date, on=timezone.localdate()
         )
+        with_access(actor, overview.objectives)
         context["rows"] = [
             (
                 o,
                 overview.metrics.objective(o),
                 [(kr, overview.metrics.kr(kr), can_check_in(actor, kr, o)) for kr in o.key_results.all()],
-                can_edit_objective(actor, o),
             )
             for o in overview.objectives
         ]
@@ -70,8 +71,8 @@ def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @member_required
-def company(request: HttpRequest) -> HttpResponse:
-    actor = member_of(request)
+def company(request: MemberRequest) -> HttpResponse:
+    actor = request.member
     cycle = selected_cycle(request, actor)
     context: dict[str, Any] = {
         "cycle": cycle,
@@ -91,10 +92,10 @@ def company(request: HttpRequest) -> HttpResponse:
 
 
 @member_required
-def tree_unaligned(request: HttpRequest) -> HttpResponse:
+def tree_unaligned(request: MemberRequest) -> HttpResponse:
     """Objectives below the company level with no live parent in the cycle, a page at a time
     (HTMX appends the next page; without it, a page of its own)."""
-    actor = member_of(request)
+    actor = request.member
     cycle = selected_cycle(request, actor)
     if cycle is None:
         raise Http404("No cycle yet.")
@@ -105,20 +106,20 @@ def tree_unaligned(request: HttpRequest) -> HttpResponse:
         "nodes": nodes[:UNALIGNED_PAGE],
         "cycle": cycle,
         "next_page": page + 1 if len(nodes) > UNALIGNED_PAGE else None,
-        "count": tree_unaligned_count(actor=actor, cycle=cycle) if not request.htmx else None,  # type: ignore[attr-defined]
+        "count": tree_unaligned_count(actor=actor, cycle=cycle) if not request.htmx else None,
     }
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "okrs/partials/tree_unaligned.html", context)
     return render_page(request, "okrs/company_unaligned.html", context)
 
 
 @member_required
-def tree_children(request: HttpRequest, pk: int) -> HttpResponse:
+def tree_children(request: MemberRequest, pk: int) -> HttpResponse:
     """One more level of the alignment tree: the objectives supporting ``pk`` in the selected
     cycle (HTMX fragment; without HTMX the objective page lists them)."""
-    actor = member_of(request)
+    actor = request.member
     objective = objective_get(actor=actor, objective_id=pk)
-    if not request.htmx:  # type: ignore[attr-defined]
+    if not request.htmx:
         return redirect("okrs:objective-detail", pk=objective.pk)
     cycle = selected_cycle(request, actor) or objective.cycle
     nodes = alignment_levels(actor=actor, cycle=cycle, under=objective, depth=1)
@@ -127,15 +128,14 @@ def tree_children(request: HttpRequest, pk: int) -> HttpResponse:
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def cycle_list_view(request: HttpRequest) -> HttpResponse:
-    actor = member_of(request)
+def cycle_list_view(request: MemberRequest) -> HttpResponse:
+    actor = request.member
     form = CycleForm(request.POST or None, actor=actor) if actor.is_org_wide_editor else None
     if request.method == "POST":
-        if form is None:
-            raise PermissionDenied("Only OKR champions and admins may create cycles.")
-        if form.is_valid():
+        require_org_editor(actor, "create cycles")
+        if form is not None and form.is_valid():
             data = form.cleaned_data
-            try:
+            with errors_on(form):
                 cycle = services.cycle_create(
                     actor=actor,
                     name=data["name"],
@@ -145,9 +145,7 @@ def cycle_list_view(request: HttpRequest) -> HttpResponse:
                     end_date=data["end_date"],
                     state=data["state"],
                 )
-            except (ValidationError, Conflict) as exc:
-                add_service_error(form, exc)
-            else:
+            if not form.errors:
                 messages.success(request, f"Cycle “{cycle.name}” created.")
                 return redirect("okrs:cycle-list")
     cycles = list(cycle_list(actor=actor).select_related("parent"))

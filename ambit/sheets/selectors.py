@@ -135,13 +135,6 @@ def import_context(*, actor: Membership, cycle: Cycle) -> ImportContext:
     )
 
 
-def objectives_by_ids(*, actor: Membership, ids: set[int]) -> dict[int, Objective]:
-    """Visible objectives by id (parents named by ``#id`` outside the usual candidates)."""
-    if not ids:
-        return {}
-    return {o.pk: o for o in objective_base(actor=actor).filter(pk__in=ids)}
-
-
 def import_job_get(*, actor: Membership, job_id: int) -> ImportJob:
     """The actor's own import job: the report can name objectives only its uploader may see, so
     anyone else, in this organisation or another, gets 404."""

@@ -15,7 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ambit.accounts.models import Membership
 from ambit.accounts.selectors import team_get, team_list
-from ambit.front.decorators import member_required
+from ambit.core.http import MemberRequest
+from ambit.core.web import member_required
 from ambit.okrs.models import Cycle
 from ambit.okrs.selectors import cycle_get
 from ambit.sheets.exporter import export_filename, export_workbook
@@ -35,8 +36,8 @@ CONTENT_TYPES = {
 LOCALE_LABELS = {"en": "English (1,200.50)", "de": "German (1.200,50)", "fr": "French (1 200,50)"}
 
 
-def _cycle(request: HttpRequest, cycle_id: int) -> tuple[Membership, Cycle]:
-    actor: Membership = request.member  # type: ignore[attr-defined]
+def _cycle(request: MemberRequest, cycle_id: int) -> tuple[Membership, Cycle]:
+    actor = request.member
     return actor, cycle_get(actor=actor, cycle_id=cycle_id)
 
 
@@ -51,7 +52,7 @@ def _page(request: HttpRequest, template: str, context: dict[str, Any], status: 
 
 @member_required
 @require_GET
-def cycle_page(request: HttpRequest, cycle_id: int) -> HttpResponse:
+def cycle_page(request: MemberRequest, cycle_id: int) -> HttpResponse:
     actor, cycle = _cycle(request, cycle_id)
     return render(
         request,
@@ -68,7 +69,7 @@ def cycle_page(request: HttpRequest, cycle_id: int) -> HttpResponse:
 
 @member_required
 @require_GET
-def download(request: HttpRequest, cycle_id: int) -> HttpResponse:
+def download(request: MemberRequest, cycle_id: int) -> HttpResponse:
     actor, cycle = _cycle(request, cycle_id)
     fmt = request.GET.get("format", "xlsx")
     if fmt not in CONTENT_TYPES:
@@ -116,7 +117,7 @@ def _job_response(request: HttpRequest, job: ImportJob, *, posted: bool = False)
 
 @member_required
 @require_POST
-def upload(request: HttpRequest, cycle_id: int) -> HttpResponse:
+def upload(request: MemberRequest, cycle_id: int) -> HttpResponse:
     actor, cycle = _cycle(request, cycle_id)
     locale = request.POST.get("locale", "en")
     if locale not in LOCALES:
@@ -140,7 +141,7 @@ def upload(request: HttpRequest, cycle_id: int) -> HttpResponse:
 
 @member_required
 @require_POST
-def apply(request: HttpRequest, cycle_id: int) -> HttpResponse:
+def apply(request: MemberRequest, cycle_id: int) -> HttpResponse:
     actor, cycle = _cycle(request, cycle_id)
     token = request.POST.get("token", "")
     try:
@@ -160,17 +161,17 @@ def apply(request: HttpRequest, cycle_id: int) -> HttpResponse:
 
 @member_required
 @require_GET
-def job_page(request: HttpRequest, job_id: int) -> HttpResponse:
-    actor: Membership = request.member  # type: ignore[attr-defined]
+def job_page(request: MemberRequest, job_id: int) -> HttpResponse:
+    actor = request.member
     job = import_job_get(actor=actor, job_id=job_id)
     return _job_response(request, job)
 
 
 @member_required
 @require_GET
-def job_progress(request: HttpRequest, job_id: int) -> HttpResponse:
+def job_progress(request: MemberRequest, job_id: int) -> HttpResponse:
     """The polled fragment: progress while the job runs, the report once it is done. Always 200
     (HTMX swaps only successful responses), even for a report with problems."""
-    actor: Membership = request.member  # type: ignore[attr-defined]
+    actor = request.member
     job = import_job_get(actor=actor, job_id=job_id)
     return render(request, "sheets/_job.html", _job_context(job))

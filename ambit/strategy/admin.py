@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import Model
 
-from ambit.core.admin_mixins import TenantScopedAdmin
+from ambit.accounts.admin_mixins import TenantScopedAdmin
 from ambit.strategy import services
 from ambit.strategy.models import BigMove, Strategy, Value
 

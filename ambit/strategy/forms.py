@@ -6,9 +6,9 @@ from typing import Any
 
 from django import forms
 
+from ambit.accounts.forms import MemberChoiceField
 from ambit.accounts.models import Membership
 from ambit.accounts.selectors import membership_list
-from ambit.okrs.forms import MemberChoiceField
 
 
 class StrategyForm(forms.Form):

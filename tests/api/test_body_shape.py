@@ -11,9 +11,10 @@ import json
 import pytest
 from django.test import Client
 
-from tests.api.conftest import build_okr_data, token_for
+from tests.api.conftest import token_for
 from tests.api.operations import operations, url_for
 from tests.api.test_every_operation import db_digest
+from tests.builders import build_okr_data
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,9 @@ from django.apps import apps
 from django.db import connection
 
 from ambit.core.models import AuditEntry
-from tests.api.conftest import ApiClient, build_okr_data, token_for
+from tests.api.conftest import ApiClient, token_for
 from tests.api.operations import BODIES, body_for, operations, url_for
+from tests.builders import build_okr_data
 
 pytestmark = pytest.mark.django_db
 

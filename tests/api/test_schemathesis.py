@@ -16,9 +16,10 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
-from tests.api.conftest import build_okr_data, token_for
+from tests.api.conftest import token_for
 from tests.api.operations import DEFAULT_PARAMS
 from tests.api.operations import schema as openapi_schema
+from tests.builders import build_okr_data
 
 
 class InTestWSGIApp:

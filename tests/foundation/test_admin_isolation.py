@@ -27,8 +27,8 @@ from django.urls import NoReverseMatch, reverse
 
 from ambit.accounts import invitations
 from ambit.accounts import services as accounts
+from ambit.accounts.admin_mixins import TenantScopedAdmin
 from ambit.accounts.models import Membership, Organisation, Role, User
-from ambit.core.admin_mixins import TenantScopedAdmin
 from ambit.core.models import AuditEntry
 from ambit.okrs import services as okrs
 from ambit.okrs.models import Checkpoint, KeyResult, Objective

@@ -16,8 +16,8 @@ import pytest
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from tests.front.helpers import key_results_for
-from tests.okrs_web.conftest import Tree, build_tree, login
+from tests.builders import Tree, key_results_for
+from tests.okrs_web.conftest import login
 
 pytestmark = pytest.mark.django_db
 
@@ -72,11 +72,6 @@ def assert_strict(response) -> None:  # type: ignore[no-untyped-def]
     assert policy["frame-ancestors"] == ["'none'"]
     for name, sources in policy.items():
         assert "'unsafe-inline'" not in sources and "'unsafe-eval'" not in sources, name
-
-
-@pytest.fixture
-def tree(world) -> Tree:  # type: ignore[no-untyped-def]
-    return build_tree(world)
 
 
 def member_pages(world, tree: Tree) -> list[str]:  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ from ambit.okrs import services
 from ambit.okrs.metrics import compute_metrics
 from ambit.okrs.models import Cycle
 from ambit.okrs.selectors import objective_list
+from tests.querycount import Queries, check_count, count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -114,20 +115,17 @@ def test_query_count_does_not_grow_with_rows(half_way):
                 kr = _kr(w, obj, f"k{j}")
                 services.check_in_record(actor=w.member, key_result=kr, value=10 * j)
 
-    def count():
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
-
+    def count() -> Queries:
         from ambit.accounts.models import Membership
 
         actor = Membership.objects.get(pk=w.member.pk)  # fresh: no per-request caches
-        with CaptureQueriesContext(connection) as ctx:
+        with count_queries() as queries:
             compute_metrics(
                 organisation=w.org, objectives=objective_list(actor=actor, cycle=w.cycle), with_forecast=True
             )
-        return len(ctx.captured_queries)
+        return queries
 
     build(1)
     small = count()
     build(15)
-    assert count() == small
+    check_count(count(), small, label="metrics of 16 objectives against 1")

@@ -64,9 +64,7 @@ def test_check_in_moves_the_stored_progress_of_every_objective_above(world, blen
     assert stored == pytest.approx(_walked(world.org, i, t, c))
 
 
-def test_metrics_read_children_from_the_store_without_walking_below(
-    world, django_capture_on_commit_callbacks, django_assert_max_num_queries
-):  # type: ignore[no-untyped-def]
+def test_metrics_read_children_from_the_store_without_walking_below(world, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
     with django_capture_on_commit_callbacks(execute=True):
         _c, t, i, i_kr = _tree(world)
         services.check_in_record(actor=world.member, key_result=i_kr, value=20, confidence=7)

@@ -3,62 +3,16 @@ read them, across cycles (an annual objective blending quarterly children) and d
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
-from ambit.accounts import services as accounts
-from ambit.okrs import rollups, services
+from ambit.okrs import rollups
 from ambit.okrs.metrics import compute_metrics
-from ambit.okrs.models import CycleKind, Objective
-from tests import factories as f
+from ambit.okrs.models import Objective
+from tests.builders import build_annual_over_quarters
 
 pytestmark = pytest.mark.django_db
 
 WRONG = 0.99
-
-
-def _annual_over_quarters(world):  # type: ignore[no-untyped-def]
-    """Annual A (starts before the quarter) ← quarterly Q1, Q2 (aligned); A's key result ← quarterly
-    D (duality); Q1's key result ← I (duality). Returns them leaves first."""
-    accounts.organisation_update(actor=world.admin, child_blend=0.5)
-    world.org.refresh_from_db()
-    quarter = world.cycle
-    year = f.CycleFactory(
-        organisation=world.org,
-        name="Year",
-        kind=CycleKind.ANNUAL,
-        start_date=quarter.start_date - dt.timedelta(days=90),
-        end_date=quarter.end_date + dt.timedelta(days=180),
-    )
-    a = services.objective_create(actor=world.champion, cycle=year, title="A", team=world.company, state="active")
-    a_kr = services.key_result_create(actor=world.champion, objective=a, title="A1", start_value=0, target_value=10)
-    a_own = services.key_result_create(actor=world.champion, objective=a, title="A2", start_value=0, target_value=10)
-    services.check_in_record(actor=world.champion, key_result=a_own, value=4, confidence=7)
-    q1 = services.objective_create(
-        actor=world.lead, cycle=quarter, title="Q1", team=world.team, state="active", parents=[(a, 2.0)]
-    )
-    q1_kr = services.key_result_create(actor=world.lead, objective=q1, title="Q1a", start_value=0, target_value=100)
-    q1_own = services.key_result_create(actor=world.lead, objective=q1, title="Q1b", start_value=0, target_value=4)
-    services.check_in_record(actor=world.lead, key_result=q1_own, value=1, confidence=7)
-    q2 = services.objective_create(
-        actor=world.lead, cycle=quarter, title="Q2", team=world.team, state="active", parents=[(a, 1.0)]
-    )
-    q2_kr = services.key_result_create(actor=world.lead, objective=q2, title="Q2a", start_value=0, target_value=8)
-    services.check_in_record(actor=world.lead, key_result=q2_kr, value=6, confidence=7)
-    d = services.objective_create_from_key_result(
-        actor=world.champion, key_result=a_kr, owner=world.lead, title="D", cycle=quarter, progress_from_child=True
-    )
-    services.objective_set_state(actor=world.champion, objective=d, state="active")
-    d_kr = services.key_result_create(actor=world.lead, objective=d, title="D1", start_value=0, target_value=10)
-    services.check_in_record(actor=world.lead, key_result=d_kr, value=3, confidence=7)
-    i = services.objective_create_from_key_result(
-        actor=world.lead, key_result=q1_kr, owner=world.member, title="I", progress_from_child=True
-    )
-    services.objective_set_state(actor=world.lead, objective=i, state="active")
-    i_kr = services.key_result_create(actor=world.member, objective=i, title="I1", start_value=0, target_value=20)
-    services.check_in_record(actor=world.member, key_result=i_kr, value=15, confidence=7)
-    return [i, d, q2, q1, a]
 
 
 def _from_scratch(org, objectives):  # type: ignore[no-untyped-def]
@@ -79,7 +33,7 @@ def _stored(objectives):  # type: ignore[no-untyped-def]
 
 
 def test_one_refresh_all_sets_annual_objectives_from_their_quarterly_children(world):  # type: ignore[no-untyped-def]
-    objectives = _annual_over_quarters(world)
+    objectives = build_annual_over_quarters(world)
     expected = _from_scratch(world.org, objectives)
     # I = 15/20; Q1 = (I, Q1b 1/4) / 2; A = half its own (A1 = D 3/10, A2 4/10), half its
     # children Q1 (weight 2) and Q2 (6/8).
@@ -95,7 +49,7 @@ def test_one_refresh_all_sets_annual_objectives_from_their_quarterly_children(wo
 
 
 def test_one_incremental_refresh_reaches_the_top_computing_each_objective_once(world, monkeypatch):  # type: ignore[no-untyped-def]
-    objectives = _annual_over_quarters(world)
+    objectives = build_annual_over_quarters(world)
     i, _d, _q2, q1, a = objectives
     expected = _from_scratch(world.org, objectives)
     rollups.refresh_all(organisation=world.org)

@@ -18,6 +18,7 @@ from ambit.okrs.models import Cycle, KeyResult, Objective
 from ambit.strategy import services as strategy
 from ambit.strategy.models import BigMove, Value
 from tests.foundation.helpers import db_digest
+from tests.querycount import assert_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -168,8 +169,8 @@ def test_value_reordered_meanwhile_survives_a_rename(world):
     assert (fresh.name, fresh.position) == ("Kind candour", 5)
 
 
-def test_update_keeps_the_callers_cached_relations(world, lead_kr, django_assert_num_queries):
+def test_update_keeps_the_callers_cached_relations(world, lead_kr):
     kr = KeyResult.objects.select_related("objective").get(pk=lead_kr.pk)
     services.key_result_update(actor=world.lead, key_result=kr, title="Weekly active users")
-    with django_assert_num_queries(0):
+    with assert_queries(0, label="reading the cached objective after an update"):
         assert kr.objective.title == "Ship the platform"

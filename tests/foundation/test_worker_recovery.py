@@ -27,8 +27,9 @@ from ambit.core.tasks import TaskAbandoned, Worker, requeue_abandoned
 from ambit.okrs import rollups
 from ambit.okrs import tasks as okr_tasks
 from ambit.okrs.models import Objective
+from tests.builders import build_annual_over_quarters
 from tests.foundation import worker_probe
-from tests.foundation.test_rollups_one_pass import _annual_over_quarters, _from_scratch, _stored
+from tests.foundation.test_rollups_one_pass import _from_scratch, _stored
 
 ROOT = Path(__file__).resolve().parents[2]
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -60,7 +61,7 @@ def database_tasks(world, monkeypatch):  # type: ignore[no-untyped-def]
     monkeypatch.setattr(worker_module.time, "sleep", lambda seconds: None)
     monkeypatch.setattr(okr_tasks.time, "sleep", lambda seconds: None)
     with override_settings(TASKS=DATABASE_TASKS):
-        objectives = _annual_over_quarters(world)
+        objectives = build_annual_over_quarters(world)
         assert DBTaskResult.objects.ready().exists()  # the writes queued their refreshes
         _worker().run()
         assert not DBTaskResult.objects.exclude(status="SUCCESSFUL").exists()

@@ -39,11 +39,10 @@ def build(folder: str) -> None:
     """An organisation with blended annual and quarterly objectives whose stored roll-ups are all
     wrong; writes the right values (expected.json) and enqueues ``refresh_after_gate`` on the
     database backend (task.json: its id)."""
-    from tests.conftest import build_world
-    from tests.foundation.test_rollups_one_pass import _annual_over_quarters
+    from tests.builders import build_annual_over_quarters, build_world
 
     world = build_world()
-    objectives = _annual_over_quarters(world)
+    objectives = build_annual_over_quarters(world)
     Objective.objects.filter(organisation=world.org).update(rolled_progress=None)
     fresh = list(Objective.objects.filter(organisation=world.org).prefetch_related("key_results"))
     metrics = compute_metrics(organisation=world.org, objectives=fresh)

@@ -10,8 +10,8 @@ from django.urls import reverse
 from ambit.accounts.models import ConfidenceScale
 from ambit.okrs import services
 from ambit.okrs.models import CheckIn, KeyResultKind
+from tests.builders import key_results_for, objective_with_krs
 from tests.foundation.helpers import db_digest
-from tests.front.helpers import key_results_for, objective_for
 
 pytestmark = pytest.mark.django_db
 
@@ -88,7 +88,9 @@ def test_bad_confidence_on_each_row_lists_every_problem(client, world):
 
 
 def test_percent_values_accept_a_percent_sign(client, world):
-    objective = objective_for(world.member, world.cycle, world.admin)
+    objective, _ = objective_with_krs(
+        actor=world.admin, cycle=world.cycle, title="Delight customers", owner=world.member, state="active"
+    )
     kr = services.key_result_create(
         actor=world.admin,
         objective=objective,
@@ -109,7 +111,9 @@ def test_percent_values_accept_a_percent_sign(client, world):
 def test_milestones_binary_and_rag_scale(client, world):
     world.org.confidence_scale = ConfidenceScale.RAG
     world.org.save()
-    objective = objective_for(world.member, world.cycle, world.admin)
+    objective, _ = objective_with_krs(
+        actor=world.admin, cycle=world.cycle, title="Delight customers", owner=world.member, state="active"
+    )
     ms = services.key_result_create(
         actor=world.admin,
         objective=objective,

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from ambit.okrs import services
+from tests.builders import key_results_for
 from tests.foundation.helpers import db_digest
-from tests.front.helpers import key_results_for
 
 pytestmark = pytest.mark.django_db
 

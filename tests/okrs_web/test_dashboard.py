@@ -7,22 +7,22 @@ import csv
 import datetime as dt
 import io
 import re
-from dataclasses import dataclass
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from ambit.accounts import services as accounts
 from ambit.accounts.models import Team
 from ambit.core.models import AuditEntry
-from ambit.okrs import charts, selectors_dashboard, services
-from ambit.okrs.models import CheckIn, Cycle, KeyResult, Objective
+from ambit.okrs import charts, services
+from ambit.okrs.dashboard import selectors as selectors_dashboard
+from ambit.okrs.models import CheckIn, KeyResult
 from tests import factories as f
+from tests.builders import DashboardScenario, backdate, build_dashboard_scenario, days_ago
 from tests.okrs_web.conftest import login
+from tests.querycount import Queries, check_count, count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -46,74 +46,9 @@ def _empty_cache():  # type: ignore[no-untyped-def]
     cache.clear()
 
 
-def days_ago(n: float) -> dt.datetime:
-    return timezone.now() - dt.timedelta(days=n)
-
-
-def backdate(*objs, days: int = 60) -> None:  # type: ignore[no-untyped-def]
-    for obj in objs:
-        type(obj).objects.filter(pk=obj.pk).update(created_at=days_ago(days))
-        obj.refresh_from_db()
-
-
-@dataclass
-class Scenario:
-    cycle: Cycle
-    deploys: Objective
-    deals: Objective
-    rust: Objective
-    k1: KeyResult  # 45% of 50% expected: on track
-    k5: KeyResult  # 30%: at risk
-    k2: KeyResult  # 20%: behind
-    k3: KeyResult  # last heard 30 days ago: stale
-    k4: KeyResult  # never heard of: stale
-
-    @property
-    def url(self) -> str:
-        return f"{URL}?cycle={self.cycle.pk}"
-
-
-def build_scenario(world) -> Scenario:  # type: ignore[no-untyped-def]
-    """A cycle exactly half over (expected 50%), three objectives in two teams and one person."""
-    today = timezone.localdate()
-    cycle = f.CycleFactory(
-        organisation=world.org,
-        name="Dash cycle",
-        start_date=today - dt.timedelta(days=50),
-        end_date=today + dt.timedelta(days=50),
-    )
-    deploys = services.objective_create(
-        actor=world.lead, cycle=cycle, title="Faster deploys", team=world.team, state="active"
-    )
-    deals = services.objective_create(
-        actor=world.champion, cycle=cycle, title="More deals", team=world.other_team, state="active"
-    )
-    rust = services.objective_create(actor=world.member, cycle=cycle, title="Learn Rust", state="active")
-    k1 = services.key_result_create(
-        actor=world.lead, objective=deploys, title="Deploys a day", start_value=0, target_value=100
-    )
-    k5 = services.key_result_create(
-        actor=world.lead, objective=deploys, title="Green builds", target_value=100, start_value=0
-    )
-    k2 = services.key_result_create(
-        actor=world.champion, objective=deals, title="Deals", start_value=0, target_value=10
-    )
-    k3 = services.key_result_create(actor=world.champion, objective=deals, title="Case study out", kind="binary")
-    k4 = services.key_result_create(
-        actor=world.member, objective=rust, title="Chapters read", start_value=0, target_value=4
-    )
-    backdate(deploys, deals, rust, k1, k5, k2, k3, k4)
-    services.check_in_record(actor=world.lead, key_result=k1, value=20, confidence=6, at=days_ago(40))
-    services.check_in_record(actor=world.lead, key_result=k1, value=45, confidence=7, at=days_ago(2))
-    services.check_in_record(actor=world.lead, key_result=k5, value=30, confidence=5, at=days_ago(1))
-    services.check_in_record(actor=world.champion, key_result=k2, value=2, confidence=4, at=days_ago(1))
-    services.check_in_record(actor=world.champion, key_result=k3, value=0, confidence=5, at=days_ago(30))
-    return Scenario(cycle, deploys, deals, rust, k1, k5, k2, k3, k4)
-
-
 @pytest.fixture
-def scenario(world) -> Scenario:  # type: ignore[no-untyped-def]
-    return build_scenario(world)
+def scenario(world) -> DashboardScenario:  # type: ignore[no-untyped-def]
+    return build_dashboard_scenario(world)
 
 
 def stat(html: str, name: str) -> str:
@@ -233,10 +168,10 @@ def test_a_page_of_a_list_fetches_only_its_rows(world, scenario):
     _many_at_risk(world, scenario.cycle, 45)
     client = login(world.member)
     client.get(scenario.url)  # fill the cache
-    with CaptureQueriesContext(connection) as ctx:
+    with count_queries() as queries:
         client.get(scenario.url + "&part=at_risk&at_risk_page=2", headers={"HX-Request": "true"})
-    row_queries = [q["sql"] for q in ctx.captured_queries if 'FROM "okrs_keyresult"' in q["sql"]]
-    assert len(row_queries) == 1
+    row_queries = queries.matching('FROM "okrs_keyresult"')
+    check_count(Queries(row_queries), 1, label="key result reads for page 2 of the at-risk list")
     assert len(re.findall(r"IN \(([^)]*)\)", row_queries[0])[0].split(",")) == 20  # of 47 at risk
 
 
@@ -568,11 +503,11 @@ def grow(world, cycle, n: int) -> None:  # type: ignore[no-untyped-def]
         services.check_in_record(actor=world.champion, key_result=krs[2], milestones_done=done, at=days_ago(20))
 
 
-def _count(client, url: str) -> int:  # type: ignore[no-untyped-def]
-    with CaptureQueriesContext(connection) as ctx:
+def _count(client, url: str) -> Queries:  # type: ignore[no-untyped-def]
+    with count_queries() as queries:
         response = client.get(url)
     assert response.status_code == 200
-    return len(ctx.captured_queries)
+    return queries
 
 
 def test_query_count_is_fixed_with_little_and_much_data(world, scenario):
@@ -584,7 +519,10 @@ def test_query_count_is_fixed_with_little_and_much_data(world, scenario):
     cache.clear()
     grow(world, scenario.cycle, 20)
     big = (_count(client, scenario.url), _count(client, scenario.url), _count(client, f"{scenario.url}&as_of={day}"))
-    assert small == big == (COLD_QUERIES, WARM_QUERIES, AS_OF_COLD_QUERIES)
+    pinned = (COLD_QUERIES, WARM_QUERIES, AS_OF_COLD_QUERIES)
+    for name, few, many, expected in zip(("cold", "warm", "as-of cold"), small, big, pinned, strict=True):
+        check_count(few, expected, label=f"dashboard {name}, 1 squad")
+        check_count(many, few, label=f"dashboard {name}, 21 squads against 1")
     response = client.get(scenario.url)
     assert len(response.context["at_risk"]["rows"]) == 20  # a full page in the big case
     assert response.context["summary"].heatmap[0].children[-1].name.startswith("Squad")
@@ -601,7 +539,7 @@ def test_team_tree_beyond_two_levels_costs_no_more(world, scenario):
     services.objective_create(actor=world.champion, cycle=scenario.cycle, title="Deep", team=parent, state="active")
     cache.clear()
     client.get(scenario.url)
-    assert _count(client, scenario.url) == warm
+    check_count(_count(client, scenario.url), warm, label="warm dashboard with a team tree six levels deeper")
 
 
 # --- The chart --------------------------------------------------------------------------------

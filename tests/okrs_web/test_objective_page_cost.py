@@ -5,10 +5,8 @@ and reads that look up the objective's own rows instead of filtering the organis
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 from django.db.models import Q
 from django.http import Http404
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ambit.core.models import AuditEntry
@@ -17,6 +15,7 @@ from ambit.okrs.models import Objective
 from ambit.okrs.selectors import objective_audit_entries, objective_children
 from ambit.okrs.selectors_align import SUGGESTION_LIMIT
 from tests.okrs_web.conftest import login
+from tests.querycount import Queries, check_count, count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -49,12 +48,12 @@ def _crowd(world, prefix: str, count: int) -> None:  # type: ignore[no-untyped-d
         services.objective_create(actor=world.member, cycle=world.cycle, title=f"{prefix} mine {i:03d}")
 
 
-def _measure(client, url: str, **extra) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+def _measure(client, url: str, **extra) -> tuple[Queries, int]:  # type: ignore[no-untyped-def]
     client.get(url, **extra)  # the first request of a session stores the chosen membership
-    with CaptureQueriesContext(connection) as ctx:
+    with count_queries() as queries:
         response = client.get(url, **extra)
     assert response.status_code == 200
-    return len(ctx.captured_queries), len(response.content)
+    return queries, len(response.content)
 
 
 @pytest.mark.parametrize("persona", ["lead", "champion"])
@@ -68,9 +67,13 @@ def test_objective_and_align_pages_cost_the_same_with_many_other_objectives(worl
     _crowd(world, "Zzz", 40)
     big = (_measure(client, detail), _measure(client, align), _measure(client, align, data={"q": "aaa"}, **HX))
     assert Objective.objects.filter(cycle=world.cycle).count() > 250
-    assert small == big  # queries and bytes alike
+    pages = ("objective page", "align page", "align search")
+    for page, (few, few_bytes), (many, many_bytes) in zip(pages, small, big, strict=True):
+        check_count(many, few, label=f"{page} as {persona}, with 40 more branches")
+        assert many_bytes == few_bytes, page
     (detail_queries, _), (align_queries, _), _ = big
-    assert (detail_queries, align_queries) == (OBJECTIVE_PAGE_QUERIES[persona], ALIGN_PAGE_QUERIES[persona])
+    check_count(detail_queries, OBJECTIVE_PAGE_QUERIES[persona], label=f"objective page as {persona}")
+    check_count(align_queries, ALIGN_PAGE_QUERIES[persona], label=f"align page as {persona}")
 
 
 def test_audit_entries_are_the_objectives_and_its_key_results_newest_first(world, tree):

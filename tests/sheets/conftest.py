@@ -1,16 +1,15 @@
-"""A small planned cycle to export and import: two team objectives aligned to a company one,
-key results of several kinds, one objective without key results."""
+"""The sheets' test settings and helpers to compare database states and read exported rows (the
+planned cycle they export and import is the shared ``plan`` fixture, built by
+``tests/builders.py``)."""
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 
 import pytest
 from openpyxl import load_workbook
 
 from ambit.core.models import AuditEntry
-from ambit.okrs import services as okrs
 from ambit.okrs.models import Alignment, KeyResult, Objective
 from ambit.sheets.layout import COLUMNS, OKR_SHEET
 
@@ -25,76 +24,6 @@ def _fast_passwords(settings):  # type: ignore[no-untyped-def]
 @pytest.fixture(autouse=True)
 def _uploads_dir(settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.VAR_DIR = tmp_path
-
-
-@dataclass
-class Plan:
-    company: Objective
-    platform: Objective
-    sales: Objective
-    empty: Objective
-    kr_users: KeyResult
-    kr_latency: KeyResult
-    kr_launch: KeyResult
-    kr_revenue: KeyResult
-
-
-@pytest.fixture
-def plan(world) -> Plan:  # type: ignore[no-untyped-def]
-    ch = world.champion
-    company = okrs.objective_create(
-        actor=ch, cycle=world.cycle, title="Win the mid-market", team=world.company, owner=world.admin
-    )
-    kr_revenue = okrs.key_result_create(
-        actor=ch,
-        objective=company,
-        title="Grow ARR",
-        start_value=1000000,
-        target_value=1500000,
-        unit="€",
-        unit_kind="currency",
-        stretch_target=1800000,
-    )
-    platform = okrs.objective_create(
-        actor=ch,
-        cycle=world.cycle,
-        title="Make the platform fast",
-        team=world.team,
-        owner=world.lead,
-        description="Latency hurts conversion.",
-        parents=[(company, 1.0)],
-    )
-    kr_users = okrs.key_result_create(
-        actor=ch,
-        objective=platform,
-        title="Weekly active users",
-        start_value=200,
-        target_value=137,
-        kind="decrease",
-        owner=world.member,
-    )
-    kr_latency = okrs.key_result_create(
-        actor=ch,
-        objective=platform,
-        title="p95 latency under 300 ms",
-        kind="stay_below",
-        target_value=300,
-        unit="ms",
-        weight=2,
-    )
-    kr_launch = okrs.key_result_create(actor=ch, objective=platform, title="Launch the new cache", kind="binary")
-    sales = okrs.objective_create(
-        actor=ch,
-        cycle=world.cycle,
-        title="Sell to bigger customers",
-        team=world.other_team,
-        owner=world.champion,
-        ambition="aspirational",
-        visibility="team",
-        parents=[(company, 1.0)],
-    )
-    empty = okrs.objective_create(actor=world.member, cycle=world.cycle, title="Learn Rust", owner=world.member)
-    return Plan(company, platform, sales, empty, kr_users, kr_latency, kr_launch, kr_revenue)
 
 
 def db_state() -> dict[str, object]:

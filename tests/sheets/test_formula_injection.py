@@ -18,8 +18,8 @@ from ambit.okrs.models import KeyResult, Objective
 from ambit.sheets.exporter import export_workbook
 from ambit.sheets.layout import COLUMNS, OKR_SHEET
 from ambit.sheets.services import sheet_import
+from tests.builders import build_dashboard_scenario
 from tests.okrs_web.conftest import login
-from tests.okrs_web.test_dashboard import build_scenario
 
 pytestmark = pytest.mark.django_db
 
@@ -176,7 +176,7 @@ def test_quoted_titles_round_trip_unchanged(world, plan, fmt):
 
 
 def test_every_dashboard_csv_quotes_text_and_keeps_numbers(world):
-    scenario = build_scenario(world)
+    scenario = build_dashboard_scenario(world)
     KeyResult.objects.filter(pk=scenario.k2.pk).update(title=PAYLOADS[0])
     KeyResult.objects.filter(pk=scenario.k4.pk).update(title=PAYLOADS[7])
     KeyResult.objects.filter(pk=scenario.k3.pk).update(title=PAYLOADS[11])

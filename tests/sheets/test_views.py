@@ -14,6 +14,7 @@ from ambit.okrs.models import KeyResult, Objective
 from ambit.sheets import uploads
 from ambit.sheets.exporter import export_workbook
 from tests import factories as f
+from tests.querycount import assert_queries
 from tests.sheets.conftest import db_state, read_okr_rows
 from tests.sheets.helpers import edit_xlsx, row, xlsx
 
@@ -46,15 +47,15 @@ def test_cycle_page_lists_downloads_and_upload_form(client, world):
     assert 'hx-encoding="multipart/form-data"' in html
 
 
-def test_cycle_page_query_count_does_not_grow_with_teams(client, world, django_assert_max_num_queries):
+def test_cycle_page_query_count_does_not_grow_with_teams(client, world):
     c = _client(client, world.member)
     url = reverse("sheets:cycle", args=[world.cycle.pk])
     c.get(url)
-    with django_assert_max_num_queries(8) as few:
+    with assert_queries(8, at_most=True, label="sheets cycle page") as few:
         c.get(url)
     for i in range(15):
         f.TeamFactory(organisation=world.org, slug=f"extra-{i}")
-    with django_assert_max_num_queries(len(few.captured_queries)):
+    with assert_queries(few, at_most=True, label="sheets cycle page with 15 more teams"):
         assert c.get(url).status_code == 200
 
 
@@ -85,17 +86,17 @@ def test_download_xlsx_and_csv(client, world, plan):
     assert c.get(reverse("sheets:download", args=[world.cycle.pk]), {"team": "nope"}).status_code == 404
 
 
-def test_download_query_count_is_fixed(client, world, plan, django_assert_max_num_queries):
+def test_download_query_count_is_fixed(client, world, plan):
     c = _client(client, world.champion)
     url = reverse("sheets:download", args=[world.cycle.pk])
-    with django_assert_max_num_queries(25) as few:
+    with assert_queries(25, at_most=True, label="sheet download") as few:
         c.get(url)
     for i in range(10):
         o = okrs.objective_create(
             actor=world.champion, cycle=world.cycle, title=f"More {i}", team=world.team, parents=[(plan.company, 1.0)]
         )
         okrs.key_result_create(actor=world.champion, objective=o, title="KR", start_value=0, target_value=1)
-    with django_assert_max_num_queries(len(few.captured_queries)):
+    with assert_queries(few, at_most=True, label="sheet download with 10 more objectives"):
         res = c.get(url)
     assert len(read_okr_rows(res.content)) == 16
 
@@ -133,11 +134,11 @@ def test_htmx_upload_returns_the_report_fragment(client, world, plan):
     assert "Nothing to change" in html and "Apply these changes" not in html
 
 
-def test_upload_query_count_is_fixed_for_unchanged_rows(client, world, plan, django_assert_max_num_queries):
+def test_upload_query_count_is_fixed_for_unchanged_rows(client, world, plan):
     c = _client(client, world.champion)
     # Was 30 before uploads became import jobs: the job adds a fixed cost (its insert, the worker's
     # read, its result, the page's re-read), never one per row (checked below).
-    with django_assert_max_num_queries(31) as few:
+    with assert_queries(31, at_most=True, label="sheet upload") as few:
         _upload(c, world.cycle, export_workbook(actor=world.champion, cycle=world.cycle))
     for i in range(10):
         o = okrs.objective_create(
@@ -145,7 +146,7 @@ def test_upload_query_count_is_fixed_for_unchanged_rows(client, world, plan, dja
         )
         okrs.key_result_create(actor=world.champion, objective=o, title="KR", start_value=0, target_value=1)
     data = export_workbook(actor=world.champion, cycle=world.cycle)
-    with django_assert_max_num_queries(len(few.captured_queries)):
+    with assert_queries(few, at_most=True, label="sheet upload with 10 more objectives and key results"):
         res = _upload(c, world.cycle, data)
     assert res.context["report"].unchanged == 28
 

@@ -16,41 +16,13 @@ from typing import Any
 from django import template
 from django.urls import NoReverseMatch, reverse
 
+from ambit.core.display import pct, share, status_label
+
 register = template.Library()
 
-STATUS_LABELS = {
-    "on_track": "On track",
-    "at_risk": "At risk",
-    "behind": "Behind",
-    "stale": "Stale",
-    "not_started": "Not started",
-    "cancelled": "Cancelled",
-    "closed": "Closed",
-}
-
-
-def _share(value: Any) -> float | None:
-    if value is None or value == "":
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-@register.filter
-def pct(value: Any, digits: int = 0) -> str:
-    """A 0–1 share as a percentage for display; blank input shows an em dash."""
-    share = _share(value)
-    if share is None:
-        return "—"
-    return f"{share * 100:.{int(digits)}f}%"
-
-
-@register.filter
-def status_label(value: Any) -> str:
-    key = str(value or "")
-    return STATUS_LABELS.get(key, key.replace("_", " ").capitalize())
+# The wording lives in ambit.core.display so the dashboard's tags and CSV use the same words.
+register.filter("pct", pct)
+register.filter("status_label", status_label)
 
 
 def _clamp_pct(share: float | None) -> float | None:
@@ -62,15 +34,15 @@ def _clamp_pct(share: float | None) -> float | None:
 @register.inclusion_tag("partials/progress_bar.html")
 def progress_bar(value: Any, expected: Any = None, label: str = "Progress", status: str = "", large: bool = False):
     """Bar width is progress clamped to 0–100%; the marker shows where pace says we should be."""
-    share = _share(value) or 0.0
-    exp = _share(expected)
+    value_share = share(value) or 0.0
+    exp = share(expected)
     return {
-        "value_pct": _clamp_pct(share),
+        "value_pct": _clamp_pct(value_share),
         "expected_pct": _clamp_pct(exp),
         "label": label,
         "status": status or "",
         "large": large,
-        "text": f"{round(share * 100)}%" + (f", expected {round(exp * 100)}%" if exp is not None else ""),
+        "text": f"{round(value_share * 100)}%" + (f", expected {round(exp * 100)}%" if exp is not None else ""),
     }
 
 

@@ -8,8 +8,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from ambit.accounts.models import Membership, Organisation
-from ambit.okrs.management import demo_content as content
-from ambit.okrs.management.demo import demo_password
+from ambit.okrs.seeding import demo_content as content
+from ambit.okrs.seeding.demo import demo_password
 
 LOGINS = (
     ("admin@northwind.test", "admin: charter, people, Django admin; also a viewer in Globex"),

@@ -11,9 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from ambit.accounts.models import Organisation
-from ambit.okrs.management import demo_content as content
-from ambit.okrs.management.demo import DemoBuilder, demo_password
-from ambit.okrs.management.purge import organisation_purge, users_purge
+from ambit.okrs.seeding import demo_content as content
+from ambit.okrs.seeding.demo import DemoBuilder, demo_password
+from ambit.okrs.seeding.purge import organisation_purge, users_purge
 
 
 class Command(BaseCommand):

@@ -11,8 +11,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from ambit.accounts.models import Organisation
-from ambit.okrs.management.purge import organisation_purge, users_purge
-from ambit.okrs.management.synthetic import BENCH_PASSWORD, SyntheticBuilder, describe
+from ambit.okrs.seeding.purge import organisation_purge, users_purge
+from ambit.okrs.seeding.synthetic import BENCH_PASSWORD, SyntheticBuilder, describe
 
 
 def _sqlite_bytes() -> int | None:

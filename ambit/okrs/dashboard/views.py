@@ -23,13 +23,13 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
 from ambit.accounts.models import Membership
+from ambit.core.display import status_label
+from ambit.core.http import MemberRequest
 from ambit.core.params import parse_page
 from ambit.core.spreadsheet import SafeCsvWriter
-from ambit.front.decorators import member_required
-from ambit.front.templatetags.ambit_ui import status_label
+from ambit.core.web import member_required, render_page
 from ambit.okrs import charts, engine
-from ambit.okrs.models import Cycle
-from ambit.okrs.selectors_dashboard import (
+from ambit.okrs.dashboard.selectors import (
     NO_DATA,
     STATUS_ORDER,
     AsOf,
@@ -43,7 +43,8 @@ from ambit.okrs.selectors_dashboard import (
     org_today,
     page_of,
 )
-from ambit.okrs.views_common import cycle_switcher_context, member_of, render_page, selected_cycle
+from ambit.okrs.models import Cycle
+from ambit.okrs.views_common import cycle_switcher_context, selected_cycle
 
 LISTS = {"at_risk": "at-risk key results", "stale": "stale key results"}
 # Statuses the headline always counts (closed and cancelled only when there are some).
@@ -163,8 +164,8 @@ def _legend(actor: Membership) -> list[tuple[str, str]]:
 
 @member_required
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
-    actor = member_of(request)
+def dashboard(request: MemberRequest) -> HttpResponse:
+    actor = request.member
     org = actor.organisation
     cycle = selected_cycle(request, actor)
     form = AsOfForm(request.GET if request.GET.get("as_of") else None, today=org_today(org))

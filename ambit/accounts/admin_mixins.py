@@ -47,6 +47,7 @@ from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
+from ambit.accounts.models import Membership, Organisation, Role, User
 from ambit.core.errors import Conflict
 
 SERVICE_ERRORS = (ValidationError, Conflict, PermissionDenied, Http404)
@@ -59,8 +60,6 @@ def managed_org_ids(request: HttpRequest) -> set[int]:
     """Organisations whose data a non-superuser staff member may see: active admin or champion."""
     cached = getattr(request, "_ambit_admin_orgs", None)
     if cached is None:
-        from ambit.accounts.models import Membership, Role
-
         cached = set(
             Membership.objects.filter(
                 user_id=int(request.user.pk or 0), is_active=True, role__in=[Role.ADMIN, Role.CHAMPION]
@@ -74,8 +73,6 @@ def writable_org_ids(request: HttpRequest) -> set[int]:
     """Organisations where the staff user has an active membership to act as (and may see)."""
     cached = getattr(request, "_ambit_admin_writable", None)
     if cached is None:
-        from ambit.accounts.models import Membership
-
         cached = set(
             Membership.objects.filter(user_id=int(request.user.pk or 0), is_active=True).values_list(
                 "organisation_id", flat=True
@@ -91,7 +88,6 @@ def acting_membership(request: HttpRequest, organisation_id: int | None) -> Any:
     """The staff user's active membership in ``organisation_id`` (the services' actor), or None."""
     if organisation_id is None or organisation_id not in writable_org_ids(request):
         return None
-    from ambit.accounts.models import Membership
 
     return (
         Membership.objects.select_related("organisation", "user")
@@ -217,7 +213,6 @@ class TenantScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def _scoped_choices(self, request: HttpRequest, model: type[Model]) -> QuerySet[Any]:
         """Rows of ``model`` the staff user may see: through its admin's own scoping."""
-        from ambit.accounts.models import Organisation, User
 
         if model is Organisation:
             return Organisation.objects.filter(pk__in=managed_org_ids(request))
@@ -229,7 +224,6 @@ class TenantScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return model._default_manager.none()
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        from ambit.accounts.models import Organisation
 
         if db_field.related_model is Organisation and db_field.name == self.create_org_field:
             # Only where the staff user can act: the service needs their membership there.
@@ -306,7 +300,6 @@ class TenantScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return type(form_class.__name__, (form_class,), {"service_admin": self, "service_request": request})
 
     def create_org_id(self, data: dict[str, Any]) -> int | None:
-        from ambit.accounts.models import Organisation
 
         value = data.get(self.create_org_field)
         if value is None:

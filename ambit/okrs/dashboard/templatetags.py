@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from ambit.front.templatetags.ambit_ui import pct, status_label
+from ambit.core.display import pct, status_label
 
 register = template.Library()
 

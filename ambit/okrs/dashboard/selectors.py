@@ -36,6 +36,16 @@ from ambit.accounts.models import Membership, Organisation
 from ambit.accounts.selectors import team_list
 from ambit.core.models import AuditEntry
 from ambit.okrs import engine
+from ambit.okrs.dashboard.trends import (
+    DisciplineWeek,
+    discipline,
+    discipline_weeks,
+    forecast,
+    history_samples,
+    midnight,
+    progress_history,
+    readings,
+)
 from ambit.okrs.metrics import Metrics, compute_metrics
 from ambit.okrs.models import (
     Alignment,
@@ -49,16 +59,6 @@ from ambit.okrs.models import (
     Visibility,
 )
 from ambit.okrs.selectors import objective_list
-from ambit.okrs.selectors_dashboard_trends import (
-    DisciplineWeek,
-    discipline,
-    discipline_weeks,
-    forecast,
-    history_samples,
-    midnight,
-    progress_history,
-    readings,
-)
 
 CACHE_PREFIX = "ambit:dashboard:v1"
 # Today's summary also depends on the clock (staleness, expected pace): recompute at least this often.

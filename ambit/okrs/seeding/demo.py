@@ -24,10 +24,10 @@ from ambit.accounts.models import Membership, Organisation, Team, User
 from ambit.core.permissions import can_create_objective_for, can_edit_objective
 from ambit.okrs import engine
 from ambit.okrs import services as okrs
-from ambit.okrs.management import demo_content as content
-from ambit.okrs.management import demo_okrs as okr_specs
 from ambit.okrs.models import Cycle, CycleKind, CycleState, KeyResult, Objective, ObjectiveState
 from ambit.okrs.rollups import refresh_all
+from ambit.okrs.seeding import demo_content as content
+from ambit.okrs.seeding import demo_okrs as okr_specs
 from ambit.strategy import services as strategy
 from ambit.strategy.models import BigMove
 

@@ -4,7 +4,7 @@ its mix of on track, at risk, behind, stale and cancelled."""
 
 from __future__ import annotations
 
-from ambit.okrs.management.demo_content import KR, Obj
+from ambit.okrs.seeding.demo_content import KR, Obj
 
 CURRENT: tuple[Obj, ...] = (
     # Company
