@@ -10,7 +10,7 @@ from django.urls import reverse
 from ambit.accounts import invitations
 from ambit.accounts.models import Invitation, Membership, Role
 from tests import factories as f
-from tests.foundation.helpers import db_digest
+from tests.helpers import db_digest
 
 pytestmark = pytest.mark.django_db
 

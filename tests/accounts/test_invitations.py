@@ -15,7 +15,7 @@ from ambit.accounts import invitations
 from ambit.accounts.models import Invitation, Membership, Role, User
 from ambit.core.errors import Conflict
 from ambit.core.models import AuditEntry
-from tests.foundation.helpers import db_digest
+from tests.helpers import db_digest
 from tests.querycount import assert_queries, count_queries
 
 pytestmark = pytest.mark.django_db

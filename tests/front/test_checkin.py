@@ -11,7 +11,7 @@ from ambit.accounts.models import ConfidenceScale
 from ambit.okrs import services
 from ambit.okrs.models import CheckIn, KeyResultKind
 from tests.builders import key_results_for, objective_with_krs
-from tests.foundation.helpers import db_digest
+from tests.helpers import db_digest
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from ambit.okrs import services
 from tests.builders import key_results_for
-from tests.foundation.helpers import db_digest
+from tests.helpers import db_digest
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from ambit.sheets.exporter import export_workbook
 from ambit.sheets.layout import COLUMNS, OKR_SHEET
 from ambit.sheets.services import sheet_import
 from tests.builders import build_dashboard_scenario
-from tests.okrs_web.conftest import login
+from tests.okrs.conftest import login
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ from ambit.okrs.dashboard import selectors as selectors_dashboard
 from ambit.okrs.models import CheckIn, KeyResult
 from tests import factories as f
 from tests.builders import DashboardScenario, backdate, build_dashboard_scenario, days_ago
-from tests.okrs_web.conftest import login
+from tests.okrs.conftest import login
 from tests.querycount import Queries, check_count, count_queries
 
 pytestmark = pytest.mark.django_db

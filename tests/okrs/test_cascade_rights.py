@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 
 from ambit.okrs.models import KeyResult, Objective
-from tests.foundation.helpers import db_digest
-from tests.okrs_web.conftest import login
+from tests.helpers import db_digest
+from tests.okrs.conftest import login
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from ambit.accounts import services as accounts
 from ambit.core.models import AuditEntry
 from ambit.okrs import services
 from ambit.strategy import services as strategy
-from tests.foundation.helpers import db_digest
+from tests.helpers import db_digest
 
 pytestmark = pytest.mark.django_db
 

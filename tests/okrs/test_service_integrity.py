@@ -17,7 +17,7 @@ from ambit.okrs import services
 from ambit.okrs.models import Cycle, KeyResult, Objective
 from ambit.strategy import services as strategy
 from ambit.strategy.models import BigMove, Value
-from tests.foundation.helpers import db_digest
+from tests.helpers import db_digest
 from tests.querycount import assert_queries
 
 pytestmark = pytest.mark.django_db

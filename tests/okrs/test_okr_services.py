@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from ambit.core.errors import Conflict
 from ambit.okrs import services
 from ambit.okrs.models import Alignment, CheckIn, KeyResult, Objective, Sprint
-from tests.foundation.helpers import db_digest
+from tests.helpers import db_digest
 
 pytestmark = pytest.mark.django_db
 

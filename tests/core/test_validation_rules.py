@@ -21,7 +21,7 @@ from ambit.okrs import services as okrs
 from ambit.okrs.models import CheckIn, KeyResult, Objective
 from ambit.sheets.services import sheet_import
 from ambit.strategy import services as strategy
-from tests.foundation.helpers import db_digest
+from tests.helpers import db_digest
 from tests.sheets.helpers import csv_bytes, row
 
 pytestmark = pytest.mark.django_db

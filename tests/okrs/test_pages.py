@@ -8,7 +8,7 @@ from django.urls import reverse
 from ambit.core.models import AuditEntry
 from ambit.okrs.models import Alignment, CheckIn, Cycle, KeyResult, Objective
 from ambit.strategy.models import BigMove, Strategy, Value
-from tests.okrs_web.conftest import login
+from tests.okrs.conftest import login
 
 pytestmark = pytest.mark.django_db
 
@@ -240,7 +240,7 @@ def test_anonymous_is_sent_to_login(world, tree):
 
 
 def test_cycles_page_links_each_cycle_to_its_planning_sheet(world):
-    from tests.okrs_web.conftest import login
+    from tests.okrs.conftest import login
 
     html = login(world.member).get(reverse("okrs:cycle-list")).content.decode()
     assert reverse("sheets:cycle", args=[world.cycle.pk]) in html

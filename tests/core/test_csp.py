@@ -17,7 +17,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from tests.builders import Tree, key_results_for
-from tests.okrs_web.conftest import login
+from tests.okrs.conftest import login
 
 pytestmark = pytest.mark.django_db
 

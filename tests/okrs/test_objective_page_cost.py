@@ -14,14 +14,14 @@ from ambit.okrs import services
 from ambit.okrs.models import Objective
 from ambit.okrs.selectors import objective_audit_entries, objective_children
 from ambit.okrs.selectors_align import SUGGESTION_LIMIT
-from tests.okrs_web.conftest import login
+from tests.okrs.conftest import login
 from tests.querycount import Queries, check_count, count_queries
 
 pytestmark = pytest.mark.django_db
 
 HX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "align-results"}
 
-# Pinned like tests/okrs_web/test_queries.py; a change here needs a reason. The parent picker
+# Pinned like tests/okrs/test_queries.py; a change here needs a reason. The parent picker
 # costs the walk down from the objective (a query per level of its subtree, plus the empty
 # level), the teams above it (one) and the suggestions (one): never the size of the cycle.
 OBJECTIVE_PAGE_QUERIES = {"lead": 28, "champion": 25}

@@ -14,8 +14,8 @@ from django.urls import reverse
 
 from ambit.core.middleware import NUL_MESSAGE
 from ambit.okrs.models import CheckIn
-from tests.foundation.helpers import db_digest
-from tests.okrs_web.conftest import login
+from tests.helpers import db_digest
+from tests.okrs.conftest import login
 
 pytestmark = pytest.mark.django_db
 

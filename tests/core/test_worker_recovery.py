@@ -28,8 +28,8 @@ from ambit.okrs import rollups
 from ambit.okrs import tasks as okr_tasks
 from ambit.okrs.models import Objective
 from tests.builders import build_annual_over_quarters
-from tests.foundation import worker_probe
-from tests.foundation.test_rollups_one_pass import _from_scratch, _stored
+from tests.core import worker_probe
+from tests.okrs.test_rollups_one_pass import _from_scratch, _stored
 
 ROOT = Path(__file__).resolve().parents[2]
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -229,7 +229,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     env = _env(folder)
     for command in (
         ["migrate", "-v0"],
-        ["shell", "-c", f"from tests.foundation.worker_probe import build; build({str(folder)!r})"],
+        ["shell", "-c", f"from tests.core.worker_probe import build; build({str(folder)!r})"],
     ):
         subprocess.run(
             [sys.executable, "manage.py", *command], cwd=ROOT, env={**env, "TASKS_BACKEND": "immediate"}, check=True
@@ -242,7 +242,7 @@ def _env(folder: Path, **extra: str) -> dict[str, str]:
     return {
         **env,
         "AMBIT_VAR_DIR": str(folder),  # SQLite at <folder>/ambit.sqlite3
-        "DJANGO_SETTINGS_MODULE": "tests.foundation.worker_settings",
+        "DJANGO_SETTINGS_MODULE": "tests.core.worker_settings",
         "TASKS_BACKEND": "database",
         "DEBUG": "0",
         "LOG_LEVEL": "INFO",

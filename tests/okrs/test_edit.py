@@ -8,7 +8,7 @@ from django.urls import reverse
 from ambit.core.models import AuditEntry
 from ambit.okrs.models import Alignment, Cycle, KeyResult, Milestone, Objective
 from ambit.strategy.models import BigMove, Strategy
-from tests.okrs_web.conftest import login
+from tests.okrs.conftest import login
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from ambit.okrs import services
 from tests import factories as f
-from tests.okrs_web.conftest import login
+from tests.okrs.conftest import login
 from tests.querycount import Queries, assert_queries, check_count, count_queries
 
 pytestmark = pytest.mark.django_db

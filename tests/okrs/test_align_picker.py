@@ -14,7 +14,7 @@ from ambit.okrs.models import Alignment, Objective
 from ambit.okrs.selectors import objective_descendant_ids
 from ambit.okrs.selectors_align import SEARCH_LIMIT, SUGGESTION_LIMIT, alignment_search, alignment_suggestions
 from tests import factories as f
-from tests.okrs_web.conftest import login
+from tests.okrs.conftest import login
 
 pytestmark = pytest.mark.django_db
 
