@@ -255,7 +255,13 @@ class KeyResultMetricsOut(Schema):
     due: bool = Field(description="A check-in is due this period.")
     suggested_score: float
     score: float | None = Field(description="The set score, else the suggested one.")
-    forecast: ForecastOut | None = Field(description="Projection from the check-ins (null without any).")
+    forecast: ForecastOut | None = Field(
+        description="Projection from the check-ins to the end of the cycle's last day: null without any check-in, "
+        "and null while the history is too short to project (see forecast_note)."
+    )
+    forecast_note: str | None = Field(
+        description='Why there is no forecast though there are check-ins ("Too early to forecast"), else null.'
+    )
 
 
 def kr_metrics_out(kr: KeyResult, m: KRMetrics, scale: str) -> dict[str, Any]:
@@ -270,7 +276,7 @@ def kr_metrics_out(kr: KeyResult, m: KRMetrics, scale: str) -> dict[str, Any]:
         "suggested_score": m.suggested_score,
         "score": kr.score if kr.score is not None else m.suggested_score,
         "forecast": None
-        if fc is None
+        if fc is None or fc.is_too_early
         else {
             "end_value": fc.end_value,
             "attainment": fc.attainment,
@@ -278,6 +284,7 @@ def kr_metrics_out(kr: KeyResult, m: KRMetrics, scale: str) -> dict[str, Any]:
             "score": fc.score,
             "method": fc.method,
         },
+        "forecast_note": None if fc is None else fc.note,
     }
 
 

@@ -166,18 +166,22 @@ def _child_edges(
     return classic, duality
 
 
-def _forecast_points(kr: KeyResult, history: Sequence[CheckIn]) -> list[tuple[dt.datetime, float]]:
-    """The readings the forecast fits: values, or for a checklist the engine's share done then."""
+def _forecast_points(kr: KeyResult, history: Sequence[CheckIn]) -> list[engine.Reading]:
+    """The readings the forecast fits: values, or for a checklist the engine's share done then.
+    Each carries its id and the id it corrects, so the engine puts corrections in place."""
     if kr.kind != KeyResultKind.MILESTONES:
-        return [(c.created_at, float(c.value)) for c in history if c.value is not None]
+        return [
+            engine.Reading(at=c.created_at, value=float(c.value), id=c.pk, corrects=c.corrects_id)
+            for c in history
+            if c.value is not None
+        ]
     milestones = list(kr.milestones.all())
-    points: list[tuple[dt.datetime, float]] = []
+    points: list[engine.Reading] = []
     for c in history:
         done = set(c.milestones_done or [])
         ticked = tuple(engine.MilestoneState(weight=m.weight, done=m.pk in done) for m in milestones)
-        points.append(
-            (c.created_at, engine.kr_progress(kr.kind, start=None, target=None, current=None, milestones=ticked))
-        )
+        share = engine.kr_progress(kr.kind, start=None, target=None, current=None, milestones=ticked)
+        points.append(engine.Reading(at=c.created_at, value=share, id=c.pk, corrects=c.corrects_id))
     return points
 
 
@@ -242,7 +246,7 @@ def _load_history(key_result_ids: list[int]) -> dict[int, list[CheckIn]]:
     history: dict[int, list[CheckIn]] = {}
     for c in (
         CheckIn.objects.filter(key_result_id__in=key_result_ids)
-        .only("id", "key_result_id", "created_at", "value", "milestones_done")
+        .only("id", "key_result_id", "created_at", "value", "milestones_done", "corrects")
         .order_by("created_at", "id")
     ):
         history.setdefault(c.key_result_id, []).append(c)
@@ -315,9 +319,11 @@ def _kr_metrics(
             kind=kr.kind,
             start=_f(kr.start_value),
             target=_f(kr.target_value),
+            stretch=_f(kr.stretch_target),
             cycle_start=cycle_start,
-            cycle_end=_as_aware(cycle.end_date + dt.timedelta(days=1), clock.tz),
+            cycle_end=engine.cycle_end_instant(cycle.end_date, clock.tz),
             points=_forecast_points(kr, history),
+            created_at=kr.created_at,
         )
     return KRMetrics(
         progress=progress,

@@ -1,4 +1,6 @@
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -6,6 +8,7 @@ from hypothesis import strategies as st
 
 from ambit.okrs.engine import (
     PaceThresholds,
+    cycle_end_instant,
     expected_progress,
     is_stale,
     kr_status,
@@ -14,7 +17,9 @@ from ambit.okrs.engine import (
 )
 
 Q_START = date(2025, 1, 1)
-Q_END = date(2025, 4, 1)  # 90 days
+# The cycle's last day, inclusive: 1 January to 31 March is 90 days. This was 1 April, when the
+# end date was read as the instant the cycle ends, a day short of the forecast's end (issue 12).
+Q_END = date(2025, 3, 31)
 
 
 @pytest.mark.parametrize(
@@ -24,26 +29,31 @@ Q_END = date(2025, 4, 1)  # 90 days
         (Q_START, 0.0),
         (Q_START + timedelta(days=9), 0.1),
         (Q_START + timedelta(days=45), 0.5),
-        (Q_START + timedelta(days=89), 89 / 90),
-        (Q_END, 1.0),
+        (Q_START + timedelta(days=89), 89 / 90),  # the last day itself, at its start
+        (Q_END, 89 / 90),
+        (Q_END + timedelta(days=1), 1.0),  # once the last day is over
         (date(2025, 6, 1), 1.0),
     ],
 )
-def test_expected_progress_is_elapsed_share(on, expected):
+def test_expected_progress_is_elapsed_share(on: date, expected: float) -> None:
     assert expected_progress(start=Q_START, end=Q_END, on=on) == pytest.approx(expected)
 
 
-@pytest.mark.parametrize(("on", "expected"), [(date(2025, 1, 1), 1.0), (date(2024, 12, 31), 0.0)])
-def test_expected_progress_zero_length_period(on, expected):
+# A cycle whose first day is its last lasts that one day (it used to count as no time at all, so
+# its one day already expected everything).
+@pytest.mark.parametrize(
+    ("on", "expected"), [(date(2025, 1, 2), 1.0), (date(2025, 1, 1), 0.0), (date(2024, 12, 31), 0.0)]
+)
+def test_expected_progress_one_day_period(on: date, expected: float) -> None:
     assert expected_progress(start=Q_START, end=Q_START, on=on) == expected
 
 
-def test_expected_progress_rejects_end_before_start():
+def test_expected_progress_rejects_end_before_start() -> None:
     with pytest.raises(ValueError, match="before start"):
         expected_progress(start=Q_END, end=Q_START, on=Q_START)
 
 
-def test_expected_progress_with_datetimes_keeps_hours():
+def test_expected_progress_with_datetimes_keeps_hours() -> None:
     start = datetime(2025, 1, 1, tzinfo=UTC)
     end = datetime(2025, 1, 3, tzinfo=UTC)
     assert expected_progress(start=start, end=end, on=datetime(2025, 1, 1, 12, tzinfo=UTC)) == 0.25
@@ -65,15 +75,15 @@ PLAN = [(Q_START + timedelta(days=60), 0.3), (Q_START + timedelta(days=30), 0.1)
         (90, 1.0),
     ],
 )
-def test_expected_progress_follows_checkpoints(day, expected):
+def test_expected_progress_follows_checkpoints(day: int, expected: float) -> None:
     on = Q_START + timedelta(days=day)
     assert expected_progress(start=Q_START, end=Q_END, on=on, checkpoints=PLAN) == pytest.approx(expected)
 
 
-def test_checkpoints_outside_period_ignored_and_last_duplicate_wins():
+def test_checkpoints_outside_period_ignored_and_last_duplicate_wins() -> None:
     plan = [
         (Q_START - timedelta(days=5), 0.9),
-        (Q_END, 0.2),
+        (Q_END + timedelta(days=1), 0.2),  # after the last day
         (Q_START + timedelta(days=30), 0.9),
         (Q_START + timedelta(days=30), 0.6),
         (Q_START + timedelta(days=60), 1.4),  # clamped to 1
@@ -92,7 +102,7 @@ def test_checkpoints_outside_period_ignored_and_last_duplicate_wins():
     b=st.integers(-50, 450),
     plan=st.lists(st.tuples(st.integers(-10, 410), st.floats(0, 1)), max_size=5),
 )
-def test_expected_progress_monotone_in_on(length, a, b, plan):
+def test_expected_progress_monotone_in_on(length: int, a: int, b: int, plan: list[tuple[int, float]]) -> None:
     end = Q_START + timedelta(days=length)
     # A sensible plan never expects less later; sort the values along the dates.
     days = sorted(d for d, _ in plan)
@@ -122,7 +132,7 @@ def test_expected_progress_monotone_in_on(length, a, b, plan):
         (0.0, 1.0, "behind"),
     ],
 )
-def test_pace_status_default_thresholds(progress, expected, status):
+def test_pace_status_default_thresholds(progress: float, expected: float, status: str) -> None:
     assert pace_status(progress=progress, expected=expected) == status
 
 
@@ -130,12 +140,12 @@ def test_pace_status_default_thresholds(progress, expected, status):
     ("progress", "status"),
     [(0.95, "on_track"), (0.9499, "at_risk"), (0.8, "at_risk"), (0.7999, "behind")],
 )
-def test_pace_status_custom_thresholds(progress, status):
+def test_pace_status_custom_thresholds(progress: float, status: str) -> None:
     thresholds = PaceThresholds(on_track=-0.05, at_risk=-0.2)
     assert pace_status(progress=progress, expected=1.0, thresholds=thresholds) == status
 
 
-def test_thresholds_zero_means_any_shortfall_is_not_on_track():
+def test_thresholds_zero_means_any_shortfall_is_not_on_track() -> None:
     thresholds = PaceThresholds(on_track=0.0, at_risk=0.0)
     assert pace_status(progress=0.5, expected=0.5, thresholds=thresholds) == "on_track"
     assert pace_status(progress=0.49, expected=0.5, thresholds=thresholds) == "behind"
@@ -149,7 +159,7 @@ def test_thresholds_zero_means_any_shortfall_is_not_on_track():
         ({"at_risk": -0.05}, "at_risk"),
     ],
 )
-def test_thresholds_validated(kwargs, field):
+def test_thresholds_validated(kwargs: dict[str, float], field: str) -> None:
     with pytest.raises(ValueError, match=field):
         PaceThresholds(**kwargs)
 
@@ -172,18 +182,18 @@ T0 = datetime(2025, 1, 1, 9, 0, tzinfo=UTC)
         (T0 + timedelta(days=5), T0 + timedelta(days=11), 7, 3, False),
     ],
 )
-def test_is_stale(last, now, cadence, grace, stale):
+def test_is_stale(last: datetime | None, now: datetime, cadence: int, grace: int, stale: bool) -> None:
     result = is_stale(last_checkin_at=last, active_since=T0, now=now, cadence_days=cadence, grace_days=grace)
     assert result is stale
 
 
-def test_is_stale_default_grace_is_three_days():
+def test_is_stale_default_grace_is_three_days() -> None:
     assert not is_stale(last_checkin_at=T0, active_since=T0, now=T0 + timedelta(days=10), cadence_days=7)
     assert is_stale(last_checkin_at=T0, active_since=T0, now=T0 + timedelta(days=10, hours=1), cadence_days=7)
 
 
 @pytest.mark.parametrize(("cadence", "grace", "field"), [(0, 3, "cadence_days"), (7, -1, "grace_days")])
-def test_is_stale_validates(cadence, grace, field):
+def test_is_stale_validates(cadence: int, grace: int, field: str) -> None:
     with pytest.raises(ValueError, match=field):
         is_stale(last_checkin_at=None, active_since=T0, now=T0, cadence_days=cadence, grace_days=grace)
 
@@ -204,7 +214,9 @@ def test_is_stale_validates(cadence, grace, field):
         (False, False, False, False, 0.0, 0.0, "not_started"),
     ],
 )
-def test_kr_status_precedence(cancelled, closed, has_checkin, stale, progress, expected, status):
+def test_kr_status_precedence(
+    cancelled: bool, closed: bool, has_checkin: bool, stale: bool, progress: float, expected: float, status: str
+) -> None:
     result = kr_status(
         cancelled=cancelled,
         closed=closed,
@@ -216,9 +228,9 @@ def test_kr_status_precedence(cancelled, closed, has_checkin, stale, progress, e
     assert result == status
 
 
-def test_kr_status_uses_custom_thresholds():
+def test_kr_status_uses_custom_thresholds() -> None:
     strict = PaceThresholds(on_track=0.0, at_risk=-0.05)
-    args = {"cancelled": False, "closed": False, "has_checkin": True, "stale": False}
+    args: dict[str, Any] = {"cancelled": False, "closed": False, "has_checkin": True, "stale": False}
     assert kr_status(**args, progress=0.45, expected=0.5, thresholds=strict) == "at_risk"
     assert kr_status(**args, progress=0.45, expected=0.5) == "on_track"
 
@@ -246,7 +258,9 @@ def test_kr_status_uses_custom_thresholds():
         (False, False, ["stale", "on_track"], 0.1, 0.5, "behind"),
     ],
 )
-def test_objective_status(cancelled, closed, statuses, progress, expected, status):
+def test_objective_status(
+    cancelled: bool, closed: bool, statuses: list[str], progress: float, expected: float, status: str
+) -> None:
     result = objective_status(
         cancelled=cancelled,
         closed=closed,
@@ -257,7 +271,7 @@ def test_objective_status(cancelled, closed, statuses, progress, expected, statu
     assert result == status
 
 
-def test_objective_status_uses_custom_thresholds():
+def test_objective_status_uses_custom_thresholds() -> None:
     lenient = PaceThresholds(on_track=-0.5, at_risk=-0.6)
     result = objective_status(
         cancelled=False,
@@ -268,3 +282,22 @@ def test_objective_status_uses_custom_thresholds():
         thresholds=lenient,
     )
     assert result == "on_track"
+
+
+def test_the_cycle_ends_at_the_end_of_its_last_day() -> None:
+    paris = ZoneInfo("Europe/Paris")
+    assert cycle_end_instant(Q_END, paris) == datetime(2025, 4, 1, tzinfo=paris)
+    # The same end, whether the period is given as days or as instants.
+    as_days = expected_progress(start=Q_START, end=Q_END, on=Q_START + timedelta(days=30))
+    as_instants = expected_progress(
+        start=datetime(2025, 1, 1, tzinfo=UTC),
+        end=cycle_end_instant(Q_END, UTC),
+        on=datetime(2025, 1, 31, tzinfo=UTC),
+    )
+    assert as_days == as_instants == pytest.approx(30 / 90)
+
+
+def test_a_checkpoint_on_the_last_day_is_part_of_the_plan() -> None:
+    plan = [(Q_END, 0.5)]
+    assert expected_progress(start=Q_START, end=Q_END, on=Q_END, checkpoints=plan) == pytest.approx(0.5)
+    assert expected_progress(start=Q_START, end=Q_END, on=Q_END + timedelta(days=1), checkpoints=plan) == 1.0

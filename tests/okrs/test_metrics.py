@@ -9,13 +9,14 @@ from ambit.okrs import services
 from ambit.okrs.metrics import compute_metrics
 from ambit.okrs.models import Cycle
 from ambit.okrs.selectors import objective_list
+from tests.builders import World
 from tests.querycount import Queries, check_count, count_queries
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def half_way(world):
+def half_way(world: World):
     """A 100-day cycle, 50 days in: expected progress is 0.5."""
     today = timezone.localdate()
     Cycle.objects.filter(pk=world.cycle.pk).update(
@@ -25,17 +26,17 @@ def half_way(world):
     return world
 
 
-def _kr(world, objective, title, **kw):
+def _kr(world: World, objective, title, **kw):
     kw.setdefault("start_value", 0)
     kw.setdefault("target_value", 100)
     return services.key_result_create(actor=world.member, objective=objective, title=title, **kw)
 
 
-def _metrics(world):
+def _metrics(world: World):
     return compute_metrics(organisation=world.org, objectives=objective_list(actor=world.member, cycle=world.cycle))
 
 
-def test_status_from_pace_and_silence(half_way):
+def test_status_from_pace_and_silence(half_way: World) -> None:
     w = half_way
     obj = services.objective_create(actor=w.member, cycle=w.cycle, title="O", state="active")
     on_track, at_risk, behind, stale, fresh = (_kr(w, obj, t) for t in ("on", "risk", "behind", "stale", "new"))
@@ -55,7 +56,7 @@ def test_status_from_pace_and_silence(half_way):
     assert m.objective(obj).progress == pytest.approx((0.45 + 0.30 + 0.10 + 0.90 + 0) / 5)
 
 
-def test_cancelled_key_results_drop_out_of_the_objective(half_way):
+def test_cancelled_key_results_drop_out_of_the_objective(half_way: World) -> None:
     w = half_way
     obj = services.objective_create(actor=w.member, cycle=w.cycle, title="O", state="active")
     a = _kr(w, obj, "a", weight=1)
@@ -69,7 +70,7 @@ def test_cancelled_key_results_drop_out_of_the_objective(half_way):
     assert m.kr(b).status == "cancelled"
 
 
-def test_duality_parent_key_result_takes_progress_from_child(half_way):
+def test_duality_parent_key_result_takes_progress_from_child(half_way: World) -> None:
     w = half_way
     company = services.objective_create(
         actor=w.champion, cycle=w.cycle, title="Company", team=w.company, state="active"
@@ -88,7 +89,7 @@ def test_duality_parent_key_result_takes_progress_from_child(half_way):
     assert m.objective(company).progress == pytest.approx(0.6)
 
 
-def test_forecast_projects_the_end_of_cycle(half_way):
+def test_forecast_projects_the_end_of_cycle(half_way: World) -> None:
     w = half_way
     obj = services.objective_create(actor=w.member, cycle=w.cycle, title="O", state="active")
     kr = _kr(w, obj, "linear")
@@ -105,7 +106,7 @@ def test_forecast_projects_the_end_of_cycle(half_way):
     assert fc.score == pytest.approx(1.0)
 
 
-def test_query_count_does_not_grow_with_rows(half_way):
+def test_query_count_does_not_grow_with_rows(half_way: World) -> None:
     w = half_way
 
     def build(n):
@@ -129,3 +130,38 @@ def test_query_count_does_not_grow_with_rows(half_way):
     small = count()
     build(15)
     check_count(count(), small, label="metrics of 16 objectives against 1")
+
+
+def test_forecast_is_too_early_then_anchored_only_when_the_key_result_existed_at_the_start(half_way):
+    """Issue 12: readings seconds apart never project; the start value anchors the line only for
+    a key result that existed when the cycle started; a correction replaces what it corrects."""
+    from ambit.okrs.models import KeyResult
+
+    w = half_way
+    obj = services.objective_create(actor=w.member, cycle=w.cycle, title="O", state="active")
+    fresh, old = _kr(w, obj, "created today"), _kr(w, obj, "there since the start")
+    KeyResult.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=60))
+    now = timezone.now()
+    for kr in (fresh, old):
+        for seconds, value in ((7, 10), (4, 20), (0, 30)):
+            services.check_in_record(actor=w.member, key_result=kr, value=value, at=now - dt.timedelta(seconds=seconds))
+    m = compute_metrics(
+        organisation=w.org, objectives=objective_list(actor=w.member, cycle=w.cycle), with_forecast=True
+    )
+    assert m.kr(fresh).forecast is not None and m.kr(fresh).forecast.note == "Too early to forecast"
+    anchored = m.kr(old).forecast
+    assert anchored is not None and anchored.method == "from_start"
+    # 0 fifty days ago, 30 today: 0.6 a day to the end of the cycle's last day, 50 to 51 days on.
+    assert 59 <= anchored.end_value <= 61
+
+    typo = services.check_in_record(
+        actor=w.member, key_result=fresh, value=900, at=now - dt.timedelta(days=10)
+    ).check_in
+    services.check_in_record(actor=w.member, key_result=fresh, value=20, corrects=typo)
+    m = compute_metrics(
+        organisation=w.org, objectives=objective_list(actor=w.member, cycle=w.cycle), with_forecast=True
+    )
+    fc = m.kr(fresh).forecast
+    # 20 ten days ago (the correction in place of 900), 30 today: 1 a day, about 80 at the end.
+    assert fc is not None and fc.method == "linear_fit"
+    assert 79 <= fc.end_value <= 82

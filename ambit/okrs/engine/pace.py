@@ -3,7 +3,7 @@
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from .constants import (
     STATUS_AT_RISK,
@@ -22,7 +22,22 @@ GAP_EPSILON = 1e-9
 DEFAULT_GRACE_DAYS = 3
 
 
-def _span(a: date, b: date) -> float:
+def cycle_end_instant(end_date: date, tz: tzinfo) -> datetime:
+    """The moment a cycle ends: the end of its last day, ``end_date`` being inclusive.
+
+    That is the midnight (in ``tz``) that starts the day after. This is the one definition of the
+    cycle's end: expected progress reaches 1 here and the forecast projects to here, so a key
+    result on pace is expected at its target exactly where the forecast is read.
+    """
+    return datetime.combine(end_date + timedelta(days=1), time.min, tzinfo=tz)
+
+
+def _instant(when: date) -> datetime:
+    # A calendar date stands for the start of that day; a datetime is already an instant.
+    return when if isinstance(when, datetime) else datetime.combine(when, time.min, tzinfo=UTC)
+
+
+def _span(a: datetime, b: datetime) -> float:
     # total_seconds also keeps sub-day precision when datetimes are passed.
     return (b - a).total_seconds()
 
@@ -36,29 +51,37 @@ def expected_progress(
 ) -> float:
     """Share of progress expected by ``on``, in [0, 1].
 
+    Dates are calendar days: ``start`` and ``on`` (and checkpoint dates) stand for the start of
+    their day, and ``end`` is the cycle's last day, inclusive, so the period runs to
+    ``cycle_end_instant(end)`` — the same end the forecast projects to. Datetimes are instants
+    taken as given (``end`` then being the instant the period ends).
+
     Without checkpoints this is the elapsed share of the period. Checkpoints are the key result's
     own plan: (date, expected progress) pairs, interpolated linearly between (start, 0), the
-    checkpoints by date and (end, 1). Checkpoints outside the open period (start, end) are
+    checkpoints by date and (end of the last day, 1). Checkpoints outside the open period are
     ignored because the period's ends are fixed at 0 and 1; for a repeated date the last one wins;
     values are clamped to [0, 1].
     """
     if end < start:
         raise ValueError(f"end ({end}) is before start ({start})")
-    if on >= end:
+    begin = _instant(start)
+    finish = end if isinstance(end, datetime) else cycle_end_instant(end, UTC)
+    at = _instant(on)
+    if at >= finish:
         return 1.0
-    if on <= start:
+    if at <= begin:
         return 0.0
-    plan: dict[date, float] = {}
+    plan: dict[datetime, float] = {}
     for when, value in checkpoints:
-        if start < when < end:
-            plan[when] = clamp01(value)
-    points = [(start, 0.0), *sorted(plan.items()), (end, 1.0)]
+        if begin < _instant(when) < finish:
+            plan[_instant(when)] = clamp01(value)
+    points = [(begin, 0.0), *sorted(plan.items()), (finish, 1.0)]
     for (d0, v0), (d1, v1) in itertools.pairwise(points):
-        if on <= d1:
-            value = v0 + (v1 - v0) * _span(d0, on) / _span(d0, d1)
+        if at <= d1:
+            value = v0 + (v1 - v0) * _span(d0, at) / _span(d0, d1)
             # Rounding can step an ulp past the segment's end, which would break monotonicity.
             return min(max(value, min(v0, v1)), max(v0, v1))
-    return 1.0  # unreachable: on < end and the last point is end
+    return 1.0  # unreachable: at < finish and the last point is finish
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import re
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,7 +21,7 @@ from ambit.okrs import charts, services
 from ambit.okrs.dashboard import selectors as selectors_dashboard
 from ambit.okrs.models import CheckIn, KeyResult
 from tests import factories as f
-from tests.builders import DashboardScenario, backdate, build_dashboard_scenario, days_ago
+from tests.builders import DashboardScenario, World, backdate, build_dashboard_scenario, days_ago
 from tests.okrs.conftest import login
 from tests.querycount import Queries, check_count, count_queries
 
@@ -39,7 +40,7 @@ AS_OF_COLD_QUERIES = 23
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():  # type: ignore[no-untyped-def]
+def _empty_cache():
     # The summary lives in the process-wide cache; ids repeat across rolled-back tests.
     cache.clear()
     yield
@@ -47,7 +48,7 @@ def _empty_cache():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def scenario(world) -> DashboardScenario:  # type: ignore[no-untyped-def]
+def scenario(world: World) -> DashboardScenario:
     return build_dashboard_scenario(world)
 
 
@@ -69,7 +70,7 @@ def list_titles(html: str, name: str) -> list[str]:
     return re.findall(r'<th scope="row"><a href="[^"]+"[^>]*>([^<]+)</a>', body)
 
 
-def csv_rows(response) -> list[list[str]]:  # type: ignore[no-untyped-def]
+def csv_rows(response) -> list[list[str]]:
     assert response["Content-Type"].startswith("text/csv")
     return list(csv.reader(io.StringIO(response.content.decode())))
 
@@ -77,7 +78,9 @@ def csv_rows(response) -> list[list[str]]:  # type: ignore[no-untyped-def]
 # --- What the page shows ----------------------------------------------------------------------
 
 
-def test_headline_shows_progress_expected_status_counts_and_days_left(world, scenario):
+def test_headline_shows_progress_expected_status_counts_and_days_left(
+    world: World, scenario: DashboardScenario
+) -> None:
     response = login(world.member).get(scenario.url)
     assert response.status_code == 200
     html = response.content.decode()
@@ -92,9 +95,11 @@ def test_headline_shows_progress_expected_status_counts_and_days_left(world, sce
     assert summary.objective_count == 3 and summary.key_result_count == 5
 
 
-def test_heat_map_rolls_up_each_subtree_with_links_percentages_and_names(world, scenario):
-    squad = f.TeamFactory(organisation=world.org, name="Squad", slug="squad", parent=world.team)
-    deep = f.TeamFactory(organisation=world.org, name="Deep", slug="deep", parent=squad)
+def test_heat_map_rolls_up_each_subtree_with_links_percentages_and_names(
+    world: World, scenario: DashboardScenario
+) -> None:
+    squad = f.TeamFactory.create(organisation=world.org, name="Squad", slug="squad", parent=world.team)
+    deep = f.TeamFactory.create(organisation=world.org, name="Deep", slug="deep", parent=squad)
     o = services.objective_create(
         actor=world.champion, cycle=scenario.cycle, title="Deep work", team=deep, state="active"
     )
@@ -118,7 +123,9 @@ def test_heat_map_rolls_up_each_subtree_with_links_percentages_and_names(world, 
     assert "What the colours mean" in html
 
 
-def test_at_risk_and_stale_lists_worst_first_with_owner_objective_and_team(world, scenario):
+def test_at_risk_and_stale_lists_worst_first_with_owner_objective_and_team(
+    world: World, scenario: DashboardScenario
+) -> None:
     html = login(world.member).get(scenario.url).content.decode()
     assert list_titles(html, "at_risk") == ["Deals", "Green builds"]  # 30 points short, then 20
     assert list_titles(html, "stale") == ["Chapters read", "Case study out"]  # 50 days silent, then 30
@@ -129,7 +136,7 @@ def test_at_risk_and_stale_lists_worst_first_with_owner_objective_and_team(world
     assert "Never" in stale and ">50<" in stale and ">30<" in stale and "Individual" in stale
 
 
-def _many_at_risk(world, cycle, count: int) -> list[KeyResult]:  # type: ignore[no-untyped-def]
+def _many_at_risk(world: World, cycle, count: int) -> list[KeyResult]:
     o = services.objective_create(actor=world.champion, cycle=cycle, title="Lots", team=world.team, state="active")
     krs = []
     for i in range(count):
@@ -142,7 +149,7 @@ def _many_at_risk(world, cycle, count: int) -> list[KeyResult]:  # type: ignore[
     return krs
 
 
-def test_at_risk_list_shows_twenty_and_pages_with_htmx_or_a_link(world, scenario):
+def test_at_risk_list_shows_twenty_and_pages_with_htmx_or_a_link(world: World, scenario: DashboardScenario) -> None:
     _many_at_risk(world, scenario.cycle, 25)
     client = login(world.member)
     html = client.get(scenario.url).content.decode()
@@ -164,7 +171,7 @@ def test_at_risk_list_shows_twenty_and_pages_with_htmx_or_a_link(world, scenario
     assert client.get(f"{scenario.url}&at_risk_page=abc").status_code == 200
 
 
-def test_a_page_of_a_list_fetches_only_its_rows(world, scenario):
+def test_a_page_of_a_list_fetches_only_its_rows(world: World, scenario: DashboardScenario) -> None:
     _many_at_risk(world, scenario.cycle, 45)
     client = login(world.member)
     client.get(scenario.url)  # fill the cache
@@ -183,9 +190,9 @@ def _at(day: dt.date, hour: int = 12) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour), tzinfo=dt.UTC)
 
 
-def test_discipline_counts_on_time_late_and_missed_per_week(world):
+def test_discipline_counts_on_time_late_and_missed_per_week(world: World) -> None:
     today = timezone.localdate()
-    cycle = f.CycleFactory(
+    cycle = f.CycleFactory.create(
         organisation=world.org,
         name="Disc",
         start_date=today - dt.timedelta(days=70),
@@ -225,7 +232,7 @@ def test_discipline_counts_on_time_late_and_missed_per_week(world):
     assert 'class="discipline-chart"' in html and "Week of" in html
 
 
-def test_progress_over_time_draws_the_line_expected_and_forecast(world, scenario):
+def test_progress_over_time_draws_the_line_expected_and_forecast(world: World, scenario: DashboardScenario) -> None:
     response = login(world.member).get(scenario.url)
     summary = response.context["summary"]
     points = summary.history
@@ -238,7 +245,9 @@ def test_progress_over_time_draws_the_line_expected_and_forecast(world, scenario
     assert "Organisation progress as a table" in html
 
 
-def test_progress_line_rolls_up_like_the_engine_with_duality_and_blended_children(world, scenario):
+def test_progress_line_rolls_up_like_the_engine_with_duality_and_blended_children(
+    world: World, scenario: DashboardScenario
+) -> None:
     from ambit.accounts.models import Organisation
 
     Organisation.objects.filter(pk=world.org.pk).update(child_blend=0.5)
@@ -279,7 +288,7 @@ def test_progress_line_rolls_up_like_the_engine_with_duality_and_blended_childre
 # --- As of a past day -------------------------------------------------------------------------
 
 
-def test_as_of_a_past_day_shows_every_section_as_it_stood(world, scenario):
+def test_as_of_a_past_day_shows_every_section_as_it_stood(world: World, scenario: DashboardScenario) -> None:
     services.objective_cancel(actor=world.member, objective=scenario.rust, reason="No time")
     client = login(world.member)
     now_html = client.get(scenario.url).content.decode()
@@ -311,7 +320,9 @@ def test_as_of_a_past_day_shows_every_section_as_it_stood(world, scenario):
         ("2999-01-01", "the dashboard cannot show the future"),
     ],
 )
-def test_a_bad_as_of_date_gets_a_clear_message_not_a_500(world, scenario, raw, message):
+def test_a_bad_as_of_date_gets_a_clear_message_not_a_500(
+    world: World, scenario: DashboardScenario, raw: str, message: str
+) -> None:
     client = login(world.member)
     response = client.get(f"{scenario.url}&as_of={raw}")
     assert response.status_code == 400
@@ -325,7 +336,9 @@ def test_a_bad_as_of_date_gets_a_clear_message_not_a_500(world, scenario, raw, m
 # --- Who sees what ----------------------------------------------------------------------------
 
 
-def test_outsider_sees_only_their_own_organisation_and_gets_404_for_ours(world, scenario):
+def test_outsider_sees_only_their_own_organisation_and_gets_404_for_ours(
+    world: World, scenario: DashboardScenario
+) -> None:
     client = login(world.outsider)
     own = client.get(URL)
     assert own.status_code == 200
@@ -337,7 +350,9 @@ def test_outsider_sees_only_their_own_organisation_and_gets_404_for_ours(world, 
         assert client.get(scenario.url + suffix, headers={"HX-Request": "true"}).status_code == 404
 
 
-def test_private_objectives_stay_hidden_and_viewers_do_not_share_a_summary(world, scenario):
+def test_private_objectives_stay_hidden_and_viewers_do_not_share_a_summary(
+    world: World, scenario: DashboardScenario
+) -> None:
     secret = services.objective_create(
         actor=world.champion,
         cycle=scenario.cycle,
@@ -361,7 +376,9 @@ def test_private_objectives_stay_hidden_and_viewers_do_not_share_a_summary(world
 
 
 @pytest.mark.parametrize("persona", ["admin", "champion", "lead", "member", "viewer"])
-def test_every_member_can_open_it_from_the_main_navigation(world, scenario, persona):
+def test_every_member_can_open_it_from_the_main_navigation(
+    world: World, scenario: DashboardScenario, persona: str
+) -> None:
     client = login(getattr(world, persona))
     nav = client.get(reverse("okrs:company")).content.decode()
     assert f'<a href="{URL}">Dashboard</a>' in nav
@@ -370,7 +387,7 @@ def test_every_member_can_open_it_from_the_main_navigation(world, scenario, pers
     assert '<a href="/company/">Company</a>' in html  # not marked current here
 
 
-def test_anonymous_visitor_is_sent_to_log_in(client):
+def test_anonymous_visitor_is_sent_to_log_in(client: Client) -> None:
     response = client.get(URL)
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
@@ -378,7 +395,7 @@ def test_anonymous_visitor_is_sent_to_log_in(client):
 # --- CSV --------------------------------------------------------------------------------------
 
 
-def test_lists_export_as_csv(world, scenario):
+def test_lists_export_as_csv(world: World, scenario: DashboardScenario) -> None:
     scenario.k2.refresh_from_db()
     services.key_result_update(actor=world.champion, key_result=scenario.k2, title='=HYPERLINK("x")')
     client = login(world.member)
@@ -398,7 +415,8 @@ def test_lists_export_as_csv(world, scenario):
         "Link",
     ]
     owner = world.champion.user.get_full_name()
-    assert rows[1][:8] == ['\'=HYPERLINK("x")', "Behind", "20.0", "50.0", "-30.0", owner, "More deals", "Sales"]
+    # Expected is 49.5%, not 50%: 50 of the cycle's 101 days (its last day counts, issue 12).
+    assert rows[1][:8] == ['\'=HYPERLINK("x")', "Behind", "20.0", "49.5", "-29.5", owner, "More deals", "Sales"]
     assert rows[1][8] == f"http://testserver/objectives/{scenario.deals.pk}/#kr-{scenario.k2.pk}"
     assert [r[0] for r in rows[1:]] == ['\'=HYPERLINK("x")', "Green builds"]
     stale = csv_rows(client.get(scenario.url + "&export=stale.csv"))
@@ -407,7 +425,7 @@ def test_lists_export_as_csv(world, scenario):
         ("Case study out", days_ago(30).date().isoformat(), "30"),
     ]
     teams = csv_rows(client.get(scenario.url + "&export=teams.csv"))
-    assert teams[1:] == [["Platform", "", "37.5", "50.0", "At risk", "1"], ["Sales", "", "10.0", "50.0", "Behind", "1"]]
+    assert teams[1:] == [["Platform", "", "37.5", "49.5", "At risk", "1"], ["Sales", "", "10.0", "49.5", "Behind", "1"]]
     discipline = csv_rows(client.get(scenario.url + "&export=discipline.csv"))
     assert discipline[0][:6] == ["Week starting", "Week ending", "Active key results", "On time", "Late", "Missed"]
     assert len(discipline) == 9
@@ -417,11 +435,13 @@ def test_lists_export_as_csv(world, scenario):
 # --- Cache ------------------------------------------------------------------------------------
 
 
-def test_summary_is_computed_once_and_any_write_recomputes_it(world, scenario, monkeypatch):
+def test_summary_is_computed_once_and_any_write_recomputes_it(
+    world: World, scenario: DashboardScenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
     calls = []
     real = selectors_dashboard.compute_dashboard_summary
 
-    def counting(**kwargs):  # type: ignore[no-untyped-def]
+    def counting(**kwargs):
         calls.append(kwargs["as_of"].day)
         return real(**kwargs)
 
@@ -446,7 +466,9 @@ def test_summary_is_computed_once_and_any_write_recomputes_it(world, scenario, m
     assert len(calls) == 3
 
 
-def test_while_one_request_recomputes_others_get_the_previous_summary(world, scenario, monkeypatch):
+def test_while_one_request_recomputes_others_get_the_previous_summary(
+    world: World, scenario: DashboardScenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
     client = login(world.member)
     first = client.get(scenario.url).context["summary"]
     services.check_in_record(actor=world.member, key_result=scenario.k4, value=4, confidence=9)
@@ -464,7 +486,7 @@ def test_while_one_request_recomputes_others_get_the_previous_summary(world, sce
     assert after.cache_key == new_key and after.progress > first.progress
 
 
-def test_data_version_moves_with_audit_entries_and_raw_check_ins(world, scenario):
+def test_data_version_moves_with_audit_entries_and_raw_check_ins(world: World, scenario: DashboardScenario) -> None:
     before = selectors_dashboard.dashboard_data_version(actor=world.member)
     assert before[0] == AuditEntry.objects.filter(organisation=world.org).order_by("-created_at", "-id")[0].pk
     CheckIn.objects.create(organisation=world.org, key_result=scenario.k4, author=world.member, value=1, confidence=5)
@@ -476,7 +498,7 @@ def test_data_version_moves_with_audit_entries_and_raw_check_ins(world, scenario
 # --- Cost -------------------------------------------------------------------------------------
 
 
-def grow(world, cycle, n: int) -> None:  # type: ignore[no-untyped-def]
+def grow(world: World, cycle, n: int) -> None:
     """``n`` teams under Platform, each with an objective of three key results: one on track, one
     behind, one stale, and a private objective; plus check-ins over the weeks."""
     for i in range(n):
@@ -503,14 +525,14 @@ def grow(world, cycle, n: int) -> None:  # type: ignore[no-untyped-def]
         services.check_in_record(actor=world.champion, key_result=krs[2], milestones_done=done, at=days_ago(20))
 
 
-def _count(client, url: str) -> Queries:  # type: ignore[no-untyped-def]
+def _count(client: Client, url: str) -> Queries:
     with count_queries() as queries:
         response = client.get(url)
     assert response.status_code == 200
     return queries
 
 
-def test_query_count_is_fixed_with_little_and_much_data(world, scenario):
+def test_query_count_is_fixed_with_little_and_much_data(world: World, scenario: DashboardScenario) -> None:
     client = login(world.member)
     client.get(reverse("okrs:company"))  # the first request of a session stores the chosen membership
     day = (timezone.localdate() - dt.timedelta(days=5)).isoformat()
@@ -528,14 +550,16 @@ def test_query_count_is_fixed_with_little_and_much_data(world, scenario):
     assert response.context["summary"].heatmap[0].children[-1].name.startswith("Squad")
 
 
-def test_team_tree_beyond_two_levels_costs_no_more(world, scenario):
+def test_team_tree_beyond_two_levels_costs_no_more(world: World, scenario: DashboardScenario) -> None:
     client = login(world.member)
     client.get(reverse("okrs:company"))
     client.get(scenario.url)
     warm = _count(client, scenario.url)
     parent: Team = world.team
     for depth in range(6):
-        parent = f.TeamFactory(organisation=world.org, name=f"Level {depth}", slug=f"level-{depth}", parent=parent)
+        parent = f.TeamFactory.create(
+            organisation=world.org, name=f"Level {depth}", slug=f"level-{depth}", parent=parent
+        )
     services.objective_create(actor=world.champion, cycle=scenario.cycle, title="Deep", team=parent, state="active")
     cache.clear()
     client.get(scenario.url)
@@ -545,7 +569,7 @@ def test_team_tree_beyond_two_levels_costs_no_more(world, scenario):
 # --- The chart --------------------------------------------------------------------------------
 
 
-def test_discipline_chart_stacks_each_week_and_explains_itself():
+def test_discipline_chart_stacks_each_week_and_explains_itself() -> None:
     bars = [
         charts.DisciplineBar(dt.date(2026, 3, 2), on_time=6, late=2, missed=2),
         charts.DisciplineBar(dt.date(2026, 3, 9), on_time=3, late=0, missed=1, complete=False),
