@@ -279,7 +279,7 @@ def forecast(
 ) -> float | None:
     """Where the organisation is on course to land at the cycle end: the engine's forecast over
     the progress line (None once the cycle is over, or with fewer than two points)."""
-    cycle_end = midnight(end + dt.timedelta(days=1), tz)
+    cycle_end = engine.cycle_end_instant(end, tz)  # the end of the last day
     if len(history) < 2 or moment >= cycle_end:
         return None
     projected = engine.forecast(
