@@ -31,9 +31,11 @@ install-dev: $(VENV)/.installed-dev
 migrate: install
 	$(PY) manage.py migrate --noinput
 
+# Seeding runs its background work inline; LOG_LEVEL=WARNING keeps those task logs out of the output.
 demo: migrate
-	$(PY) manage.py seed_demo --if-empty
+	LOG_LEVEL=WARNING $(PY) manage.py seed_demo --if-empty
 
+# The logins are printed once, after migrate and seed_demo have said their piece, right before serving.
 run: demo
 	@$(PY) manage.py demo_logins --url http://$(HOST):$(PORT)/
 	$(PY) manage.py runserver $(HOST):$(PORT)
@@ -76,7 +78,7 @@ fmt: install-dev
 	$(VENV)/bin/ruff check --fix .
 
 typecheck: install-dev
-	$(VENV)/bin/mypy ambit
+	$(VENV)/bin/mypy ambit tests
 
 check: lint typecheck
 	$(PY) manage.py makemigrations --check --dry-run

@@ -7,8 +7,13 @@ development install on SQLite in ``var/``; production sets DEBUG=0 and the rest.
 from datetime import timedelta
 from pathlib import Path
 
+import django_stubs_ext
 import environ
 from csp.constants import NONE, SELF
+
+# ModelChoiceField[Membership], ModelAdmin[Objective]...: the generics the type stubs declare,
+# made subscriptable at runtime too.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("AMBIT_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -20,7 +25,9 @@ DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env.str("SECRET_KEY", default="dev-insecure-key-change-me-in-production-0123456789abcdef")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Empty means "unset": absolute links (invitations) are then built from the request they answer
+# (ambit.core.web.site_url), so the app works at whatever address it is served on.
+SITE_URL: str = env.str("SITE_URL", default="")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

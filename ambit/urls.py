@@ -18,3 +18,7 @@ urlpatterns = [
     path("", include("ambit.okrs.urls")),
     path("", include("ambit.front.urls")),
 ]
+
+# Refusals and missing pages render in the site layout with the reason the service gave.
+handler403 = "ambit.core.error_pages.permission_denied"
+handler404 = "ambit.core.error_pages.page_not_found"

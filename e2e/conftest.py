@@ -7,6 +7,7 @@ import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -24,6 +25,18 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 DEMO_PASSWORD = "ambit-demo"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+# axe-core 4.10.3 from npm (``npm pack axe-core@4.10.3``), vendored with its licence so nothing is
+# fetched at test time. The strict CSP blocks an inline <script>, which is what
+# ``add_script_tag(path=...)`` makes, so the file is served from the app's own origin instead:
+# a route answers AXE_PATH with it and ``script-src 'self'`` lets the page load it.
+AXE_SCRIPT = Path(__file__).parent / "vendor" / "axe.min.js"
+AXE_PATH = "/__axe.js"
+# Pages drawn by other projects' templates (Django's admin, the API reference) are not ours to fix.
+AXE_SKIP_PREFIXES = ("/admin/", "/api/")
+AXE_RUN = """() => axe.run(document, {resultTypes: ["violations"]}).then(result => result.violations.map(v =>
+  v.id + " (" + v.impact + "): " + v.help + " at " + v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", ")))"""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -95,22 +108,94 @@ def close_checking_csp(context, violations: list[str]) -> None:  # type: ignore[
     assert not unique, "Content-Security-Policy violations:\n" + "\n".join(unique)
 
 
+def serve_axe(context) -> None:  # type: ignore[no-untyped-def]
+    """Answer AXE_PATH on any origin of ``context`` with the vendored axe-core."""
+    context.route(
+        f"**{AXE_PATH}",
+        lambda route: route.fulfill(path=str(AXE_SCRIPT), content_type="text/javascript; charset=utf-8"),
+    )
+
+
+def axe_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """axe-core's violations on the page as it is now, one line each ("" when none).
+    Its context must have been given ``serve_axe``."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(url=page.evaluate("location.origin") + AXE_PATH)
+    return list(page.evaluate(AXE_RUN))
+
+
+def check_accessibility(page) -> None:  # type: ignore[no-untyped-def]
+    """Fail on any axe-core violation on the page as it is now (e.g. with a form's errors shown)."""
+    violations = axe_violations(page)
+    assert not violations, f"axe-core on {page.url} at {page.viewport_size}:\n" + "\n".join(violations)
+
+
+def track_pages(context) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every page a tab of ``context`` loads with GET, in order, as the journey goes (a form's
+    POST answer is not one: replaying it as a GET would only meet "405 Method Not Allowed")."""
+    visited: list[str] = []
+
+    def on_request(request) -> None:  # type: ignore[no-untyped-def]
+        with contextlib.suppress(Exception):  # a request from a frame already gone
+            if request.is_navigation_request() and request.method == "GET" and request.frame.parent_frame is None:
+                visited.append(request.url)
+
+    context.on("request", on_request)
+    return visited
+
+
+def audit_visited(context, visited: list[str]) -> list[str]:  # type: ignore[no-untyped-def]
+    """Open every page the journey showed again, at desktop and phone size, and run axe-core on
+    each: the journeys then check accessibility on every page they pass without saying so.
+    Only GET pages of the app are reopened; what a journey changed in place (an HTMX form, an
+    error report) it checks itself with ``check_accessibility``."""
+    urls = [
+        u for u in dict.fromkeys(visited) if u.startswith("http") and not urlsplit(u).path.startswith(AXE_SKIP_PREFIXES)
+    ]
+    if not urls:
+        return []
+    from playwright.sync_api import Error as PlaywrightError
+
+    problems: list[str] = []
+    auditor = context.new_page()
+    for url in urls:
+        for size in (DESKTOP, PHONE):
+            auditor.set_viewport_size(size)
+            try:
+                response = auditor.goto(url)
+            except PlaywrightError:  # a download, or an error answer with no page to check
+                continue
+            if response is None or "text/html" not in (response.headers.get("content-type") or ""):
+                continue
+            found = axe_violations(auditor)
+            problems.extend(f"{url} at {size['width']}×{size['height']}: {line}" for line in found)
+    return problems
+
+
+@contextlib.contextmanager
+def audited_context(browser, **options):  # type: ignore[no-untyped-def]
+    """A browser context whose pages are checked for CSP violations and, when the test is done,
+    for accessibility (axe-core at desktop and phone size) on every page they showed."""
+    context = browser.new_context(**options)
+    violations = watch_csp(context)
+    serve_axe(context)
+    visited = track_pages(context)
+    yield context
+    problems = audit_visited(context, visited)
+    close_checking_csp(context, violations)
+    assert not problems, "axe-core violations:\n" + "\n".join(dict.fromkeys(problems))
+
+
 @pytest.fixture
 def page(browser):  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    violations = watch_csp(context)
-    page = context.new_page()
-    yield page
-    close_checking_csp(context, violations)
+    with audited_context(browser, viewport=DESKTOP) as context:
+        yield context.new_page()
 
 
 @pytest.fixture
 def phone(browser):  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": 360, "height": 760}, device_scale_factor=2, is_mobile=True)
-    violations = watch_csp(context)
-    page = context.new_page()
-    yield page
-    close_checking_csp(context, violations)
+    with audited_context(browser, viewport=PHONE, device_scale_factor=2, is_mobile=True) as context:
+        yield context.new_page()
 
 
 def login(page, base: str, email: str, password: str = DEMO_PASSWORD) -> None:  # type: ignore[no-untyped-def]

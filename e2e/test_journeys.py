@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from e2e.conftest import login, shot
+from e2e.conftest import PHONE, login, shot
 
 pytestmark = pytest.mark.e2e
 
@@ -152,7 +152,7 @@ def test_globex_admin_gets_404_on_northwind_urls(demo, page):
 def test_my_week_on_a_phone(demo, phone):
     login(phone, demo, "member@northwind.test")
     width = phone.evaluate("document.documentElement.scrollWidth")
-    assert width <= 360, f"page scrolls sideways at 360px ({width}px)"
+    assert width <= PHONE["width"], f"page scrolls sideways at {PHONE['width']}px ({width}px)"
     shot(phone, "my-week-phone")
     phone.goto(f"{demo}/check-in/")
     shot(phone, "check-in-phone")

@@ -58,7 +58,10 @@ def test_lead_creates_aligned_objective_and_sees_it_roll_up(demo, page):
         up = chain[0].parents.first() or chain[0].source_key_result.objective
         chain.insert(0, up)
     for ancestor in chain:
-        summary = page.locator("details > summary", has=page.get_by_role("link", name=ancestor.title, exact=True))
+        # The fold's <summary> names its objective (for screen readers) instead of holding its link.
+        summary = page.locator("details.tree-fold > summary").filter(
+            has_text=re.compile(rf" of {re.escape(ancestor.title)}$")
+        )
         summary.first.wait_for()
         summary.first.focus()
         page.keyboard.press("Enter")  # <details> opens from the keyboard; HTMX fetches its children
@@ -104,13 +107,19 @@ def test_champion_reads_the_dashboard_pages_the_at_risk_list_and_looks_back(demo
     )
     cycle = cycle_current(actor=champion)
     assert cycle is not None
-    # Enough key results behind the pace that the at-risk list needs a second page.
+    # Enough key results behind the pace that the at-risk list needs a second page. They are
+    # planned from the cycle's start, so today they are judged against the whole cycle's pace.
     spare = services.objective_create(
         actor=champion, cycle=cycle, title="Catch up on everything", team=None, owner=champion, state="active"
     )
     for i in range(22):
         kr = services.key_result_create(
-            actor=champion, objective=spare, title=f"Overdue item {i:02d}", start_value=0, target_value=1000
+            actor=champion,
+            objective=spare,
+            title=f"Overdue item {i:02d}",
+            start_value=0,
+            target_value=1000,
+            plan_start=cycle.start_date,
         )
         services.check_in_record(actor=champion, key_result=kr, value=0, confidence=3)
 

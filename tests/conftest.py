@@ -10,7 +10,7 @@ from tests.builders import OkrData, Plan, Tree, World, build_okr_data, build_pla
 
 
 @pytest.fixture
-def world(db) -> World:  # type: ignore[no-untyped-def]
+def world(db: None) -> World:
     return build_world()
 
 

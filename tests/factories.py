@@ -1,62 +1,69 @@
 """factory_boy factories for the core objects. Prefer services in tests of behaviour; use these
-to build the world around the thing under test."""
+to build the world around the thing under test.
+
+Each factory is a ``DjangoModelFactory[Model]``: call ``XFactory.create(...)`` (typed: it returns the
+model) rather than ``XFactory(...)`` (the metaclass call is untyped and returns ``Any``). The
+declarations come from their own modules because the ``factory`` package re-exports them implicitly.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
-import factory
 from django.utils import timezone
+from factory.declarations import LazyAttribute, LazyFunction, SelfAttribute, Sequence, SubFactory
+from factory.django import DjangoModelFactory, Password
+from factory.faker import Faker
 
 from ambit.accounts.models import Membership, Organisation, Role, Team, TeamKind, TeamMember, User
 from ambit.okrs.models import Cycle, CycleKind, CycleState, KeyResult, KeyResultKind, Objective, ObjectiveState
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(DjangoModelFactory[User]):
     class Meta:
         model = User
         django_get_or_create = ("email",)
         skip_postgeneration_save = True
 
-    email = factory.Sequence(lambda n: f"person{n}@example.com")
-    full_name = factory.Faker("name")
-    password = factory.django.Password("pw-for-tests-1")
+    email = Sequence(lambda n: f"person{n}@example.com")
+    full_name = Faker("name")
+    password = Password("pw-for-tests-1")
 
 
-class OrganisationFactory(factory.django.DjangoModelFactory):
+class OrganisationFactory(DjangoModelFactory[Organisation]):
     class Meta:
         model = Organisation
         django_get_or_create = ("slug",)
 
-    name = factory.Sequence(lambda n: f"Org {n}")
-    slug = factory.Sequence(lambda n: f"org-{n}")
+    name = Sequence(lambda n: f"Org {n}")
+    slug = Sequence(lambda n: f"org-{n}")
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class MembershipFactory(DjangoModelFactory[Membership]):
     class Meta:
         model = Membership
 
-    user = factory.SubFactory(UserFactory)
-    organisation = factory.SubFactory(OrganisationFactory)
+    user = SubFactory(UserFactory)
+    organisation = SubFactory(OrganisationFactory)
     role = Role.MEMBER
 
 
-class TeamFactory(factory.django.DjangoModelFactory):
+class TeamFactory(DjangoModelFactory[Team]):
     class Meta:
         model = Team
 
-    organisation = factory.SubFactory(OrganisationFactory)
-    name = factory.Sequence(lambda n: f"Team {n}")
-    slug = factory.Sequence(lambda n: f"team-{n}")
+    organisation = SubFactory(OrganisationFactory)
+    name = Sequence(lambda n: f"Team {n}")
+    slug = Sequence(lambda n: f"team-{n}")
     kind = TeamKind.TEAM
 
 
-class TeamMemberFactory(factory.django.DjangoModelFactory):
+class TeamMemberFactory(DjangoModelFactory[TeamMember]):
     class Meta:
         model = TeamMember
 
-    team = factory.SubFactory(TeamFactory)
-    membership = factory.SubFactory(MembershipFactory)
+    team = SubFactory(TeamFactory)
+    membership = SubFactory(MembershipFactory)
     is_lead = False
 
 
@@ -68,39 +75,39 @@ def _quarter_around_today() -> tuple[dt.date, dt.date]:
     return start, end
 
 
-class CycleFactory(factory.django.DjangoModelFactory):
+class CycleFactory(DjangoModelFactory[Cycle]):
     class Meta:
         model = Cycle
 
-    organisation = factory.SubFactory(OrganisationFactory)
-    name = factory.Sequence(lambda n: f"Cycle {n}")
+    organisation = SubFactory(OrganisationFactory)
+    name = Sequence(lambda n: f"Cycle {n}")
     kind = CycleKind.QUARTER
-    start_date = factory.LazyFunction(lambda: _quarter_around_today()[0])
-    end_date = factory.LazyFunction(lambda: _quarter_around_today()[1])
+    start_date = LazyFunction(lambda: _quarter_around_today()[0])
+    end_date = LazyFunction(lambda: _quarter_around_today()[1])
     state = CycleState.ACTIVE
 
 
-class ObjectiveFactory(factory.django.DjangoModelFactory):
+class ObjectiveFactory(DjangoModelFactory[Objective]):
     class Meta:
         model = Objective
 
-    organisation = factory.SelfAttribute("cycle.organisation")
-    cycle = factory.SubFactory(CycleFactory)
-    title = factory.Sequence(lambda n: f"Objective {n}")
-    owner = factory.SubFactory(MembershipFactory, organisation=factory.SelfAttribute("..organisation"))
+    organisation = SelfAttribute("cycle.organisation")
+    cycle = SubFactory(CycleFactory)
+    title = Sequence(lambda n: f"Objective {n}")
+    owner = SubFactory(MembershipFactory, organisation=SelfAttribute("..organisation"))
     team = None
-    level = factory.LazyAttribute(lambda o: o.team.kind if o.team else "individual")
+    level = LazyAttribute(lambda o: o.team.kind if o.team else "individual")
     state = ObjectiveState.ACTIVE
 
 
-class KeyResultFactory(factory.django.DjangoModelFactory):
+class KeyResultFactory(DjangoModelFactory[KeyResult]):
     class Meta:
         model = KeyResult
 
-    objective = factory.SubFactory(ObjectiveFactory)
-    organisation = factory.SelfAttribute("objective.organisation")
-    owner = factory.SelfAttribute("objective.owner")
-    title = factory.Sequence(lambda n: f"Key result {n}")
+    objective = SubFactory(ObjectiveFactory)
+    organisation = SelfAttribute("objective.organisation")
+    owner = SelfAttribute("objective.owner")
+    title = Sequence(lambda n: f"Key result {n}")
     kind = KeyResultKind.INCREASE
     start_value = 0
     target_value = 100

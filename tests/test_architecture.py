@@ -109,7 +109,7 @@ def app_cycles(edges: dict[tuple[str, str], list[str]]) -> list[list[str]]:
     return groups
 
 
-def test_no_import_cycle_between_apps():
+def test_no_import_cycle_between_apps() -> None:
     edges = app_graph()
     cycles = app_cycles(edges)
     detail = [
@@ -121,12 +121,12 @@ def test_no_import_cycle_between_apps():
     assert cycles == [], "Apps import each other:\n" + "\n".join(detail)
 
 
-def test_core_imports_no_other_app():
+def test_core_imports_no_other_app() -> None:
     outgoing = {b: sites for (a, b), sites in app_graph().items() if a == "core"}
     assert outgoing == {}, outgoing
 
 
-def test_the_checker_sees_imports_inside_functions_and_skips_type_checking_blocks():
+def test_the_checker_sees_imports_inside_functions_and_skips_type_checking_blocks() -> None:
     tree = ast.parse(
         "from typing import TYPE_CHECKING\n"
         "if TYPE_CHECKING:\n    from ambit.okrs.models import Objective\n"
@@ -138,6 +138,6 @@ def test_the_checker_sees_imports_inside_functions_and_skips_type_checking_block
     assert app_cycles({("a", "b"): ["x"], ("b", "a"): ["y"], ("b", "c"): ["z"]}) == [["a", "b"]]
 
 
-def test_no_module_is_longer_than_600_lines():
+def test_no_module_is_longer_than_600_lines() -> None:
     long = {str(p.relative_to(ROOT)): n for p in _modules() if (n := len(p.read_text().splitlines())) > MAX_LINES}
     assert long == {}, f"Split these modules (over {MAX_LINES} lines): {long}"

@@ -23,6 +23,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from pytest_django import Settings
 
 from ambit.accounts.models import Membership, Team
 from ambit.okrs import engine
@@ -37,7 +38,7 @@ SAME = 1e-9  # every surface calls the same engine function on the same inputs
 
 
 @pytest.fixture(autouse=True)
-def _quick(settings):  # type: ignore[no-untyped-def]
+def _quick(settings: Settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.AMBIT_DEMO_PASSWORD = "demo-pass-for-tests"
     cache.clear()  # dashboard summaries and API rate limits live in the process-wide cache
@@ -87,7 +88,7 @@ def _page(demo: dict[str, Any], url: str, **query: Any) -> Any:
     return response
 
 
-def test_every_objective_shows_one_progress_on_every_surface(demo):
+def test_every_objective_shows_one_progress_on_every_surface(demo: dict[str, Any]) -> None:
     live = _api_objectives(demo, demo["cycle"]) | _api_objectives(demo, demo["annual"])
     assert len(live) >= 15
     api_progress = {pk: o["metrics"]["progress"] for pk, o in live.items()}
@@ -143,7 +144,7 @@ def test_every_objective_shows_one_progress_on_every_surface(demo):
             assert metrics.progress == pytest.approx(api_progress[objective.pk], abs=SAME)
 
 
-def test_every_key_result_shows_one_progress_on_every_surface(demo):
+def test_every_key_result_shows_one_progress_on_every_surface(demo: dict[str, Any]) -> None:
     api = demo["api"]
     krs = {
         kr["id"]: kr
@@ -184,7 +185,7 @@ def _company_roots(cycle: Cycle, annual: Cycle) -> set[int]:
     return set(live.filter(level="company").exclude(pk__in=under).values_list("pk", flat=True))
 
 
-def test_every_big_move_shows_one_progress_on_the_tree_and_the_strategy_page(demo):
+def test_every_big_move_shows_one_progress_on_the_tree_and_the_strategy_page(demo: dict[str, Any]) -> None:
     live = _api_objectives(demo, demo["cycle"]) | _api_objectives(demo, demo["annual"])
     roots = _company_roots(demo["cycle"], demo["annual"])
     moves = list(BigMove.objects.filter(organisation=demo["admin"].organisation))
@@ -210,7 +211,7 @@ def _subtree(team: Team, teams: list[Team]) -> set[int]:
     return ids
 
 
-def test_every_team_and_the_organisation_show_one_progress_everywhere(demo):
+def test_every_team_and_the_organisation_show_one_progress_everywhere(demo: dict[str, Any]) -> None:
     cycle = demo["cycle"]
     live = _api_objectives(demo, cycle)
     teams = list(Team.objects.filter(organisation=demo["admin"].organisation))

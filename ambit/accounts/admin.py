@@ -10,14 +10,22 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model
 from django.http import HttpRequest
 
 from ambit.accounts import invitations
 from ambit.accounts import services as account_services
-from ambit.accounts.admin_mixins import ReadOnlyInline, TenantScopedAdmin
+from ambit.accounts.admin_mixins import (
+    NOT_A_MEMBER,
+    ReadOnlyInline,
+    ServiceModelForm,
+    TenantScopedAdmin,
+    acting_membership,
+)
 from ambit.accounts.models import Invitation, Membership, Organisation, Team, TeamMember, User
 from ambit.core.models import AuditEntry
+from ambit.core.web import site_url
 
 
 @admin.register(User)
@@ -154,8 +162,19 @@ class InvitationAdmin(TenantScopedAdmin):
     search_fields = ["email"]
     raw_id_fields = ["invited_by", "team", "accepted_by"]
 
-    def perform_create(self, actor: Any, fields: dict[str, Any]) -> Model:
-        return invitations.invitation_create(actor=actor, send=True, **fields).invitation
+    def run_service(self, request: HttpRequest, form: ServiceModelForm) -> Model:
+        """As every admin's, except that the emailed link points where this admin is working
+        (``site_url``), which only the request knows."""
+        if not form.instance._state.adding:
+            return super().run_service(request, form)
+        data = form.cleaned_data
+        actor = acting_membership(request, self.create_org_id(data))
+        if actor is None:
+            raise PermissionDenied(NOT_A_MEMBER)
+        created = invitations.invitation_create(
+            actor=actor, email=data["email"], role=data["role"], send=True, base_url=site_url(request)
+        )
+        return created.invitation
 
 
 # The audit log is core's model, registered here because the tenant scoping every admin page

@@ -142,7 +142,7 @@ class ScopedRawIdWidget(ForeignKeyRawIdWidget):
         return super().label_and_url_for_value(value) if visible else ("", "")
 
 
-class ServiceModelForm(forms.ModelForm):  # type: ignore[type-arg]
+class ServiceModelForm(forms.ModelForm[Model]):
     """A model form whose validation ends by running the admin's service (see module docstring)."""
 
     service_admin: ClassVar[TenantScopedAdmin]
@@ -169,7 +169,7 @@ def _model_field_names(model: type[Model]) -> list[str]:
     return [f.name for f in [*opts.fields, *opts.many_to_many] if f.editable and not f.auto_created]
 
 
-class TenantScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class TenantScopedAdmin(admin.ModelAdmin[Model]):
     """Scoped reads; writes only through the declared services, as the staff user's membership."""
 
     form = ServiceModelForm
@@ -249,12 +249,14 @@ class TenantScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return [*super().get_readonly_fields(request, obj), *locked]
 
     def _org_id_of(self, obj: Model) -> int | None:
+        """The id of the organisation ``obj`` belongs to, followed along ``org_lookup``; None (so
+        no rights) when a link on the way is missing or the lookup does not end at an id."""
         value: Any = obj
         for part in self.org_lookup.split("__"):
             value = getattr(value, part, None)
             if value is None:
                 return None
-        return value
+        return value if isinstance(value, int) else None
 
     # --- permissions --------------------------------------------------------------------------
 
@@ -396,7 +398,7 @@ class TenantScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[object_id]))
 
 
-class ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
+class ReadOnlyInline(admin.TabularInline[Model, Model]):
     """Rows shown under their parent, edited on their own admin page (through their service)."""
 
     extra = 0

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
-from ambit.accounts.models import Role
+from ambit.accounts.models import Membership, Role
 
 
-class MemberChoiceField(forms.ModelChoiceField):
+class MemberChoiceField(forms.ModelChoiceField[Membership]):
     """A choice of memberships, shown by the person's name (owners of objectives, big moves...)."""
 
-    def label_from_instance(self, obj: Any) -> str:
+    def label_from_instance(self, obj: Membership) -> str:
         return obj.user.get_full_name()
 
 

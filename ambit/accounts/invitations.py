@@ -14,7 +14,6 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
@@ -27,6 +26,7 @@ from ambit.accounts.services import membership_add
 from ambit.core.audit import AuditAction, audit_record
 from ambit.core.errors import Conflict
 from ambit.core.permissions import require_admin, require_same_org
+from ambit.core.web import site_url
 
 INVITATION_DAYS = 14
 
@@ -56,25 +56,30 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def invitation_url(token: str) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("accounts:invitation-accept", args=[token])
+def invitation_url(token: str, *, base_url: str) -> str:
+    """The accept link under ``base_url`` (``ambit.core.web.site_url``: SITE_URL or the request's)."""
+    return base_url.rstrip("/") + reverse("accounts:invitation-accept", args=[token])
 
 
 @dataclass
 class CreatedInvitation:
     invitation: Invitation
     token: str
+    base_url: str
 
     @property
     def url(self) -> str:
-        return invitation_url(self.token)
+        return invitation_url(self.token, base_url=self.base_url)
 
 
 @transaction.atomic
 def invitation_create(
-    *, actor: Membership, email: str, role: str = Role.MEMBER, send: bool = True
+    *, actor: Membership, email: str, role: str = Role.MEMBER, send: bool = True, base_url: str | None = None
 ) -> CreatedInvitation:
-    """Invite ``email`` with ``role`` (admins only). Returns the one-time token with the row."""
+    """Invite ``email`` with ``role`` (admins only). Returns the one-time token with the row.
+
+    ``base_url`` is where the link points: each web surface passes ``site_url(request)`` so the
+    link works at the address the inviter is using; without it, ``site_url()`` decides."""
     require_admin(actor, "invite people")
     email = normalised_email(email)
     try:
@@ -111,7 +116,7 @@ def invitation_create(
         obj=invitation,
         changes={"email": email, "role": role, "emailed": send},
     )
-    created = CreatedInvitation(invitation=invitation, token=token)
+    created = CreatedInvitation(invitation=invitation, token=token, base_url=base_url or site_url())
     if send:
         org_name, inviter, url = actor.organisation.name, actor.user.get_full_name(), created.url
 

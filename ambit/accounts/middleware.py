@@ -16,7 +16,11 @@ SESSION_KEY = "ambit_membership_id"
 
 
 def resolve_membership(request: HttpRequest) -> Membership | None:
-    """The session's chosen membership when still active, else the user's oldest active one."""
+    """The session's chosen membership when still active, else the user's oldest active one.
+
+    Only an explicit choice (switching organisation, joining one) is written to the session:
+    the default is found again on every request, so showing a page (even an error page, which
+    draws the site layout) never changes which organisation the person acts in."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None
@@ -25,8 +29,6 @@ def resolve_membership(request: HttpRequest) -> Membership | None:
     membership = qs.filter(pk=wanted).first() if wanted else None
     if membership is None:
         membership = qs.order_by("created_at", "id").first()
-        if membership is not None:
-            request.session[SESSION_KEY] = membership.pk
     return membership
 
 

@@ -25,7 +25,7 @@ from ambit.core.errors import Conflict
 from ambit.core.forms import errors_on
 from ambit.core.http import MemberRequest
 from ambit.core.permissions import require_admin
-from ambit.core.web import member_required
+from ambit.core.web import member_required, site_url
 
 
 @member_required
@@ -44,6 +44,7 @@ def members(request: MemberRequest) -> HttpResponse:
                     email=form.cleaned_data["email"],
                     role=form.cleaned_data["role"],
                     send=form.cleaned_data["send_email"],
+                    base_url=site_url(request),
                 )
             if not form.errors:
                 sent = " We emailed them the link." if form.cleaned_data["send_email"] else ""
@@ -90,7 +91,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         try:
             membership = invitations.invitation_accept(
                 token=token,
-                user=user,  # type: ignore[arg-type]
+                user=user,
                 full_name=form.cleaned_data["full_name"] if form else "",
                 password=form.cleaned_data["password1"] if form else None,
             )

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from ninja import NinjaAPI
 from ninja.errors import HttpError
+from ninja.main import Exc
 from ninja.openapi.docs import DocsBase
 from ninja.parser import Parser
 from ninja.types import DictStrAny
 
-from ambit.api.auth import TokenAuth
-from ambit.api.problems import HANDLERS, PROBLEM_CONTENT_TYPE, problem
+from ambit.api import openapi
+from ambit.api.auth import TokenAuth, rate_limit_headers
+from ambit.api.problems import HANDLERS, problem
 from ambit.api.routers import checkins, cycles, key_results, objectives, org, strategy
 
 DESCRIPTION = """\
@@ -36,7 +39,8 @@ outside your organisation is a 404, never a 403.
 as `cursor` for the next page. `limit` is 1–200 (default 50).
 
 **Rate limit.** Each token may make `API_RATE_LIMIT` requests a minute (600 by default);
-past that the answer is 429 with `Retry-After`.
+past that the answer is 429 with `Retry-After`. Every response carries `RateLimit-Limit`,
+`RateLimit-Remaining` and `RateLimit-Reset` (seconds) so a client can pace itself.
 """
 
 
@@ -82,20 +86,28 @@ def _on_http_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     return _HANDLERS[HttpError](request, exc)
 
 
-_HANDLERS = dict(HANDLERS)
+_HANDLERS: dict[type[Exception], Callable[[HttpRequest, Exception], HttpResponse]] = dict(HANDLERS)
 
 
 class AmbitAPI(NinjaAPI):
+    """NinjaAPI with the document finished for clients (``ambit.api.openapi``) and the rate-limit
+    headers on every response: successes start from the temporal response, failures from the
+    exception handlers."""
+
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
-        schema = super().get_openapi_schema(*args, **kwargs)
-        # Error bodies are problem documents: say so in each error response's media type.
-        for path in schema.get("paths", {}).values():
-            for operation in path.values():
-                for code, response in operation.get("responses", {}).items():
-                    content = response.get("content", {})
-                    if str(code).startswith(("4", "5")) and "application/json" in content:
-                        response["content"] = {PROBLEM_CONTENT_TYPE: content["application/json"]}
-        return schema
+        return openapi.finish(super().get_openapi_schema(*args, **kwargs))
+
+    def create_temporal_response(self, request: HttpRequest) -> HttpResponse:
+        response = super().create_temporal_response(request)
+        for name, value in rate_limit_headers(request).items():
+            response[name] = value
+        return response
+
+    def on_exception(self, request: HttpRequest, exc: Exc[Any]) -> HttpResponse:
+        response = super().on_exception(request, exc)
+        for name, value in rate_limit_headers(request).items():
+            response[name] = value
+        return response
 
 
 api = AmbitAPI(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
@@ -31,8 +32,35 @@ WINDOW_SECONDS = 60
 LAST_USED_EVERY = dt.timedelta(minutes=1)
 
 
-def rate_limit(key: str, *, limit: int | None = None) -> None:
-    """Fixed-window counter in the cache; raises RateLimited past ``limit`` hits per minute."""
+@dataclass(frozen=True)
+class RateWindow:
+    """Where a client stands in the current window, sent on every response as the IETF draft's
+    ``RateLimit-*`` headers so an integrator can pace itself instead of running into 429s."""
+
+    limit: int
+    remaining: int
+    reset: int  # seconds until the window ends and the count starts again
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "RateLimit-Limit": str(self.limit),
+            "RateLimit-Remaining": str(self.remaining),
+            "RateLimit-Reset": str(self.reset),
+        }
+
+
+def rate_limit_headers(request: HttpRequest) -> dict[str, str]:
+    """The ``RateLimit-*`` headers for the request's window; none when no counter was touched."""
+    window: RateWindow | None = getattr(request, "rate_window", None)
+    return window.headers() if window is not None else {}
+
+
+def rate_limit(request: HttpRequest, key: str, *, limit: int | None = None) -> RateWindow:
+    """Fixed-window counter in the cache; raises RateLimited past ``limit`` hits per minute.
+
+    The window is kept on the request (``request.rate_window``) for the response headers, the
+    refusal included.
+    """
     limit = settings.API_RATE_LIMIT if limit is None else limit
     now = time.time()
     window = int(now // WINDOW_SECONDS)
@@ -44,8 +72,12 @@ def rate_limit(key: str, *, limit: int | None = None) -> None:
     except ValueError:  # evicted between add and incr
         cache.set(cache_key, 1, timeout=WINDOW_SECONDS + 5)
         count = 1
+    reset = max(1, math.ceil((window + 1) * WINDOW_SECONDS - now))
+    state = RateWindow(limit=limit, remaining=max(0, limit - count), reset=reset)
+    request.rate_window = state  # type: ignore[attr-defined]
     if count > limit:
-        raise RateLimited(retry_after=max(1, math.ceil((window + 1) * WINDOW_SECONDS - now)))
+        raise RateLimited(retry_after=reset)
+    return state
 
 
 def _token_failure_limits() -> dict[str, int]:
@@ -79,7 +111,7 @@ class TokenAuth(HttpBearer):
     def __call__(self, request: HttpRequest) -> Membership | None:
         membership = super().__call__(request)
         if membership is None:
-            rate_limit(f"ip:{client_ip(request)}")
+            rate_limit(request, f"ip:{client_ip(request)}")
         return membership
 
     def authenticate(self, request: HttpRequest, token: str) -> Membership | None:
@@ -91,7 +123,7 @@ class TokenAuth(HttpBearer):
         if api_token is None:
             _count_invalid_token(request)
             return None
-        rate_limit(f"token:{api_token.pk}")
+        rate_limit(request, f"token:{api_token.pk}")
         if api_token.read_only and request.method not in SAFE_METHODS:
             raise PermissionDenied("This token is read-only: create a read-write token to make changes.")
         _touch(api_token)

@@ -9,6 +9,27 @@ from ninja import Schema
 from pydantic import Field
 
 from ambit.accounts.models import Membership, Organisation, Team, TeamMember
+from ambit.api.enums import (
+    AmbitionName,
+    BandName,
+    CascadeMethodName,
+    CheckInCadenceName,
+    ConfidenceScaleName,
+    CycleCadenceName,
+    CycleKindName,
+    CycleStateName,
+    ForecastMethodName,
+    KeyResultStateName,
+    KindName,
+    LevelName,
+    ObjectiveStateName,
+    RoleName,
+    StatusName,
+    TeamKindName,
+    UnitKindName,
+    VerdictName,
+    VisibilityName,
+)
 from ambit.okrs import engine
 from ambit.okrs.metrics import KRMetrics, ObjectiveMetrics
 from ambit.okrs.models import CheckIn, Cycle, KeyResult, Milestone, Objective, Sprint
@@ -37,18 +58,20 @@ class OrganisationOut(Schema):
     name: str
     slug: str
     fiscal_year_start_month: int
-    cycle_cadence: str
-    checkin_cadence: str
+    cycle_cadence: CycleCadenceName
+    checkin_cadence: CheckInCadenceName
     reminder_weekday: int
     reminder_hour: int
     time_zone: str
-    confidence_scale: str = Field(description="The scale every `confidence` in this API is expressed on.")
+    confidence_scale: ConfidenceScaleName = Field(
+        description="The scale every `confidence` in this API is expressed on."
+    )
     pace_on_track: float
     pace_at_risk: float
     stale_grace_days: int
     sprint_length_days: int
-    levels: list[str]
-    cascade_method: str
+    levels: list[LevelName]
+    cascade_method: CascadeMethodName
     approval_required: bool
     child_blend: float
 
@@ -61,7 +84,7 @@ class MemberOut(Schema):
     id: int
     email: str
     full_name: str
-    role: str
+    role: RoleName
     title: str
     manager_id: int | None
     is_executive_sponsor: bool
@@ -85,7 +108,7 @@ class TeamOut(Schema):
     id: int
     name: str
     slug: str
-    kind: str
+    kind: TeamKindName
     parent_id: int | None
     description: str
 
@@ -174,11 +197,11 @@ def big_move_out(b: BigMove) -> dict[str, Any]:
 class CycleOut(Schema):
     id: int
     name: str
-    kind: str
+    kind: CycleKindName
     parent_id: int | None
     start_date: dt.date
     end_date: dt.date
-    state: str
+    state: CycleStateName
 
 
 def cycle_out(c: Cycle) -> dict[str, Any]:
@@ -221,17 +244,25 @@ class ForecastOut(Schema):
     attainment: float | None
     progress: float
     score: float
-    method: str
+    method: ForecastMethodName
 
 
 class ObjectiveMetricsOut(Schema):
     progress: float = Field(description="0.0–1.0, weighted over live key results (and children per the charter).")
     expected: float = Field(description="Progress expected by today at a linear pace.")
-    status: str
+    status: StatusName
     suggested_score: float | None
     score: float | None = Field(description="The set score, else the suggested one.")
-    band: str | None
+    band: BandName | None = Field(description="0.0-0.3 red, 0.4-0.6 yellow, 0.7-1.0 green, whatever the ambition.")
+    verdict: VerdictName | None = Field(
+        description="The score read against the ambition: committed OKRs are met (1.0) or missed; "
+        "aspirational ones a success (0.7 up), partial (0.4 up) or a miss."
+    )
     confidence: Confidence | None = Field(description="Mean confidence of the key results. " + CONFIDENCE_DOC)
+    plan_start: dt.date = Field(
+        description="The day its pace is read from: the set plan start, else the later of the cycle start and "
+        "the day it was created."
+    )
 
 
 def objective_metrics_out(obj: Objective, m: ObjectiveMetrics, scale: str) -> dict[str, Any]:
@@ -242,7 +273,9 @@ def objective_metrics_out(obj: Objective, m: ObjectiveMetrics, scale: str) -> di
         "suggested_score": m.suggested_score,
         "score": obj.score if obj.score is not None else m.suggested_score,
         "band": m.band,
+        "verdict": m.verdict,
         "confidence": None if m.confidence is None else scaled(round(m.confidence), scale),
+        "plan_start": m.plan_start,
     }
 
 
@@ -250,11 +283,26 @@ class KeyResultMetricsOut(Schema):
     progress: float
     attainment: float | None = Field(description="Unclamped progress: above 1.0 when the target is beaten.")
     expected: float
-    status: str
+    status: StatusName
     confidence: Confidence = Field(description=CONFIDENCE_DOC)
     due: bool = Field(description="A check-in is due this period.")
     suggested_score: float
     score: float | None = Field(description="The set score, else the suggested one.")
+    verdict: VerdictName = Field(
+        description="The score read against the objective's ambition: committed OKRs are met (1.0) or missed; "
+        "aspirational ones a success (0.7 up), partial (0.4 up) or a miss."
+    )
+    stretch_progress: float | None = Field(
+        description="Attainment beyond the target read against the stretch target: 0.0 at the target, 1.0 at the "
+        "stretch; null without a stretch target or before the target is reached."
+    )
+    linked: bool = Field(
+        description="Progress comes from the child objective(s) created from it; it takes no check-ins of its own."
+    )
+    plan_start: dt.date = Field(
+        description="The day its pace and staleness count from: the set plan start, else the later of the cycle "
+        "start and the day it was created."
+    )
     forecast: ForecastOut | None = Field(
         description="Projection from the check-ins to the end of the cycle's last day: null without any check-in, "
         "and null while the history is too short to project (see forecast_note)."
@@ -275,6 +323,10 @@ def kr_metrics_out(kr: KeyResult, m: KRMetrics, scale: str) -> dict[str, Any]:
         "due": m.due,
         "suggested_score": m.suggested_score,
         "score": kr.score if kr.score is not None else m.suggested_score,
+        "verdict": m.verdict,
+        "stretch_progress": m.stretch_progress,
+        "linked": m.linked,
+        "plan_start": m.plan_start,
         "forecast": None
         if fc is None or fc.is_too_early
         else {
@@ -298,13 +350,16 @@ class ObjectiveOut(Schema):
     description: str
     owner_id: int
     team_id: int | None
-    level: str
+    level: LevelName
     theme_id: int | None
-    ambition: str
-    visibility: str
-    state: str
+    ambition: AmbitionName
+    visibility: VisibilityName
+    state: ObjectiveStateName
     cancel_reason: str
     source_key_result_id: int | None
+    plan_start: dt.date | None = Field(
+        description="The set plan start; null for the default (the later of the cycle start and its creation day)."
+    )
     score: float | None = Field(description="The score set at the end of the cycle, if any.")
     score_note: str
     position: int
@@ -328,6 +383,7 @@ def objective_out(obj: Objective, m: ObjectiveMetrics, scale: str) -> dict[str, 
         "state": obj.state,
         "cancel_reason": obj.cancel_reason,
         "source_key_result_id": obj.source_key_result_id,
+        "plan_start": obj.plan_start,
         "score": obj.score,
         "score_note": obj.score_note,
         "position": obj.position,
@@ -362,17 +418,20 @@ class KeyResultOut(Schema):
     objective_id: int
     title: str
     description: str
-    kind: str
+    kind: KindName
     start_value: float | None
     target_value: float | None
     stretch_target: float | None
     unit: str
-    unit_kind: str
+    unit_kind: UnitKindName
     weight: float
     owner_id: int
-    state: str
+    state: KeyResultStateName
     cancel_reason: str
     progress_from_children: bool
+    plan_start: dt.date | None = Field(
+        description="The set plan start; null for the default (the later of the cycle start and its creation day)."
+    )
     position: int
     current_value: float | None
     confidence: Confidence = Field(description="Latest confidence. " + CONFIDENCE_DOC)
@@ -402,6 +461,7 @@ def key_result_out(kr: KeyResult, m: KRMetrics, scale: str) -> dict[str, Any]:
         "state": kr.state,
         "cancel_reason": kr.cancel_reason,
         "progress_from_children": kr.progress_from_children,
+        "plan_start": kr.plan_start,
         "position": kr.position,
         "current_value": _f(kr.current_value),
         "confidence": scaled(kr.current_confidence, scale),

@@ -104,6 +104,15 @@ def django_validation_errors(exc: DjangoValidationError) -> list[tuple[str, str]
     return [("non_field_errors", msg) for msg in exc.messages]
 
 
+# The tags pydantic puts in an error's location for the member of a union that failed ("float",
+# "constrained-float", "literal['red','yellow','green']"): they name a type, not a request field.
+_TYPE_TAGS = frozenset({"float", "int", "str", "bool", "none", "date", "datetime", "decimal", "list", "dict"})
+
+
+def _is_union_tag(part: str) -> bool:
+    return (not part.isidentifier() and not part.isdigit()) or part in _TYPE_TAGS
+
+
 def _ninja_field(loc: list[Any]) -> str:
     # loc is ("body" | "query" | "path", <param name>, *field path); the param name is internal.
     parts = [str(p) for p in loc]
@@ -111,7 +120,28 @@ def _ninja_field(loc: list[Any]) -> str:
         parts = parts[2:] if len(parts) > 2 else parts[1:]
     elif len(parts) > 1:
         parts = parts[1:]
+    # A union field fails once per member, each located under the member's type tag: drop the
+    # tags (never the first part, the field itself) so every error names the request field.
+    parts = parts[:1] + [p for p in parts[1:] if not _is_union_tag(p)]
     return ".".join(parts) or "body"
+
+
+def _merged(errors: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """One error per field: a union's members' messages read as one set of alternatives."""
+    by_field: dict[str, list[str]] = {}
+    for field, message in errors:
+        messages = by_field.setdefault(field, [])
+        if message not in messages:
+            messages.append(message)
+    merged: list[tuple[str, str]] = []
+    prefix = "Input should be "
+    for field, messages in by_field.items():
+        if len(messages) > 1 and all(m.startswith(prefix) for m in messages):
+            text = prefix + "; or ".join(m[len(prefix) :] for m in messages)
+        else:
+            text = "; ".join(messages)
+        merged.append((field, text))
+    return merged
 
 
 def _on_django_validation(request: HttpRequest, exc: Exception) -> HttpResponse:
@@ -123,7 +153,7 @@ def _on_django_validation(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 def _on_ninja_validation(request: HttpRequest, exc: Exception) -> HttpResponse:
     assert isinstance(exc, NinjaValidationError)
-    errors = [(_ninja_field(list(e.get("loc", ()))), str(e.get("msg", "Invalid value."))) for e in exc.errors]
+    errors = _merged([(_ninja_field(list(e.get("loc", ()))), str(e.get("msg", "Invalid value."))) for e in exc.errors])
     detail = "; ".join(f"{f}: {m}" for f, m in errors) or "The request is not valid."
     return problem(422, detail, errors=errors)
 

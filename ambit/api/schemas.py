@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from ninja import Schema
 from pydantic import AfterValidator, Field, ValidationInfo, create_model
-from pydantic.json_schema import JsonDict
+from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
 from ambit.core.services import MAX_NUMBER as MAX_DECIMAL
@@ -112,7 +112,9 @@ class Problem(Schema):
     title: str
     status: int
     detail: str
-    errors: list[FieldError] = Field(default_factory=list, description="Per-field messages (validation errors).")
+    errors: list[FieldError] = Field(
+        description="Per-field messages: empty unless a field of the request is at fault (always present)."
+    )
 
 
 class PageQuery(Schema):
@@ -125,11 +127,12 @@ class PageQuery(Schema):
 @cache
 def page_of(item: type[Schema]) -> type[Schema]:
     """A page of ``item``: ordered by id, ``next_cursor`` is null on the last page."""
-    model: type[Schema] = create_model(  # type: ignore[call-overload]
+    model: type[Schema] = create_model(
         f"{item.__name__}Page",
         __base__=Schema,
         items=(list[item], ...),  # type: ignore[valid-type]
-        next_cursor=(int | None, Field(None, description="Pass as `cursor` to get the next page.")),
+        # Required but nullable: always in the body, null on the last page.
+        next_cursor=(int | None, Field(description="Pass as `cursor` to get the next page; null on the last page.")),
     )
     return model
 

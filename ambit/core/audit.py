@@ -24,7 +24,8 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, models.Model):
         return value.pk
     if isinstance(value, Decimal):
-        return str(value.normalize()) if value == value.to_integral() else str(value)
+        # format "f": 50 stays "50", where str(normalize()) prints "5E+1".
+        return format(value.normalize(), "f") if value == value.to_integral() else str(value)
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, list | tuple):

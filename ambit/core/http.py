@@ -26,5 +26,5 @@ class HtmxRequest(HttpRequest):
 class MemberRequest(HtmxRequest):
     """A request that ``member_required`` let through."""
 
-    user: User  # type: ignore[assignment]
+    user: User
     member: Membership

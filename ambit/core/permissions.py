@@ -27,6 +27,9 @@ CHECK_IN_DENIED = "Only the key result's owner, the objective's owner or their l
 CREATE_OBJECTIVE_DENIED = (
     "You may create your own individual OKRs, your teams' OKRs if you lead them; champions create the rest."
 )
+APPROVAL_DENIED = "Approval is required: your lead or a champion activates your objective."
+# The states an objective is activated from (matches ``ObjectiveState``; core imports no app).
+_AWAITING_ACTIVATION = ("draft", "proposed")
 
 
 def require_same_org(actor: Membership, organisation_id: int | None) -> None:
@@ -88,6 +91,38 @@ def can_create_objective_for(actor: Membership, *, team_id: int | None, owner_id
     if team_id is None:
         return owner_id == actor.pk or owner_id in led_member_ids(actor)
     return team_id in led_team_ids(actor)
+
+
+def can_activate_objective(actor: Membership, objective: Objective) -> bool:
+    """Whether ``actor`` may make ``objective`` active: anyone who may edit it, except that with
+    approval required an owner does not approve their own draft or proposal (their lead or a
+    champion does). The page offers "Activate" only when this holds, and the service enforces it."""
+    if not can_edit_objective(actor, objective):
+        return False
+    needs_approval = (
+        actor.organisation.approval_required
+        and not actor.is_org_wide_editor
+        and objective.owner_id == actor.pk
+        and objective.state in _AWAITING_ACTIVATION
+    )
+    return not needs_approval
+
+
+def can_set_objective_state(actor: Membership, objective: Objective, state: str) -> bool:
+    """Whether ``actor`` may move ``objective`` to ``state`` (the page lists only these)."""
+    return can_activate_objective(actor, objective) if state == "active" else can_edit_objective(actor, objective)
+
+
+def require_can_activate_objective(actor: Membership, objective: Objective) -> None:
+    require_can_edit_objective(actor, objective)
+    if not can_activate_objective(actor, objective):
+        raise PermissionDenied(APPROVAL_DENIED)
+
+
+def can_create_objectives(actor: Membership) -> bool:
+    """Whether ``actor`` may create any objective at all (at least their own individual one):
+    the pages offer "New objective" exactly when this holds."""
+    return can_create_objective_for(actor, team_id=None, owner_id=actor.pk)
 
 
 def require_can_edit_objective(actor: Membership, objective: Objective) -> None:

@@ -65,7 +65,7 @@ def _class_path(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
-def _give_up(claim: QuerySet[DBTaskResult], *, now: dt.datetime, reason: str) -> int:
+def _give_up(claim: QuerySet[DBTaskResult[..., Any]], *, now: dt.datetime, reason: str) -> int:
     return claim.update(
         status=TaskResultStatus.FAILED,
         finished_at=now,
@@ -106,7 +106,7 @@ def requeue_abandoned(
     return moved
 
 
-def retry_or_fail(task: DBTaskResult, *, max_attempts: int, now: dt.datetime | None = None) -> bool:
+def retry_or_fail(task: DBTaskResult[..., Any], *, max_attempts: int, now: dt.datetime | None = None) -> bool:
     """After ``task`` ran (or the worker lost track of it), queue it again if it failed on a
     transient database error or its outcome was never recorded (still RUNNING); after
     ``max_attempts`` tries, leave it failed. Returns whether it was queued again."""
@@ -145,7 +145,7 @@ class Worker(db_worker.Worker):
         )
         self._next_sweep = 0.0
         self._database_failures = 0
-        self._unsettled: DBTaskResult | None = None
+        self._unsettled: DBTaskResult[..., Any] | None = None
 
     def run(self) -> None:
         logger.info(
@@ -174,7 +174,7 @@ class Worker(db_worker.Worker):
             if self.running and task is None:
                 time.sleep(self.interval)
 
-    def _step(self) -> DBTaskResult | None:
+    def _step(self) -> DBTaskResult[..., Any] | None:
         """Settle what a database error interrupted, sweep when due, claim and run one task."""
         if self._unsettled is not None:
             retry_or_fail(self._unsettled, max_attempts=self.max_attempts)
@@ -194,7 +194,7 @@ class Worker(db_worker.Worker):
             self._unsettled = None
         return task
 
-    def _claim(self) -> DBTaskResult | None:
+    def _claim(self) -> DBTaskResult[..., Any] | None:
         """The library's claim, with its database errors left to the caller's back-off."""
         tasks = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)
         if not self.process_all_queues:

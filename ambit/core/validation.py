@@ -65,12 +65,12 @@ def clean_text(
         raise ValidationError(
             {field: f"The {name} contains control characters ({', '.join(bad[:3])}): remove them and try again."}
         )
-    value = value.strip()
-    if required and not value:
+    text = value.strip()
+    if required and not text:
         raise ValidationError({field: f"Enter the {name}."})
-    if len(value) > max_length:
-        raise ValidationError({field: f"The {name} is {len(value):,} characters long: keep it within {max_length:,}."})
-    return value
+    if len(text) > max_length:
+        raise ValidationError({field: f"The {name} is {len(text):,} characters long: keep it within {max_length:,}."})
+    return text
 
 
 def check_weight(value: Any, *, field: str = "weight", label: str = "weight") -> float:

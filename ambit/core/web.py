@@ -12,6 +12,7 @@ import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, overload
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -26,6 +27,22 @@ P = ParamSpec("P")
 MemberView = Callable[Concatenate[MemberRequest, P], HttpResponse]
 Permission = Callable[["Membership"], None]
 R = TypeVar("R", bound=HttpRequest)
+
+
+# Where absolute links point when SITE_URL is unset and there is no request (``make run``'s address).
+FALLBACK_SITE_URL = "http://127.0.0.1:8000"
+
+
+def site_url(request: HttpRequest | None = None) -> str:
+    """The site's address for absolute links, without a trailing slash: ``SITE_URL`` when it is
+    set (behind a proxy the request may not know the public address), otherwise the scheme and
+    host this request came to, so a link works wherever the app runs."""
+    configured = str(getattr(settings, "SITE_URL", "") or "")
+    if configured:
+        return configured.rstrip("/")
+    if request is not None:
+        return request.build_absolute_uri("/").rstrip("/")
+    return FALLBACK_SITE_URL
 
 
 def acting_member(request: HttpRequest) -> Membership | None:
@@ -60,7 +77,7 @@ def member_required(view: Any = None, /, *, permission: Permission | None = None
 
     def decorate(inner: MemberView[P]) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
         @functools.wraps(inner)
-        def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        def wrapper(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             member = acting_member(request)

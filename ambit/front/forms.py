@@ -1,48 +1,54 @@
 """The check-in form: one fieldset per key result, parsed into okrs.services.CheckInEntry.
 
 Field names are prefixed ``kr-<id>-`` so one POST carries many key results. Parsing here only
-turns what people type into numbers (it accepts "1,200", " 40 " and "40%"); the rules (binary
-takes 0/1, milestones belong to the key result, closed cycles take nothing) stay in the service,
-whose errors are merged back next to the fields they name.
+turns what people type into numbers: plain decimals in the person's locale (``ambit.core.numbers``:
+"1,200.5" in English, "1.200,5" in German or French, a trailing "%" on a percent key result); the
+rules (binary takes 0/1, milestones belong to the key result, closed cycles take nothing) stay in
+the service, whose errors are merged back next to the fields they name. A value that parses but is
+implausible (``ambit.okrs.plausibility``) is held back until the person ticks "Save anyway".
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from ambit.accounts.models import ConfidenceScale, Organisation
+from ambit.core.numbers import (
+    DEFAULT_NUMBER_LOCALE,
+    NumberFormatError,
+    format_plain_decimal,
+    number_example,
+    parse_plain_decimal,
+)
 from ambit.core.params import parse_id, parse_ids
 from ambit.core.services import to_decimal
 from ambit.okrs import engine
 from ambit.okrs.metrics import KRMetrics
-from ambit.okrs.models import KeyResult, KeyResultKind, UnitKind
+from ambit.okrs.models import CheckIn, KeyResult, KeyResultKind, UnitKind
+from ambit.okrs.plausibility import unusual_value_concerns
 from ambit.okrs.services import CheckInEntry
 
-_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 RAG_CHOICES = (("red", "Red"), ("yellow", "Yellow"), ("green", "Green"))
 
 
-def clean_number(raw: str, *, percent: bool) -> str:
-    """Normalise a typed number: trim, drop thousands separators, and a trailing % for percent units."""
-    text = (raw or "").strip().replace("\u00a0", "").replace(" ", "")
+def parse_typed_number(raw: str, *, percent: bool, locale: str = DEFAULT_NUMBER_LOCALE) -> Decimal:
+    """A typed value as a number: a plain decimal in ``locale``, with a trailing % on percent units."""
+    text = (raw or "").strip()
     if percent and text.endswith("%"):
-        text = text[:-1].strip()
-    if _THOUSANDS.match(text):
-        text = text.replace(",", "")
-    return text
+        text = text[:-1]
+    return parse_plain_decimal(text, locale=locale)
 
 
-def _fmt(value: Decimal | float | None) -> str:
+def _fmt(value: Decimal | float | None, locale: str = DEFAULT_NUMBER_LOCALE) -> str:
     if value is None:
         return ""
-    d = Decimal(str(value)).normalize()
-    return format(d.quantize(Decimal(1)) if d == d.to_integral_value() else d, "f")
+    return format_plain_decimal(Decimal(str(value)), locale=locale)
 
 
 @dataclass
@@ -57,6 +63,13 @@ class CheckInRow:
     confidence: str = ""
     note: str = ""
     errors: dict[str, list[str]] = field(default_factory=dict)
+    locale: str = DEFAULT_NUMBER_LOCALE
+    # Check-ins this form may correct (offered on the quick check-in only), newest first.
+    history: list[CheckIn] = field(default_factory=list)
+    corrects: str = ""
+    # Ticked "Save anyway": an implausible value is recorded as typed.
+    confirmed: bool = False
+    concerns: list[str] = field(default_factory=list)
 
     @property
     def prefix(self) -> str:
@@ -76,15 +89,31 @@ class CheckInRow:
 
     @property
     def start_display(self) -> str:
-        return _fmt(self.kr.start_value)
+        return _fmt(self.kr.start_value, self.locale)
 
     @property
     def target_display(self) -> str:
-        return _fmt(self.kr.target_value)
+        return _fmt(self.kr.target_value, self.locale)
 
     @property
     def current_display(self) -> str:
-        return _fmt(self.kr.current_value)
+        return _fmt(self.kr.current_value, self.locale)
+
+    @property
+    def number_example(self) -> str:
+        return number_example(self.locale)
+
+    def history_label(self, check_in: CheckIn) -> str:
+        """How a check-in is named in the "corrects" choice: its date and what it recorded."""
+        if check_in.value is not None:
+            what = f"{_fmt(check_in.value, self.locale)} {self.kr.unit}".strip()
+        else:
+            what = f"{len(check_in.milestones_done or [])} milestones done"
+        return f"{timezone.localtime(check_in.created_at):%d %b %Y %H:%M}: {what}"
+
+    @property
+    def correction_choices(self) -> list[tuple[str, str]]:
+        return [(str(c.pk), self.history_label(c)) for c in self.history]
 
     @property
     def milestones(self) -> list[Any]:
@@ -103,7 +132,7 @@ class CheckInRow:
             return f"{self.prefix}-value-1"
         if name == "confidence" and self.scale == ConfidenceScale.RAG:
             return f"{self.prefix}-confidence-red"
-        if name in ("value", "confidence", "note"):
+        if name in ("value", "confidence", "note", "corrects"):
             return f"{self.prefix}-{name}"
         return f"{self.prefix}-fieldset"
 
@@ -127,8 +156,12 @@ class CheckInRow:
         return self.error_list("note")
 
     @property
+    def corrects_errors(self) -> list[str]:
+        return self.error_list("corrects")
+
+    @property
     def other_errors(self) -> list[str]:
-        known = {"value", "milestones_done", "confidence", "note"}
+        known = {"value", "milestones_done", "confidence", "note", "corrects"}
         return [m for k, msgs in self.errors.items() if k not in known for m in msgs]
 
     def changed(self) -> bool:
@@ -144,7 +177,7 @@ class CheckInRow:
     def initial_value(self) -> str:
         if self.kind == KeyResultKind.BINARY:
             return "1" if self.kr.current_value == 1 else ("0" if self.kr.current_value is not None else "")
-        return _fmt(self.kr.current_value)
+        return _fmt(self.kr.current_value, self.locale)
 
     def initial_confidence(self) -> str:
         shown = engine.to_scale(self.kr.current_confidence, self.scale)
@@ -152,11 +185,24 @@ class CheckInRow:
 
 
 def build_rows(
-    *, key_results: Iterable[KeyResult], metrics: Mapping[int, KRMetrics], organisation: Organisation
+    *,
+    key_results: Iterable[KeyResult],
+    metrics: Mapping[int, KRMetrics],
+    organisation: Organisation,
+    locale: str = DEFAULT_NUMBER_LOCALE,
+    history: Mapping[int, list[CheckIn]] | None = None,
 ) -> list[CheckInRow]:
+    """One row per key result, filled with its current values; ``history`` (per key result) are
+    the check-ins the form offers to correct."""
     rows = []
     for kr in key_results:
-        row = CheckInRow(kr=kr, km=metrics.get(kr.pk), scale=organisation.confidence_scale)
+        row = CheckInRow(
+            kr=kr,
+            km=metrics.get(kr.pk),
+            scale=organisation.confidence_scale,
+            locale=locale,
+            history=list((history or {}).get(kr.pk, [])),
+        )
         row.value = row.initial_value()
         row.milestones_done = set(kr.current_milestones_done or [])
         row.confidence = row.initial_confidence()
@@ -180,6 +226,8 @@ class CheckInForm:
                 row.milestones_done = parse_ids(raw_ms)
                 row.confidence = str(data.get(f"{p}-confidence", "") or "").strip()
                 row.note = str(data.get(f"{p}-note", "") or "")
+                row.corrects = str(data.get(f"{p}-corrects", "") or "").strip()
+                row.confirmed = data.get(f"{p}-confirm") == "1"
 
     @property
     def is_bound(self) -> bool:
@@ -195,17 +243,58 @@ class CheckInForm:
             else:
                 entry.value = Decimal(row.value)
         else:
-            try:
-                entry.value = to_decimal(
-                    clean_number(row.value, percent=row.is_percent), field="value", label="new value", required=True
-                )
-            except ValidationError as exc:
-                row.errors.setdefault("value", []).extend(exc.message_dict["value"])
+            entry.value = self._parse_value(row)
+        entry.corrects = self._parse_corrects(row)
         try:
             entry.confidence = engine.from_scale(row.confidence, row.scale)
         except ValueError:
             row.errors.setdefault("confidence", []).append(_confidence_help(row.scale))
         return entry
+
+    @staticmethod
+    def _parse_value(row: CheckInRow) -> Decimal | None:
+        """The typed value, or None with the reason on the row. An implausible value needs the
+        row's "Save anyway" tick: it is then recorded as typed."""
+        if not row.value.strip():
+            row.errors.setdefault("value", []).append("Enter a number for the new value.")
+            return None
+        try:
+            number = to_decimal(
+                parse_typed_number(row.value, percent=row.is_percent, locale=row.locale),
+                field="value",
+                label="new value",
+                required=True,
+            )
+        except NumberFormatError as exc:
+            row.errors.setdefault("value", []).append(exc.message)
+            return None
+        except ValidationError as exc:
+            row.errors.setdefault("value", []).extend(exc.message_dict["value"])
+            return None
+        assert number is not None  # required=True
+        unit = row.kr.unit.strip()
+        row.concerns = unusual_value_concerns(
+            value=number,
+            start=row.kr.start_value,
+            target=row.kr.target_value,
+            current=row.kr.current_value,
+            shown=lambda d: f"{_fmt(d, row.locale)}{'' if unit == '%' else ' '}{unit}".strip(),
+        )
+        if row.concerns and not row.confirmed:
+            row.errors.setdefault("value", []).extend(
+                [*row.concerns, "Check the value, or tick “Save anyway” to record it as typed."]
+            )
+        return number
+
+    @staticmethod
+    def _parse_corrects(row: CheckInRow) -> CheckIn | None:
+        """The earlier check-in this one corrects: one of the row's offered check-ins, or none."""
+        if not row.corrects:
+            return None
+        chosen = next((c for c in row.history if str(c.pk) == row.corrects), None)
+        if chosen is None:
+            row.errors.setdefault("corrects", []).append("Choose one of this key result's own check-ins to correct.")
+        return chosen
 
     def is_valid(self, *, only_changed_unless_due: bool = False) -> bool:
         """Parse every row; rows that are not due and untouched are skipped when asked."""

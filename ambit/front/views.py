@@ -17,12 +17,14 @@ from ambit.accounts.middleware import SESSION_KEY
 from ambit.accounts.selectors import memberships_of_user
 from ambit.core.forms import errors_on
 from ambit.core.http import MemberRequest
+from ambit.core.numbers import number_locale_from_header
 from ambit.core.params import parse_id
-from ambit.core.permissions import CHECK_IN_DENIED, require_writer
+from ambit.core.permissions import CHECK_IN_DENIED, can_create_objectives, require_writer
 from ambit.core.web import member_required
 from ambit.front.forms import RAG_CHOICES, CheckInForm, build_rows
 from ambit.front.week import key_result_item, my_week
 from ambit.okrs.models import Cycle
+from ambit.okrs.selectors import check_in_history
 from ambit.okrs.services import check_in_many
 from ambit.okrs.views_common import cycle_from_param
 
@@ -39,14 +41,20 @@ def home(request: MemberRequest) -> HttpResponse:
     member = request.member
     cycle = cycle_from_param(actor=member, value=request.GET.get("cycle"))
     week = my_week(actor=member, cycle=cycle)
-    return render(request, "front/home.html", {"week": week, "cycle": cycle, "org": member.organisation})
+    context = {
+        "week": week,
+        "cycle": cycle,
+        "org": member.organisation,
+        "can_create_objective": can_create_objectives(member),
+    }
+    return render(request, "front/home.html", context)
 
 
 def _success_message(request: HttpRequest, count: int, warnings: list[tuple[str, str]]) -> None:
     noun = "key result" if count == 1 else "key results"
     messages.success(request, f"Checked in {count} {noun}. Thank you!")
     for title, warning in warnings:
-        messages.warning(request, f"Early warning on “{title}”: {warning}. Your manager will see it.")
+        messages.warning(request, f"Early warning on “{title}”: {warning}. It is noted in the key result's history.")
 
 
 @member_required
@@ -66,6 +74,7 @@ def checkin(request: MemberRequest) -> HttpResponse:
         key_results=[i.kr for i in items],
         metrics={i.kr.pk: i.km for i in items},
         organisation=member.organisation,
+        locale=number_locale(request),
     )
     form = CheckInForm(rows, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid(only_changed_unless_due=True):
@@ -93,6 +102,15 @@ def checkin(request: MemberRequest) -> HttpResponse:
     return render(request, "front/checkin.html", context, status=400 if form.is_bound and form.errors else 200)
 
 
+def number_locale(request: HttpRequest) -> str:
+    """How this person writes numbers: nobody stores a preference yet, so their browser's language."""
+    return number_locale_from_header(request.headers.get("Accept-Language", ""))
+
+
+# The quick check-in offers this many of the latest check-ins to correct.
+CORRECTABLE_CHECK_INS = 10
+
+
 def _home_url(cycle: Cycle | None) -> str:
     url = reverse("front:home")
     return f"{url}?cycle={cycle.pk}" if cycle is not None else url
@@ -109,7 +127,14 @@ def kr_checkin(request: MemberRequest, pk: int) -> HttpResponse:
         require_writer(member)
     if not item.can_check_in:  # core.permissions.can_check_in, computed once with the item
         raise PermissionDenied(CHECK_IN_DENIED)
-    rows = build_rows(key_results=[item.kr], metrics={item.kr.pk: item.km}, organisation=member.organisation)
+    latest = check_in_history(actor=member, key_result=item.kr).order_by("-created_at", "-id")
+    rows = build_rows(
+        key_results=[item.kr],
+        metrics={item.kr.pk: item.km},
+        organisation=member.organisation,
+        locale=number_locale(request),
+        history={item.kr.pk: list(latest[:CORRECTABLE_CHECK_INS])},
+    )
     form = CheckInForm(rows, request.POST if request.method == "POST" else None)
     back = _safe_next(request, reverse("front:home"))
     if request.method == "POST" and form.is_valid():
@@ -142,6 +167,8 @@ def kr_checkin(request: MemberRequest, pk: int) -> HttpResponse:
         "next": back,
         "org": member.organisation,
         "rag_choices": RAG_CHOICES,
+        # Only an HTMX request has a row on the page for the form to replace.
+        "inline": bool(request.htmx),
     }
     if request.htmx:
         response = render(request, "front/partials/kr_checkin_form.html", context)
@@ -186,9 +213,7 @@ def switch_org(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:login")
     membership_id = parse_id(request.POST.get("membership"))
     wanted = (
-        memberships_of_user(user=request.user).filter(pk=membership_id).first()  # type: ignore[arg-type]
-        if membership_id is not None
-        else None
+        memberships_of_user(user=request.user).filter(pk=membership_id).first() if membership_id is not None else None
     )
     if wanted is None:
         raise Http404("No such organisation.")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ambit.okrs import engine
 
@@ -195,6 +195,27 @@ class CheckInPoint:
     when: When
     value: float | None
     milestones_done: Sequence[int] = ()
+    id: int | None = None
+    corrects: int | None = None  # the id of the check-in this one corrects
+
+
+def corrected_points(points: Sequence[CheckInPoint]) -> list[CheckInPoint]:
+    """The points as the key result really went: a correction's reading takes the place (and the
+    moment) of the check-in it corrects, through chains of corrections, so a wrong value is never
+    drawn and the fix does not appear as a jump on the day it was typed. A correction of a point
+    not given stands on its own. Same rule as the forecast's (``engine.forecast``)."""
+    slots: list[CheckInPoint] = []
+    slot_of: dict[int, int] = {}
+    for point in points:
+        if point.corrects is not None and point.corrects in slot_of:
+            slot = slot_of[point.corrects]
+            slots[slot] = replace(point, when=slots[slot].when)
+        else:
+            slot = len(slots)
+            slots.append(point)
+        if point.id is not None:
+            slot_of[point.id] = slot
+    return slots
 
 
 def kr_progress_series(
@@ -205,10 +226,11 @@ def kr_progress_series(
     points: Sequence[CheckInPoint],
     milestone_weights: dict[int, float] | None = None,
 ) -> list[tuple[When, float]]:
-    """Progress (0–1) after each check-in, oldest first, with the engine's progress rules."""
+    """Progress (0–1) after each check-in, oldest first, with the engine's progress rules;
+    corrected check-ins are replaced by their corrections (``corrected_points``)."""
     weights = milestone_weights or {}
     out: list[tuple[When, float]] = []
-    for p in points:
+    for p in corrected_points(points):
         done = set(p.milestones_done)
         milestones = tuple(engine.MilestoneState(weight=w, done=mid in done) for mid, w in weights.items())
         progress = engine.kr_progress(kind, start=start, target=target, current=p.value, milestones=milestones)

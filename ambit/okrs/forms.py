@@ -29,24 +29,24 @@ from ambit.strategy.models import BigMove
 from ambit.strategy.selectors import big_move_list
 
 
-class ObjectiveChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        team = obj.team.name if obj.team_id else "individual"
+class ObjectiveChoiceField(forms.ModelChoiceField[Objective]):
+    def label_from_instance(self, obj: Objective) -> str:
+        team = obj.team.name if obj.team is not None else "individual"
         return f"{obj.title} ({team}, {obj.cycle.name})"
 
 
 class ObjectiveForm(forms.Form):
     title = forms.CharField(max_length=300, widget=forms.TextInput(attrs={"autofocus": True}))
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    cycle: forms.ModelChoiceField[Cycle] = forms.ModelChoiceField(queryset=None, empty_label=None)  # type: ignore[arg-type]
-    owner = MemberChoiceField(queryset=None, empty_label=None)  # type: ignore[arg-type]
+    cycle: forms.ModelChoiceField[Cycle] = forms.ModelChoiceField(queryset=None, empty_label=None)
+    owner = MemberChoiceField(queryset=None, empty_label=None)
     team: forms.ModelChoiceField[Team] = forms.ModelChoiceField(
-        queryset=None,  # type: ignore[arg-type]
+        queryset=None,
         required=False,
         empty_label="— none: an individual objective —",
     )
     theme: forms.ModelChoiceField[BigMove] = forms.ModelChoiceField(
-        queryset=None,  # type: ignore[arg-type]
+        queryset=None,
         required=False,
         label="Big move",
         empty_label="— none —",
@@ -58,8 +58,14 @@ class ObjectiveForm(forms.Form):
         initial=ObjectiveState.DRAFT,
         label="Start as",
     )
+    plan_start = forms.DateField(
+        required=False,
+        label="Plan starts",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The day its pace counts from. Empty: the cycle start, or the day it is created if later.",
+    )
     parent = ObjectiveChoiceField(
-        queryset=None,  # type: ignore[arg-type]
+        queryset=None,
         required=False,
         label="Aligned to",
         empty_label="— not aligned yet —",
@@ -80,6 +86,8 @@ class ObjectiveForm(forms.Form):
             self.fields["parent"].queryset = (  # type: ignore[attr-defined]
                 objective_base(actor=actor)
                 .exclude(state=ObjectiveState.CANCELLED)
+                # A closed cycle is history: nothing new aligns to its objectives.
+                .exclude(cycle__state=CycleState.CLOSED)
                 .select_related("team", "cycle")
                 .order_by("cycle__start_date", "level", "title")
             )
@@ -96,7 +104,7 @@ class KeyResultForm(forms.Form):
     unit = forms.CharField(max_length=24, required=False, help_text='Shown after the value: "%", "€", "users".')
     unit_kind = forms.ChoiceField(choices=UnitKind.choices, initial=UnitKind.NUMBER, label="Unit kind")
     weight = forms.FloatField(initial=1.0, min_value=0.01, help_text="Relative weight in the objective (1 = normal).")
-    owner = MemberChoiceField(queryset=None, empty_label=None)  # type: ignore[arg-type]
+    owner = MemberChoiceField(queryset=None, empty_label=None)
     milestones = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -104,6 +112,12 @@ class KeyResultForm(forms.Form):
     )
     add_milestone = forms.CharField(
         required=False, max_length=300, label="Add a milestone", help_text="Milestone checklists only."
+    )
+    plan_start = forms.DateField(
+        required=False,
+        label="Plan starts",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The day its pace counts from. Empty: the cycle start, or the day it is created if later.",
     )
 
     VALUE_FIELDS = ("start_value", "target_value", "stretch_target", "unit", "unit_kind")
@@ -127,6 +141,7 @@ class KeyResultForm(forms.Form):
             "kind": kind,
             "weight": data["weight"],
             "owner": data["owner"],
+            "plan_start": data.get("plan_start"),
         }
         if kind in (KeyResultKind.MILESTONES, KeyResultKind.BINARY):
             out.update(start_value=None, target_value=None, stretch_target=None, unit="", unit_kind=UnitKind.NUMBER)
@@ -136,13 +151,55 @@ class KeyResultForm(forms.Form):
         return out
 
 
+# How many key results the new-objective form takes at once (PRODUCT.md: three to five per objective).
+KR_ROWS = 5
+ROW_KINDS = [
+    (k, KeyResultKind(k).label) for k in (KeyResultKind.INCREASE, KeyResultKind.DECREASE, KeyResultKind.BINARY)
+]
+
+
+class KeyResultRowForm(forms.Form):
+    """One key-result row of the new-objective form. A row left blank is skipped; the numbers stay
+    text so the service's messages (which name the fix) reach the person."""
+
+    title = forms.CharField(max_length=300, required=False, label="Key result")
+    kind = forms.ChoiceField(choices=ROW_KINDS, initial=KeyResultKind.INCREASE)
+    start_value = forms.CharField(required=False, label="Start")
+    target_value = forms.CharField(required=False, label="Target")
+    unit = forms.CharField(max_length=24, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        filled = any((data.get(name) or "").strip() for name in ("start_value", "target_value", "unit"))
+        if not (data.get("title") or "").strip() and filled:
+            self.add_error("title", "Give this key result a title, or clear its row.")
+        return data
+
+    @property
+    def is_blank(self) -> bool:
+        return not (self.cleaned_data.get("title") or "").strip()
+
+    def service_fields(self) -> dict[str, Any]:
+        """The row shaped for ``key_result_create``: a yes/no key result has no numbers."""
+        data = self.cleaned_data
+        out: dict[str, Any] = {"title": data["title"], "kind": data["kind"]}
+        if data["kind"] != KeyResultKind.BINARY:
+            out.update(start_value=data["start_value"], target_value=data["target_value"], unit=data["unit"])
+        return out
+
+
+KeyResultRowFormSet = forms.formset_factory(
+    KeyResultRowForm, extra=KR_ROWS, max_num=KR_ROWS, absolute_max=KR_ROWS, validate_max=True
+)
+
+
 class AlignForm(forms.Form):
     """Validates a chosen parent and weight. The parent is picked from a bounded search (see
     ``okrs/partials/align_picker.html``), so the field is never drawn as a list of every candidate:
     its queryset is only filtered by the posted id."""
 
     parent = ObjectiveChoiceField(
-        queryset=None,  # type: ignore[arg-type]
+        queryset=None,
         label="Align to",
         empty_label=None,
         widget=forms.HiddenInput,
@@ -156,9 +213,9 @@ class AlignForm(forms.Form):
 
 class CascadeForm(forms.Form):
     title = forms.CharField(max_length=300, help_text="The key result becomes this objective at the next level.")
-    owner = MemberChoiceField(queryset=None, empty_label=None)  # type: ignore[arg-type]
+    owner = MemberChoiceField(queryset=None, empty_label=None)
     team: forms.ModelChoiceField[Team] = forms.ModelChoiceField(
-        queryset=None,  # type: ignore[arg-type]
+        queryset=None,
         required=False,
         empty_label="— none: an individual objective —",
     )
@@ -194,7 +251,7 @@ class CycleForm(forms.Form):
     name = forms.CharField(max_length=80)
     kind = forms.ChoiceField(choices=CycleKind.choices, initial=CycleKind.QUARTER)
     parent: forms.ModelChoiceField[Cycle] = forms.ModelChoiceField(
-        queryset=None,  # type: ignore[arg-type]
+        queryset=None,
         required=False,
         label="Inside annual cycle",
         empty_label="— none —",
@@ -217,4 +274,5 @@ def objective_initial(objective: Objective) -> dict[str, Any]:
         "theme": objective.theme_id,
         "ambition": objective.ambition,
         "visibility": objective.visibility,
+        "plan_start": objective.plan_start,
     }

@@ -21,6 +21,7 @@ from ambit.okrs import engine
 from ambit.okrs.models import (
     Alignment,
     CheckIn,
+    Cycle,
     CycleState,
     KeyResult,
     KeyResultKind,
@@ -41,6 +42,14 @@ class KRMetrics:
     suggested_score: float
     forecast: engine.Forecast | None = None
     warnings: list[str] = field(default_factory=list)
+    # The score shown (the recorded one, else the suggestion) read against the objective's ambition.
+    verdict: str = engine.VERDICT_MISSED
+    # Attainment beyond the target read against the stretch target: 0 at the target, 1 at the
+    # stretch; None without a stretch or before the target is reached.
+    stretch_progress: float | None = None
+    plan_start: dt.date | None = None
+    # Progress comes from the child objective(s) created from it (duality), not from check-ins.
+    linked: bool = False
 
     @property
     def gap(self) -> float:
@@ -55,6 +64,10 @@ class ObjectiveMetrics:
     suggested_score: float | None
     band: str | None
     confidence: float | None
+    verdict: str | None = None
+    plan_start: dt.date | None = None
+    # How to read the score for this objective's ambition ("met only at 1.0, …").
+    reading: str = ""
 
     @property
     def gap(self) -> float:
@@ -95,6 +108,15 @@ def kr_current_progress(kr: KeyResult) -> tuple[float, float | None]:
 
 def _as_aware(d: dt.date, tz: dt.tzinfo) -> dt.datetime:
     return dt.datetime.combine(d, dt.time.min, tzinfo=tz)
+
+
+def plan_start_on(item: Objective | KeyResult, cycle: Cycle, tz: dt.tzinfo) -> dt.date:
+    """The day ``item``'s plan begins: its own ``plan_start``, else the later of the cycle start and
+    the day (in the organisation's time zone) it was created."""
+    created = timezone.localtime(item.created_at, tz).date() if item.created_at else cycle.start_date
+    return engine.plan_start(
+        explicit=item.plan_start, cycle_start=cycle.start_date, cycle_end=cycle.end_date, created=created
+    )
 
 
 def _load_feeders(org: Organisation, objectives: list[Objective]) -> tuple[list[Objective], dict[int, float]]:
@@ -266,7 +288,8 @@ def _load(
     everything = objectives + feeders
     classic, duality = _child_edges(organisation, {o.pk for o in everything})
     if with_forecast and history is None:
-        history = _load_history([kr.pk for o in objectives for kr in o.key_results.all()])
+        # Feeders too: a linked key result's forecast is its children's.
+        history = _load_history([kr.pk for o in everything for kr in o.key_results.all()])
     return _Loaded(
         asked=objectives,
         everything=everything,
@@ -288,18 +311,16 @@ def _kr_metrics(
     """One key result's numbers from the engine: progress, pace, status, forecast, suggested score."""
     org = clock.organisation
     cycle = obj.cycle
-    cycle_start = _as_aware(cycle.start_date, clock.tz)
     closed = obj.state == ObjectiveState.CLOSED or cycle.state == CycleState.CLOSED
     running = cycle.state in (CycleState.ACTIVE, CycleState.REVIEW) and obj.state == ObjectiveState.ACTIVE
     progress, attainment = kr_current_progress(kr)
     checkpoints = [(cp.date, cp.expected_progress) for cp in kr.checkpoints.all()]
-    if checkpoints:
-        expected = engine.expected_progress(
-            start=cycle.start_date, end=cycle.end_date, on=clock.today, checkpoints=checkpoints
-        )
+    starts = plan_start_on(kr, cycle, clock.tz)
+    if checkpoints or starts != cycle.start_date:
+        expected = engine.expected_progress(start=starts, end=cycle.end_date, on=clock.today, checkpoints=checkpoints)
     stale = running and engine.is_stale(
         last_checkin_at=kr.last_checkin_at,
-        active_since=max(cycle_start, kr.created_at),
+        active_since=_as_aware(starts, clock.tz),
         now=clock.now,
         cadence_days=org.checkin_cadence_days,
         grace_days=org.stale_grace_days,
@@ -320,7 +341,7 @@ def _kr_metrics(
             start=_f(kr.start_value),
             target=_f(kr.target_value),
             stretch=_f(kr.stretch_target),
-            cycle_start=cycle_start,
+            cycle_start=_as_aware(cycle.start_date, clock.tz),
             cycle_end=engine.cycle_end_instant(cycle.end_date, clock.tz),
             points=_forecast_points(kr, history),
             created_at=kr.created_at,
@@ -335,6 +356,17 @@ def _kr_metrics(
         due=running and not kr.is_cancelled and (kr.last_checkin_at is None or kr.last_checkin_at < clock.period_start),
         suggested_score=engine.suggest_score(attainment),
         forecast=fc,
+        verdict=engine.score_verdict(
+            kr.score if kr.score is not None else engine.suggest_score(attainment), obj.ambition
+        ),
+        stretch_progress=engine.stretch_progress(
+            kr.kind,
+            start=_f(kr.start_value),
+            target=_f(kr.target_value),
+            stretch=_f(kr.stretch_target),
+            current=_f(kr.current_value) if kr.last_checkin_at is not None else None,
+        ),
+        plan_start=starts,
     )
 
 
@@ -344,11 +376,13 @@ def _build(clock: _Clock, loaded: _Loaded) -> _Built:
     history = loaded.history or {}
     for obj in loaded.everything:
         cycle = obj.cycle
-        expected = engine.expected_progress(start=cycle.start_date, end=cycle.end_date, on=clock.today)
-        built.expected[obj.pk] = expected
+        cycle_expected = engine.expected_progress(start=cycle.start_date, end=cycle.end_date, on=clock.today)
+        built.expected[obj.pk] = engine.expected_progress(
+            start=plan_start_on(obj, cycle, clock.tz), end=cycle.end_date, on=clock.today
+        )
         kr_nodes = []
         for kr in obj.key_results.all():
-            built.krs[kr.pk] = _kr_metrics(clock, obj, kr, expected=expected, history=history.get(kr.pk))
+            built.krs[kr.pk] = _kr_metrics(clock, obj, kr, expected=cycle_expected, history=history.get(kr.pk))
             kr_nodes.append(
                 engine.KRNode(
                     id=kr.pk,
@@ -364,13 +398,99 @@ def _build(clock: _Clock, loaded: _Loaded) -> _Built:
     return built
 
 
-def _roll_up(organisation: Organisation, loaded: _Loaded, built: _Built) -> engine.RollupResult:
+def _children_forecast(children: Sequence[int], loaded: _Loaded, built: _Built) -> float | None:
+    """Where the child objectives are on course to land (their mean), None when any has no
+    forecast: a linked key result is never projected from its own, superseded readings."""
+    objectives = {o.pk: o for o in loaded.everything}
+    landings: list[float] = []
+    for oid in children:
+        child = objectives.get(oid)
+        if child is None:
+            return None
+        landing = engine.objective_forecast(
+            [
+                engine.KRForecast(
+                    weight=kr.weight,
+                    progress=built.krs[kr.pk].progress,
+                    forecast=fc.progress if (fc := built.krs[kr.pk].forecast) is not None else None,
+                    cancelled=kr.is_cancelled,
+                )
+                for kr in child.key_results.all()
+            ]
+        )
+        if landing is None:
+            return None
+        landings.append(landing)
+    return engine.mean(landings)
+
+
+def _children_started(children: Sequence[int], loaded: _Loaded) -> bool:
+    """Whether anyone has checked in below: on a child's key results, or (for a child known only by
+    its stored roll-up) progress has moved."""
+    by_id = {o.pk: o for o in loaded.everything}
+    for oid in children:
+        if oid in loaded.frozen:
+            if loaded.frozen[oid] > 0:
+                return True
+        elif oid in by_id and any(kr.last_checkin_at is not None for kr in by_id[oid].key_results.all()):
+            return True
+    return False
+
+
+def _linked_value(kr: KeyResult, progress: float) -> float | None:
+    """The value a key result would show at ``progress`` (its forecast's ``end_value``)."""
+    if kr.kind in (KeyResultKind.MILESTONES, KeyResultKind.BINARY):
+        return progress
+    start, target = _f(kr.start_value), _f(kr.target_value)
+    if kr.kind in (KeyResultKind.INCREASE, KeyResultKind.DECREASE) and start is not None and target is not None:
+        return start + progress * (target - start)
+    return None
+
+
+def _follow_children(
+    clock: _Clock, obj: Objective, kr: KeyResult, km: KRMetrics, progress: float, loaded: _Loaded, built: _Built
+) -> None:
+    """Duality: a key result that takes its progress from child objectives follows them in
+    everything (PRODUCT.md section 3): status, suggested score, verdict and forecast come from the
+    linked progress, it is never stale nor due on its own (its owners check in below), and its own
+    readings (refused since, but possibly older) count for nothing."""
+    children = loaded.duality[kr.pk]
+    closed = obj.state == ObjectiveState.CLOSED or obj.cycle.state == CycleState.CLOSED
+    km.linked = True
+    km.progress = progress
+    km.attainment = progress
+    km.suggested_score = engine.suggest_score(progress)
+    km.verdict = engine.score_verdict(kr.score if kr.score is not None else km.suggested_score, obj.ambition)
+    km.stretch_progress = None
+    km.due = False
+    km.status = engine.kr_status(
+        cancelled=kr.is_cancelled or obj.state == ObjectiveState.CANCELLED,
+        closed=closed,
+        has_checkin=_children_started(children, loaded),
+        stale=False,
+        progress=progress,
+        expected=km.expected,
+        thresholds=clock.thresholds,
+    )
+    km.forecast = None
+    if loaded.history is not None:
+        # Until the children can be projected, neither can it.
+        landing = _children_forecast(children, loaded, built)
+        end_value = _linked_value(kr, landing) if landing is not None else None
+        km.forecast = engine.Forecast.too_early()
+        if landing is not None and end_value is not None:
+            km.forecast = engine.Forecast(
+                end_value, landing, landing, engine.suggest_score(landing), engine.FORECAST_LINEAR_FIT
+            )
+
+
+def _roll_up(clock: _Clock, loaded: _Loaded, built: _Built) -> engine.RollupResult:
     """The engine's roll-up over the tree; duality key results take their children's progress."""
     nodes = dict(built.nodes)
     for oid, stored in loaded.frozen.items():
         # A feeder known by its stored roll-up: a leaf whose one stand-in key result carries it.
         nodes[oid] = engine.ObjectiveNode(id=oid, key_results=(engine.KRNode(id=-oid, weight=1.0, progress=stored),))
-    rolled = engine.rollup(nodes, child_blend=organisation.child_blend)
+    rolled = engine.rollup(nodes, child_blend=clock.organisation.child_blend)
     for obj in loaded.asked:
         for kr in obj.key_results.all():
             effective = rolled.kr_progress.get(kr.pk)
@@ -380,7 +500,7 @@ def _roll_up(organisation: Organisation, loaded: _Loaded, built: _Built) -> engi
                 and kr.progress_from_children
                 and loaded.duality.get(kr.pk)
             ):
-                built.krs[kr.pk].progress = effective
+                _follow_children(clock, obj, kr, built.krs[kr.pk], effective, loaded, built)
     return rolled
 
 
@@ -410,8 +530,11 @@ def _objective_metrics(
         expected=expected,
         status=status,
         suggested_score=suggested,
-        band=engine.score_band(shown, obj.ambition) if shown is not None else None,
+        band=engine.score_band(shown) if shown is not None else None,
         confidence=engine.mean_confidence(krs[kr.pk].confidence for kr in live),
+        verdict=engine.score_verdict(shown, obj.ambition) if shown is not None else None,
+        plan_start=plan_start_on(obj, obj.cycle, clock.tz),
+        reading=engine.score_expectation(obj.ambition),
     )
 
 
@@ -446,5 +569,5 @@ def compute_metrics(
     clock = _clock(organisation, now)
     loaded = _load(organisation, list(objectives), with_forecast=with_forecast, history=history)
     built = _build(clock, loaded)
-    rolled = _roll_up(organisation, loaded, built)
+    rolled = _roll_up(clock, loaded, built)
     return _assemble(clock, loaded, built, rolled)

@@ -8,6 +8,8 @@ look-up of history; ``check_in_record`` is the only writer of those fields.
 
 from __future__ import annotations
 
+from typing import Any, NoReturn
+
 from django.db import models
 from django.db.models import Q
 
@@ -132,6 +134,9 @@ class Objective(OrgScoped):
     rolled_over_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="rolled_over_to"
     )
+    # When this objective's plan begins: its pace is judged from here, not from a cycle start that
+    # predates it. Empty: the later of the cycle start and the day it was created (``plan_start_on``).
+    plan_start = models.DateField(null=True, blank=True)
     position = models.PositiveIntegerField(default=0)
     # Denormalised by ambit.okrs.rollups after every committed write below this objective: its
     # rolled-up progress (own key results, blended children). Metrics read it for objectives just
@@ -169,6 +174,11 @@ class Objective(OrgScoped):
     @property
     def is_live(self) -> bool:
         return self.state not in (ObjectiveState.CLOSED, ObjectiveState.CANCELLED)
+
+    @property
+    def is_pending(self) -> bool:
+        """Not yet committed to (a draft or a proposal): shown marked and muted beside active work."""
+        return self.state in (ObjectiveState.DRAFT, ObjectiveState.PROPOSED)
 
     @property
     def can_edit(self) -> bool:
@@ -237,6 +247,9 @@ class KeyResult(OrgScoped):
     cancel_reason = models.TextField(blank=True)
     # Duality: take progress from the child objective(s) created from this key result.
     progress_from_children = models.BooleanField(default=False)
+    # When this key result's plan begins: pace and staleness count from here. Empty: the later of
+    # the cycle start and the day it was created (``plan_start_on``).
+    plan_start = models.DateField(null=True, blank=True)
     position = models.PositiveIntegerField(default=0)
 
     # Latest check-in, denormalised by check_in_record (the only writer).
@@ -318,7 +331,7 @@ class Checkpoint(models.Model):
 
 
 class CheckInQuerySet(models.QuerySet["CheckIn"]):
-    def update(self, **kwargs):  # type: ignore[no-untyped-def]
+    def update(self, **kwargs: Any) -> NoReturn:
         raise TypeError("Check-ins are append-only: record a correction instead of updating.")
 
 
@@ -352,10 +365,10 @@ class CheckIn(OrgScoped):
     def __str__(self) -> str:
         return f"Check-in {self.pk} on {self.key_result_id}"
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not self._state.adding:
             raise TypeError("Check-ins are append-only: record a correction instead of updating.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise TypeError("Check-ins are append-only and cannot be deleted.")

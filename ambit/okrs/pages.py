@@ -15,7 +15,7 @@ from typing import Any
 from django.utils import timezone
 
 from ambit.accounts.models import Membership
-from ambit.core.permissions import can_check_in
+from ambit.core.permissions import can_check_in, can_set_objective_state
 from ambit.okrs import charts, engine
 from ambit.okrs.access import with_access
 from ambit.okrs.metrics import KRMetrics, Metrics, compute_metrics
@@ -85,6 +85,8 @@ def _kr_series(kr: KeyResult, checkins: list[CheckIn], tz: dt.tzinfo) -> list[tu
             when=timezone.localtime(c.created_at, tz),
             value=float(c.value) if c.value is not None else None,
             milestones_done=c.milestones_done or [],
+            id=c.pk,
+            corrects=c.corrects_id,
         )
         for c in checkins
     ]
@@ -200,7 +202,12 @@ def objective_page(*, actor: Membership, objective: Objective, now: dt.datetime 
     ]
     objective_chart, objective_series = _objective_chart(objective, kr_views, today)
     kr_ids = {kr.pk for kr in objective.key_results.all()}
-    transitions = [(s, STATE_ACTIONS[s]) for s in OBJECTIVE_TRANSITIONS.get(objective.state, ()) if s in STATE_ACTIONS]
+    # Only the moves this person may make (with approval required an owner is not offered "Activate").
+    transitions = [
+        (s, STATE_ACTIONS[s])
+        for s in OBJECTIVE_TRANSITIONS.get(objective.state, ())
+        if s in STATE_ACTIONS and can_set_objective_state(actor, objective, s)
+    ]
     return {
         "objective": objective,
         "metrics": metrics.objective(objective),

@@ -117,7 +117,7 @@ def objective_base(*, actor: Membership) -> QuerySet[Objective]:
     return qs
 
 
-def key_results_prefetch() -> Prefetch:
+def key_results_prefetch() -> Prefetch[str, QuerySet[KeyResult], str]:
     return Prefetch(
         "key_results",
         queryset=KeyResult.objects.select_related("owner__user").prefetch_related("milestones", "checkpoints"),

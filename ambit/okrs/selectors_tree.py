@@ -58,13 +58,19 @@ class TreeNode:
     is_gap: bool = False
     gap_reason: str = ""
     via_key_result: KeyResult | None = None
+    # Loaded a level at a time (``under``): whether the node is aligned to that parent; it may
+    # also be cascaded from one of its key results (``via_key_result``), or both.
+    aligned_to_parent: bool = False
+    # Children linked to this node by alignment (a child may also be cascaded from one of its key
+    # results: it is then listed under both links, each labelled, and counted once).
+    aligned_ids: set[int] = field(default_factory=set)
     children_progress: float | None = None
     # Live children the actor sees, loaded or not (a lazily loaded tree leaves ``children`` empty).
     child_count: int = 0
 
     @property
     def classic_children(self) -> list[TreeNode]:
-        return [c for c in self.children if c.via_key_result is None]
+        return [c for c in self.children if c.objective.pk in self.aligned_ids]
 
     @property
     def key_result_groups(self) -> list[tuple[KeyResult, list[TreeNode]]]:
@@ -170,15 +176,24 @@ def alignment_levels(
     def below(parent_id: int, child_id: int) -> bool:
         return child_id in depth_of and parent_id in depth_of and depth_of[child_id] == depth_of[parent_id] + 1
 
+    first_level = levels[0] if levels else set()
     for child_id, parent_id in links:
         if below(parent_id, child_id):
             nodes[parent_id].children.append(nodes[child_id])
+            nodes[parent_id].aligned_ids.add(child_id)
+        elif under is not None and parent_id == under.pk and child_id in first_level:
+            nodes[child_id].aligned_to_parent = True
     kr_by_id = {kr.pk: kr for o in objectives for kr in o.key_results.all()}
+    if under is not None:
+        kr_by_id |= {kr.pk: kr for kr in under.key_results.all()}
     for o in objectives:
         kr = kr_by_id.get(o.source_key_result_id) if o.source_key_result_id else None
         if kr is not None and below(kr.objective_id, o.pk):
             nodes[o.pk].via_key_result = kr
-            nodes[kr.objective_id].children.append(nodes[o.pk])
+            if o.pk not in nodes[kr.objective_id].aligned_ids:  # already a child through its alignment
+                nodes[kr.objective_id].children.append(nodes[o.pk])
+        elif kr is not None and under is not None and kr.objective_id == under.pk and o.pk in first_level:
+            nodes[o.pk].via_key_result = kr
     counts: dict[int, int] = {}
     for parent_id, n in (
         Alignment.objects.filter(parent_id__in=ids, child_id__in=visible)

@@ -7,20 +7,21 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods
 
 from ambit.accounts.selectors import team_get
-from ambit.core.forms import errors_on
+from ambit.core.forms import add_service_error, errors_on
 from ambit.core.http import MemberRequest
 from ambit.core.params import parse_id
 from ambit.core.permissions import require_writer
 from ambit.core.web import member_required, render_page
 from ambit.okrs import services
 from ambit.okrs.access import objective_for_edit
-from ambit.okrs.forms import KeyResultForm, ObjectiveForm, objective_initial
+from ambit.okrs.forms import KeyResultForm, KeyResultRowForm, KeyResultRowFormSet, ObjectiveForm, objective_initial
 from ambit.okrs.models import KeyResult
 from ambit.okrs.selectors import key_result_get, objective_get
 from ambit.okrs.views_common import selected_cycle
@@ -52,27 +53,60 @@ def objective_create(request: MemberRequest) -> HttpResponse:
         parent = objective_get(actor=actor, objective_id=parent_id)
         initial.update(parent=parent.pk, theme=parent.theme_id)
     form = ObjectiveForm(request.POST or None, actor=actor, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    # A post without the rows (a script, or the form from before they existed) creates no key results.
+    with_rows = request.method == "POST" and "kr-TOTAL_FORMS" in request.POST
+    rows = KeyResultRowFormSet(request.POST if with_rows else None, prefix="kr")
+    if request.method == "POST" and form.is_valid() and (not with_rows or rows.is_valid()):
         data = form.cleaned_data
+        filled = [row for row in rows if not row.is_blank] if with_rows else []
         with errors_on(form):
-            objective = services.objective_create(
-                actor=actor,
-                cycle=data["cycle"],
-                title=data["title"],
-                description=data["description"],
-                owner=data["owner"],
-                team=data["team"],
-                theme=data["theme"],
-                ambition=data["ambition"],
-                visibility=data["visibility"],
-                state=data["state"],
-                parents=[(data["parent"], 1.0)] if data["parent"] else [],
-            )
-        if not form.errors:
-            messages.success(request, f"Objective “{objective.title}” created: now add its key results.")
+            try:
+                objective, krs = services.objective_create_with_key_results(
+                    actor=actor,
+                    key_results=[row.service_fields() for row in filled],
+                    cycle=data["cycle"],
+                    title=data["title"],
+                    description=data["description"],
+                    owner=data["owner"],
+                    team=data["team"],
+                    theme=data["theme"],
+                    ambition=data["ambition"],
+                    visibility=data["visibility"],
+                    state=data["state"],
+                    parents=[(data["parent"], 1.0)] if data["parent"] else [],
+                    plan_start=data["plan_start"],
+                )
+            except ValidationError as exc:
+                _errors_on_rows(exc, filled, form)
+        if not form.errors and not any(row.errors for row in filled):
+            messages.success(request, _created_message(objective.title, len(krs)))
             return redirect("okrs:objective-detail", pk=objective.pk)
-    status = 400 if form.errors else 200
-    return render_page(request, "okrs/objective_form.html", {"form": form, "objective": None}, status=status)
+    failed = bool(form.errors) or (rows.is_bound and (bool(rows.non_form_errors()) or any(r.errors for r in rows)))
+    context = {"form": form, "rows": rows, "objective": None}
+    return render_page(request, "okrs/objective_form.html", context, status=400 if failed else 200)
+
+
+def _errors_on_rows(exc: ValidationError, rows: list[KeyResultRowForm], form: ObjectiveForm) -> None:
+    """Put each ``key_results.<index>.<field>`` error on that row's field (or the row itself);
+    anything else is the objective's and goes on its form."""
+    rest: dict[str, list[str]] = {}
+    for key, messages_ in exc.message_dict.items():
+        parts = key.split(".", 2)
+        if len(parts) == 3 and parts[0] == "key_results" and parts[1].isdigit() and int(parts[1]) < len(rows):
+            row = rows[int(parts[1])]
+            for message in messages_:
+                row.add_error(parts[2] if parts[2] in row.fields else None, message)
+        else:
+            rest[key] = messages_
+    if rest:
+        add_service_error(form, ValidationError(rest))
+
+
+def _created_message(title: str, count: int) -> str:
+    if count == 0:
+        return f"Objective “{title}” created: now add its key results."
+    noun = "key result" if count == 1 else "key results"
+    return f"Objective “{title}” created with {count} {noun}."
 
 
 @member_required
@@ -84,7 +118,9 @@ def objective_edit(request: MemberRequest, pk: int) -> HttpResponse:
     form = ObjectiveForm(request.POST or None, actor=actor, editing=True, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        fields = {name: data[name] for name in ("title", "description", "ambition", "visibility", "theme")}
+        fields = {
+            name: data[name] for name in ("title", "description", "ambition", "visibility", "theme", "plan_start")
+        }
         # The service detects what changed, but re-checks the right to place the objective whenever
         # an owner or team is given: send those only when they move, so an owner keeps editing the
         # text of an objective a champion placed in a team they do not lead.
@@ -133,6 +169,7 @@ def _kr_initial(kr: KeyResult) -> dict[str, Any]:
         "unit_kind": kr.unit_kind,
         "weight": kr.weight,
         "owner": kr.owner_id,
+        "plan_start": kr.plan_start,
     }
 
 

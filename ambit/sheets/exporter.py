@@ -24,6 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ambit.accounts.models import Membership, Team
 from ambit.core.spreadsheet import SafeCsvWriter, set_safe_cell
+from ambit.okrs.metrics import Metrics, compute_metrics
 from ambit.okrs.models import Ambition, Cycle, CycleState, KeyResult, KeyResultKind, Objective, Visibility
 from ambit.sheets.layout import (
     COLUMNS,
@@ -33,6 +34,7 @@ from ambit.sheets.layout import (
     MAX_ROWS,
     MAX_UPLOAD_BYTES,
     OKR_SHEET,
+    SHEET_COLUMNS,
     format_parent,
     format_row_id,
 )
@@ -74,15 +76,27 @@ def _kr_cells(kr: KeyResult) -> Row:
     }
 
 
-def okr_rows(data: SheetData) -> list[Row]:
+def _score_cells(o: Objective, metrics: Metrics) -> Row:
+    """The objective's score (set, else suggested) and its verdict, as the objective page reads them."""
+    m = metrics.objective(o)
+    score = o.score if o.score is not None else m.suggested_score
+    return {"objective_score": score, "objective_verdict": m.verdict or ""}
+
+
+def _kr_score_cells(kr: KeyResult, metrics: Metrics) -> Row:
+    m = metrics.kr(kr)
+    return {"kr_score": kr.score if kr.score is not None else m.suggested_score, "kr_verdict": m.verdict}
+
+
+def okr_rows(data: SheetData, metrics: Metrics) -> list[Row]:
     rows: list[Row] = []
     for o in data.objectives:
-        base = _objective_cells(o, data.parents.get(o.pk, []))
+        base = {**_objective_cells(o, data.parents.get(o.pk, [])), **_score_cells(o, metrics)}
         krs = data.key_results.get(o.pk, [])
         if not krs:
             rows.append({"id": format_row_id(o.pk, None), **base})
         for kr in krs:
-            rows.append({"id": format_row_id(o.pk, kr.pk), **base, **_kr_cells(kr)})
+            rows.append({"id": format_row_id(o.pk, kr.pk), **base, **_kr_cells(kr), **_kr_score_cells(kr, metrics)})
     return rows
 
 
@@ -132,7 +146,8 @@ def export_rows(*, actor: Membership, cycle: Cycle, team: Team | None = None) ->
     """Rows to write, the reference lists, and whether the rows are a template."""
     data = sheet_data(actor=actor, cycle=cycle, team=team)
     lists = sheet_lists(actor=actor, cycle=cycle)
-    rows = okr_rows(data)
+    metrics = compute_metrics(organisation=actor.organisation, objectives=data.objectives)
+    rows = okr_rows(data, metrics)
     is_template = not rows and cycle.state == CycleState.PLANNING
     if is_template:
         rows = template_rows(cycle, lists, team)
@@ -232,6 +247,8 @@ def _instructions(wb: Workbook, cycle: Cycle, team: Team | None, is_template: bo
         "(keep “O12”, drop “-KR34”) — or leave the ID empty and repeat the objective title.",
         "Deleting a row deletes nothing in Ambit: cancel objectives and key results in Ambit itself.",
         "Do not change the hidden ID column (column A): it ties each row to its objective and key result.",
+        "The score and verdict columns at the end are for reading (committed OKRs are met only at 1.0; "
+        "aspirational ones are a success from 0.7, partial from 0.4): the upload ignores them.",
         "Enumerated columns (team, owner, kind, ambition, visibility, parent, theme) take the values on "
         f"“{LISTS_SHEET}”. New objectives start as drafts.",
         "Parent objective: “#id title” from the list; several parents are separated by “;”. A new objective of "
@@ -265,16 +282,16 @@ def write_xlsx(
     ws = wb.active
     assert ws is not None
     ws.title = OKR_SHEET
-    _write_header(ws, [c.header for c in COLUMNS], [c.width for c in COLUMNS])
+    _write_header(ws, [c.header for c in SHEET_COLUMNS], [c.width for c in SHEET_COLUMNS])
     ws.column_dimensions["A"].hidden = True
     for r, row in enumerate(rows, start=2):
-        for col, c in enumerate(COLUMNS, start=1):
+        for col, c in enumerate(SHEET_COLUMNS, start=1):
             value = row.get(c.key)
             set_safe_cell(ws, r, col, "" if value is None and not c.numeric else value)
         if is_template:
             for col in range(1, len(COLUMNS) + 1):
                 ws.cell(row=r, column=col).fill = _EXAMPLE_FILL
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(len(rows) + 1, 2)}"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(SHEET_COLUMNS))}{max(len(rows) + 1, 2)}"
     _add_validations(ws, _write_lists(wb, lists))
     _instructions(wb, cycle, team, is_template)
     out = io.BytesIO()
@@ -289,9 +306,9 @@ def write_csv(rows: list[Row]) -> bytes:
     out = io.StringIO()
     # Text that starts like a formula gets an apostrophe (CSV injection); the importer strips it.
     writer = SafeCsvWriter(csv.writer(out, lineterminator="\r\n"))
-    writer.writerow([c.header for c in COLUMNS])
+    writer.writerow([c.header for c in SHEET_COLUMNS])
     for row in rows:
-        writer.writerow([row.get(c.key) for c in COLUMNS])
+        writer.writerow([row.get(c.key) for c in SHEET_COLUMNS])
     # utf-8-sig: Excel opens UTF-8 CSV correctly only with the byte-order mark.
     return out.getvalue().encode("utf-8-sig")
 

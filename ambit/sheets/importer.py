@@ -513,7 +513,7 @@ def _same(before: Any, after: Any) -> bool:
         return before.strip() == after.strip()
     if isinstance(before, float | int | Decimal) and isinstance(after, float | int | Decimal):
         return Decimal(str(before)) == Decimal(str(after))
-    return before == after
+    return bool(before == after)
 
 
 def _diff(obj: Any, wanted: dict[str, Any], labels: dict[str, str]) -> tuple[dict[str, Any], list[Change]]:

@@ -33,7 +33,7 @@ class Column:
     header: str
     width: int
     aliases: tuple[str, ...] = ()
-    level: str = "objective"  # "objective", "kr" or "id"
+    level: str = "objective"  # "objective", "kr", "id" or "read_only"
     numeric: bool = False
 
 
@@ -73,6 +73,23 @@ for _c in COLUMNS:
 
 def column_for_header(header: str) -> str | None:
     return HEADER_LOOKUP.get(_norm(header))
+
+
+# Written after the planning columns for reading only (how the cycle scores), never imported: the
+# reader skips them, so a downloaded workbook uploads unchanged.
+READ_ONLY_COLUMNS: tuple[Column, ...] = (
+    Column("objective_score", "Objective score", 10, level="read_only", numeric=True),
+    Column("objective_verdict", "Objective verdict", 12, level="read_only"),
+    Column("kr_score", "KR score", 9, level="read_only", numeric=True),
+    Column("kr_verdict", "KR verdict", 10, level="read_only"),
+)
+SHEET_COLUMNS: tuple[Column, ...] = COLUMNS + READ_ONLY_COLUMNS
+_READ_ONLY_HEADERS = frozenset(_norm(c.header) for c in READ_ONLY_COLUMNS)
+
+
+def is_read_only_header(header: str) -> bool:
+    """Whether ``header`` names a column the exporter writes for reading only."""
+    return _norm(header) in _READ_ONLY_HEADERS
 
 
 # --- Row ids: "O12" for an objective row without a key result, "O12-KR34" for a key result ---------

@@ -47,6 +47,7 @@ from ambit.sheets.layout import (
     OKR_SHEET,
     REQUIRED,
     column_for_header,
+    is_read_only_header,
 )
 
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -92,6 +93,8 @@ def _map_headers(sheet: str, headers: list[Any]) -> dict[int, str]:
         if _is_empty(h):
             continue
         text = str(h).strip()
+        if is_read_only_header(text):
+            continue
         key = column_for_header(text)
         if key is None:
             unknown.append(text)

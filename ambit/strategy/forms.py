@@ -28,7 +28,7 @@ class BigMoveForm(forms.Form):
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     horizon_start = forms.IntegerField(min_value=2000, max_value=2200, label="First year")
     horizon_end = forms.IntegerField(min_value=2000, max_value=2200, label="Last year")
-    owner = MemberChoiceField(queryset=None, required=False, empty_label="— nobody yet —")  # type: ignore[arg-type]
+    owner = MemberChoiceField(queryset=None, required=False, empty_label="— nobody yet —")
     is_archived = forms.BooleanField(required=False, label="Archived (kept for history, hidden from planning)")
 
     def __init__(self, *args: Any, actor: Membership, editing: bool = False, **kwargs: Any) -> None:

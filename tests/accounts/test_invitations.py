@@ -8,13 +8,16 @@ import re
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from ambit.accounts import invitations
 from ambit.accounts.models import Invitation, Membership, Role, User
 from ambit.core.errors import Conflict
 from ambit.core.models import AuditEntry
+from tests.builders import World
 from tests.helpers import db_digest
 from tests.querycount import assert_queries, count_queries
 
@@ -27,7 +30,9 @@ def _token_from(text: str) -> str:
     return match.group(1)
 
 
-def test_admin_invites_by_email_and_the_token_is_stored_hashed(client, world, django_capture_on_commit_callbacks):
+def test_admin_invites_by_email_and_the_token_is_stored_hashed(
+    client: Client, world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     client.force_login(world.admin.user)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -39,14 +44,16 @@ def test_admin_invites_by_email_and_the_token_is_stored_hashed(client, world, dj
     assert invitation.role == Role.MEMBER
     assert invitation.expires_at - timezone.now() > dt.timedelta(days=13, hours=23)
     assert len(mail.outbox) == 1
-    token = _token_from(mail.outbox[0].body)
+    token = _token_from(str(mail.outbox[0].body))
     assert invitation.token_hash == invitations.token_hash(token)
     assert token not in invitation.token_hash
     assert AuditEntry.objects.filter(action="invitation.create").count() == 1
     assert token in response.content.decode()  # the copyable link, shown once
 
 
-def test_link_only_invitation_sends_no_email(client, world, django_capture_on_commit_callbacks):
+def test_link_only_invitation_sends_no_email(
+    client: Client, world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     client.force_login(world.admin.user)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("accounts:members"), {"email": "quiet@acme.test", "role": "viewer"})
@@ -55,7 +62,7 @@ def test_link_only_invitation_sends_no_email(client, world, django_capture_on_co
 
 
 @pytest.mark.parametrize("persona", ["member", "champion", "viewer"])
-def test_only_admins_invite(client, world, persona):
+def test_only_admins_invite(client: Client, world: World, persona: str) -> None:
     client.force_login(getattr(world, persona).user)
     before = db_digest()
     response = client.post(reverse("accounts:members"), {"email": "x@acme.test", "role": "member"})
@@ -65,7 +72,7 @@ def test_only_admins_invite(client, world, persona):
         invitations.invitation_create(actor=getattr(world, persona), email="x@acme.test")
 
 
-def test_inviting_an_existing_member_is_a_clear_error(client, world):
+def test_inviting_an_existing_member_is_a_clear_error(client: Client, world: World) -> None:
     client.force_login(world.admin.user)
     response = client.post(reverse("accounts:members"), {"email": "member@acme.test", "role": "member"})
     assert response.status_code == 400
@@ -73,7 +80,7 @@ def test_inviting_an_existing_member_is_a_clear_error(client, world):
     assert not Invitation.objects.exists()
 
 
-def test_new_user_accepts_sets_name_and_password_and_lands_in_my_week(client, world):
+def test_new_user_accepts_sets_name_and_password_and_lands_in_my_week(client: Client, world: World) -> None:
     created = invitations.invitation_create(actor=world.admin, email="newbie@acme.test", role="member", send=False)
     url = reverse("accounts:invitation-accept", args=[created.token])
     page = client.get(url)
@@ -94,7 +101,7 @@ def test_new_user_accepts_sets_name_and_password_and_lands_in_my_week(client, wo
     assert again.status_code == 410 and b"already been used" in again.content
 
 
-def test_mismatched_passwords_create_nothing(client, world):
+def test_mismatched_passwords_create_nothing(client: Client, world: World) -> None:
     created = invitations.invitation_create(actor=world.admin, email="newbie@acme.test", send=False)
     before = db_digest()
     response = client.post(
@@ -106,7 +113,7 @@ def test_mismatched_passwords_create_nothing(client, world):
     assert db_digest() == before
 
 
-def test_logged_in_user_joins_directly(client, world):
+def test_logged_in_user_joins_directly(client: Client, world: World) -> None:
     created = invitations.invitation_create(actor=world.outsider, email="member@acme.test", role="viewer", send=False)
     client.force_login(world.member.user)
     response = client.post(reverse("accounts:invitation-accept", args=[created.token]))
@@ -116,7 +123,7 @@ def test_logged_in_user_joins_directly(client, world):
     assert client.session["ambit_membership_id"] == joined.pk
 
 
-def test_expired_invitation_is_refused(client, world):
+def test_expired_invitation_is_refused(client: Client, world: World) -> None:
     created = invitations.invitation_create(actor=world.admin, email="late@acme.test", send=False)
     Invitation.objects.filter(pk=created.invitation.pk).update(expires_at=timezone.now() - dt.timedelta(minutes=1))
     before = db_digest()
@@ -129,7 +136,7 @@ def test_expired_invitation_is_refused(client, world):
     assert db_digest() == before
 
 
-def test_revoked_invitation_is_refused(client, world):
+def test_revoked_invitation_is_refused(client: Client, world: World) -> None:
     created = invitations.invitation_create(actor=world.admin, email="gone@acme.test", send=False)
     client.force_login(world.admin.user)
     response = client.post(reverse("accounts:invitation-revoke", args=[created.invitation.pk]))
@@ -146,12 +153,12 @@ def test_revoked_invitation_is_refused(client, world):
     assert db_digest() == before
 
 
-def test_unknown_token_is_refused(client, world):
+def test_unknown_token_is_refused(client: Client, world: World) -> None:
     response = client.get(reverse("accounts:invitation-accept", args=["not-a-real-token"]))
     assert response.status_code == 410 and b"not valid" in response.content
 
 
-def test_other_orgs_admin_cannot_revoke_and_nothing_changes(client, world):
+def test_other_orgs_admin_cannot_revoke_and_nothing_changes(client: Client, world: World) -> None:
     created = invitations.invitation_create(actor=world.admin, email="someone@acme.test", send=False)
     client.force_login(world.outsider.user)
     before = db_digest()
@@ -159,7 +166,7 @@ def test_other_orgs_admin_cannot_revoke_and_nothing_changes(client, world):
     assert db_digest() == before
 
 
-def test_member_cannot_revoke(client, world):
+def test_member_cannot_revoke(client: Client, world: World) -> None:
     created = invitations.invitation_create(actor=world.admin, email="someone@acme.test", send=False)
     client.force_login(world.member.user)
     before = db_digest()
@@ -167,7 +174,7 @@ def test_member_cannot_revoke(client, world):
     assert db_digest() == before
 
 
-def test_members_page_lists_people_and_open_invitations_for_admins(client, world):
+def test_members_page_lists_people_and_open_invitations_for_admins(client: Client, world: World) -> None:
     invitations.invitation_create(actor=world.admin, email="pending@acme.test", send=False)
     client.force_login(world.admin.user)
     html = client.get(reverse("accounts:members")).content.decode()
@@ -179,7 +186,7 @@ def test_members_page_lists_people_and_open_invitations_for_admins(client, world
     assert "pending@acme.test" not in html and "Invite someone" not in html
 
 
-def test_members_page_query_count_does_not_grow_with_people(client, world):
+def test_members_page_query_count_does_not_grow_with_people(client: Client, world: World) -> None:
     from tests import factories as f
 
     client.force_login(world.admin.user)
@@ -188,7 +195,9 @@ def test_members_page_query_count_does_not_grow_with_people(client, world):
     with count_queries() as few:
         client.get(url)
     for i in range(20):
-        f.MembershipFactory(organisation=world.org, user=f.UserFactory(email=f"extra{i}@acme.test"), manager=world.lead)
+        f.MembershipFactory.create(
+            organisation=world.org, user=f.UserFactory.create(email=f"extra{i}@acme.test"), manager=world.lead
+        )
         invitations.invitation_create(actor=world.admin, email=f"inv{i}@acme.test", send=False)
     with assert_queries(few, label="members page with 20 more people and invitations"):
         client.get(url)

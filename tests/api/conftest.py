@@ -4,14 +4,16 @@ read and write is the shared ``okr_data`` fixture, built by ``tests/builders.py`
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from pytest_django import Settings
 
 from ambit.accounts.models import Membership
 from ambit.api.services import api_token_create
+from tests.builders import World
 
 BASE = "/api/v1"
 
@@ -23,7 +25,7 @@ def _fresh_rate_limits() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+def _fast_password_hashing(settings: Settings) -> None:
     # The personas' passwords are hashed per test; Argon2 would dominate these many-world tests.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -66,8 +68,14 @@ class ApiClient:
         return self.call("DELETE", path)
 
 
+class ApiAs(Protocol):
+    """The ``api_as`` fixture: an :class:`ApiClient` holding a token of the named persona."""
+
+    def __call__(self, persona: str, *, read_only: bool = False) -> ApiClient: ...
+
+
 @pytest.fixture
-def api_as(world):  # type: ignore[no-untyped-def]
+def api_as(world: World) -> ApiAs:
     """``api_as("admin")`` (or "champion", "lead", "member", "viewer", "outsider"), optionally read-only."""
 
     def make(persona: str, *, read_only: bool = False) -> ApiClient:

@@ -12,9 +12,9 @@ import pytest
 from django.test import Client
 
 from tests.api.conftest import token_for
-from tests.api.operations import operations, url_for
+from tests.api.operations import Operation, operations, url_for
 from tests.api.test_every_operation import db_digest
-from tests.builders import build_okr_data
+from tests.builders import World, build_okr_data
 
 pytestmark = pytest.mark.django_db
 
@@ -22,13 +22,13 @@ WITH_BODY = [op for op in operations() if op.has_body]
 NOT_OBJECTS = ["true", "0.5", "[]", '"x"', "null"]
 
 
-def test_every_body_taking_verb_is_walked():
+def test_every_body_taking_verb_is_walked() -> None:
     assert {op.method for op in WITH_BODY} == {"POST", "PATCH", "PUT"}
     assert len(WITH_BODY) >= 25
 
 
 @pytest.mark.parametrize("op", WITH_BODY, ids=lambda op: op.operation_id)
-def test_a_body_that_is_not_an_object_is_a_422_and_changes_nothing(world, op):
+def test_a_body_that_is_not_an_object_is_a_422_and_changes_nothing(world: World, op: Operation) -> None:
     data = build_okr_data(world)
     client = Client()
     headers = {"Authorization": f"Bearer {token_for(world.admin)}"}
@@ -46,7 +46,7 @@ def test_a_body_that_is_not_an_object_is_a_422_and_changes_nothing(world, op):
     assert db_digest() == before
 
 
-def test_broken_json_is_still_a_400(world):
+def test_broken_json_is_still_a_400(world: World) -> None:
     data = build_okr_data(world)
     response = Client().patch(
         f"/api/v1/objectives/{data.team_obj.pk}",
@@ -58,7 +58,7 @@ def test_broken_json_is_still_a_400(world):
     assert response.headers["Content-Type"] == "application/problem+json"
 
 
-def test_a_nul_in_an_api_query_is_the_documented_422_not_the_web_400(world):
+def test_a_nul_in_an_api_query_is_the_documented_422_not_the_web_400(world: World) -> None:
     response = Client().get(
         "/api/v1/members", {"cursor": "1\x00"}, headers={"Authorization": f"Bearer {token_for(world.admin)}"}
     )

@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.api.conftest import ApiClient, token_for
+from tests.builders import World
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +27,7 @@ class SchemaClient:
     def __init__(self, token: str) -> None:
         self.http = ApiClient(token)
 
-    def __call__(self, operation_id: str, body: dict | None = None, **params: object) -> dict:
+    def __call__(self, operation_id: str, body: dict[str, Any] | None = None, **params: object) -> Any:
         method, path = ROUTES[operation_id]
         query = {}
         for name, value in params.items():
@@ -40,7 +42,7 @@ class SchemaClient:
         return json.loads(response.content) if response.content else {}
 
 
-def test_a_client_built_from_the_document_runs_a_cycle(world):
+def test_a_client_built_from_the_document_runs_a_cycle(world: World) -> None:
     api = SchemaClient(token_for(world.champion))
     today = dt.date.today()
     cycle = api(

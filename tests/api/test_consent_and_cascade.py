@@ -4,6 +4,7 @@ join only through an invitation they accept (no direct add, no account oracle)."
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -12,21 +13,27 @@ from ambit.accounts.models import Invitation, Membership
 from ambit.core.models import AuditEntry
 from ambit.okrs.models import KeyResult, Objective
 from tests import factories as f
+from tests.api.conftest import ApiAs
 from tests.api.test_every_operation import db_digest
+from tests.builders import OkrData, World
+from tests.helpers import ClientResponse
 
 pytestmark = pytest.mark.django_db
 
 
-def _problem(response, status: int) -> dict:  # type: ignore[no-untyped-def]
+def _problem(response: ClientResponse, status: int) -> dict[str, Any]:
     assert response.status_code == status, response.content
     assert response.headers["Content-Type"] == "application/problem+json"
-    return json.loads(response.content)  # type: ignore[no-any-return]
+    body: dict[str, Any] = json.loads(response.content)
+    return body
 
 
 # --- Cascading ----------------------------------------------------------------------------------
 
 
-def test_member_cannot_cascade_the_leads_key_result_to_take_over_its_progress(api_as, world, okr_data):
+def test_member_cannot_cascade_the_leads_key_result_to_take_over_its_progress(
+    api_as: ApiAs, world: World, okr_data: OkrData
+) -> None:
     # A fresh key result of the lead's team objective: no child yet, progress from its own check-ins.
     kr = KeyResult.objects.create(
         organisation=world.org,
@@ -46,7 +53,7 @@ def test_member_cannot_cascade_the_leads_key_result_to_take_over_its_progress(ap
     assert not Objective.objects.filter(source_key_result=kr).exists()
 
 
-def test_lead_cascades_their_teams_key_result(api_as, world, okr_data):
+def test_lead_cascades_their_teams_key_result(api_as: ApiAs, world: World, okr_data: OkrData) -> None:
     response = api_as("lead").post(f"key-results/{okr_data.kr.pk}/objectives", {"title": "Onboard faster"})
     assert response.status_code == 201, response.content
     child = Objective.objects.get(pk=json.loads(response.content)["id"])
@@ -56,7 +63,7 @@ def test_lead_cascades_their_teams_key_result(api_as, world, okr_data):
 # --- Invitations, not direct adds ---------------------------------------------------------------
 
 
-def test_the_direct_add_is_gone(api_as, world):
+def test_the_direct_add_is_gone(api_as: ApiAs, world: World) -> None:
     client = api_as("admin")
     before = db_digest()
     response = client.post("members", {"email": "outsider@globex.test", "role": "admin"})
@@ -65,7 +72,7 @@ def test_the_direct_add_is_gone(api_as, world):
     assert not Membership.objects.filter(user=world.outsider.user, organisation=world.org).exists()
 
 
-def test_inviting_creates_an_invitation_and_adds_nobody(api_as, world):
+def test_inviting_creates_an_invitation_and_adds_nobody(api_as: ApiAs, world: World) -> None:
     before = db_digest()
     response = api_as("admin").post("invitations", {"email": "New.Person@Acme.test", "role": "viewer"})
     assert response.status_code == 201, response.content
@@ -85,14 +92,15 @@ def test_inviting_creates_an_invitation_and_adds_nobody(api_as, world):
     assert AuditEntry.objects.filter(action="invitation.create", object_id=str(invitation.pk)).count() == 1
 
 
-def test_inviting_tells_nothing_about_whether_an_account_exists(api_as, world):
-    f.UserFactory(email="known@elsewhere.test", full_name="Known Person")
+def test_inviting_tells_nothing_about_whether_an_account_exists(api_as: ApiAs, world: World) -> None:
+    f.UserFactory.create(email="known@elsewhere.test", full_name="Known Person")
     client = api_as("admin")
 
-    def invite(email: str) -> dict:  # type: ignore[type-arg]
+    def invite(email: str) -> dict[str, Any]:
         response = client.post("invitations", {"email": email})
         assert response.status_code == 201, response.content
-        return json.loads(response.content)  # type: ignore[no-any-return]
+        body: dict[str, Any] = json.loads(response.content)
+        return body
 
     known, unknown = invite("known@elsewhere.test"), invite("nobody@elsewhere.test")
     shape = {k: type(v) for k, v in known.items()}
@@ -105,14 +113,14 @@ def test_inviting_tells_nothing_about_whether_an_account_exists(api_as, world):
 
 
 @pytest.mark.parametrize("persona", ["champion", "lead", "member", "viewer"])
-def test_only_admins_invite_through_the_api(api_as, persona):
+def test_only_admins_invite_through_the_api(api_as: ApiAs, persona: str) -> None:
     client = api_as(persona)
     before = db_digest()
     _problem(client.post("invitations", {"email": "x@acme.test"}), 403)
     assert db_digest() == before
 
 
-def test_outsider_inviting_acme_people_only_touches_their_own_organisation(api_as, world):
+def test_outsider_inviting_acme_people_only_touches_their_own_organisation(api_as: ApiAs, world: World) -> None:
     response = api_as("outsider").post("invitations", {"email": "member@acme.test"})
     assert response.status_code == 201
     invitation = Invitation.objects.get(pk=json.loads(response.content)["id"])
@@ -120,7 +128,7 @@ def test_outsider_inviting_acme_people_only_touches_their_own_organisation(api_a
     assert not Membership.objects.filter(user=world.member.user, organisation=world.other_org).exists()
 
 
-def test_admin_revokes_an_invitation_and_the_outsider_cannot(api_as, world, okr_data):
+def test_admin_revokes_an_invitation_and_the_outsider_cannot(api_as: ApiAs, world: World, okr_data: OkrData) -> None:
     outsider, champion = api_as("outsider"), api_as("champion")
     before = db_digest()
     _problem(outsider.delete(f"invitations/{okr_data.invitation.pk}"), 404)

@@ -3,26 +3,29 @@
 from __future__ import annotations
 
 import json
+from typing import Any, NoReturn
 
 import pytest
 
 from ambit.core.models import AuditEntry
 from ambit.okrs.models import Alignment, KeyResult
-from tests.api.conftest import ApiClient
+from tests.api.conftest import ApiAs, ApiClient
+from tests.builders import OkrData, World
+from tests.helpers import ClientResponse
 
 pytestmark = pytest.mark.django_db
 
 
-def problem(response, status: int) -> dict:  # type: ignore[no-untyped-def]
+def problem(response: ClientResponse, status: int) -> dict[str, Any]:
     assert response.status_code == status, response.content
     assert response.headers["Content-Type"] == "application/problem+json"
-    body = json.loads(response.content)
+    body: dict[str, Any] = json.loads(response.content)
     assert set(body) == {"type", "title", "status", "detail", "errors"}
     assert body["status"] == status
     return body
 
 
-def test_401_without_a_token_or_with_a_wrong_one_says_how_to_authenticate(world):
+def test_401_without_a_token_or_with_a_wrong_one_says_how_to_authenticate(world: World) -> None:
     for client in (ApiClient(None), ApiClient("amb_not-a-real-token"), ApiClient("something-else")):
         response = client.get("objectives")
         body = problem(response, 401)
@@ -30,7 +33,7 @@ def test_401_without_a_token_or_with_a_wrong_one_says_how_to_authenticate(world)
         assert "Authorization: Bearer" in body["detail"]
 
 
-def test_422_from_the_schema_names_the_field(api_as, world):
+def test_422_from_the_schema_names_the_field(api_as: ApiAs, world: World) -> None:
     body = problem(api_as("champion").post("objectives", {"cycle_id": world.cycle.pk, "title": ""}), 422)
     assert body["type"] == "urn:ambit:problem:validation"
     assert [e["field"] for e in body["errors"]] == ["title"]
@@ -38,7 +41,7 @@ def test_422_from_the_schema_names_the_field(api_as, world):
     assert [e["field"] for e in body["errors"]] == ["limit"]
 
 
-def test_422_from_a_service_names_the_field_and_the_fix(api_as, okr_data):
+def test_422_from_a_service_names_the_field_and_the_fix(api_as: ApiAs, okr_data: OkrData) -> None:
     before = KeyResult.objects.count()
     body = problem(
         api_as("lead").post(
@@ -51,14 +54,14 @@ def test_422_from_a_service_names_the_field_and_the_fix(api_as, okr_data):
     assert KeyResult.objects.count() == before
 
 
-def test_confidence_outside_the_organisations_scale_is_a_422_on_confidence(api_as, okr_data):
+def test_confidence_outside_the_organisations_scale_is_a_422_on_confidence(api_as: ApiAs, okr_data: OkrData) -> None:
     body = problem(
         api_as("member").post(f"key-results/{okr_data.kr.pk}/check-ins", {"value": 3, "confidence": 7.5}), 422
     )
     assert [e["field"] for e in body["errors"]] == ["confidence"]
 
 
-def test_409_on_an_alignment_loop(api_as, okr_data):
+def test_409_on_an_alignment_loop(api_as: ApiAs, okr_data: OkrData) -> None:
     client = api_as("champion")
     links, audits = Alignment.objects.count(), AuditEntry.objects.count()
     body = problem(
@@ -70,15 +73,15 @@ def test_409_on_an_alignment_loop(api_as, okr_data):
     assert (Alignment.objects.count(), AuditEntry.objects.count()) == (links, audits)
 
 
-def test_an_id_in_the_body_from_another_organisation_is_a_404_naming_the_field(api_as, world):
+def test_an_id_in_the_body_from_another_organisation_is_a_404_naming_the_field(api_as: ApiAs, world: World) -> None:
     from tests.factories import CycleFactory
 
-    foreign = CycleFactory(organisation=world.other_org, name="Globex Q")
+    foreign = CycleFactory.create(organisation=world.other_org, name="Globex Q")
     body = problem(api_as("champion").post("objectives", {"cycle_id": foreign.pk, "title": "Steal"}), 404)
     assert body["errors"] == [{"field": "cycle_id", "message": "No such cycle."}]
 
 
-def test_405_404_and_400_are_problem_documents_too(api_as):
+def test_405_404_and_400_are_problem_documents_too(api_as: ApiAs) -> None:
     client = api_as("admin")
     response = client.delete("organisation")
     problem(response, 405)
@@ -90,18 +93,16 @@ def test_405_404_and_400_are_problem_documents_too(api_as):
     problem(response, 400)
 
 
-def test_an_unexpected_error_is_a_500_problem_without_internals(api_as, monkeypatch):
-    from ambit.api.routers import org
-
-    def broken(**kwargs):  # type: ignore[no-untyped-def]
+def test_an_unexpected_error_is_a_500_problem_without_internals(api_as: ApiAs, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(**kwargs: object) -> NoReturn:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(org.acc, "organisation_get", broken)
+    monkeypatch.setattr("ambit.api.routers.org.acc.organisation_get", broken)
     body = problem(api_as("admin").get("organisation"), 500)
     assert "secret" not in json.dumps(body)
 
 
-def test_pagination_walks_every_item_once_in_id_order(api_as, okr_data):
+def test_pagination_walks_every_item_once_in_id_order(api_as: ApiAs, okr_data: OkrData) -> None:
     client = api_as("admin")
     seen, cursor = [], None
     while True:
@@ -116,7 +117,7 @@ def test_pagination_walks_every_item_once_in_id_order(api_as, okr_data):
     assert len(seen) == len(set(seen)) == 4
 
 
-def test_status_filter_pages_over_the_filtered_set(api_as, okr_data):
+def test_status_filter_pages_over_the_filtered_set(api_as: ApiAs, okr_data: OkrData) -> None:
     client = api_as("admin")
     everything = client.get("objectives", limit=200).json()["items"]
     wanted = sorted(o["id"] for o in everything if o["metrics"]["status"] == "not_started")

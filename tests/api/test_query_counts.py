@@ -12,7 +12,7 @@ from ambit.okrs.models import Milestone, Sprint
 from ambit.strategy import services as strategy
 from tests.api.conftest import ApiClient, token_for
 from tests.api.operations import schema
-from tests.builders import build_okr_data
+from tests.builders import OkrData, World, build_okr_data
 from tests.querycount import Queries, check_count, count_queries
 
 pytestmark = pytest.mark.django_db
@@ -44,13 +44,16 @@ PINNED = {
     "big_move_list": (2, 2),
     "cycle_list": (2, 2),
     "sprint_list": (3, 3),
-    "objective_list": (7, 10),
-    "objective_list?status": (7, 10),
-    "objective_list?cycle_id": (8, 11),
-    # +1 wherever metrics look below the listed objectives: the stored roll-ups of their children.
-    "objective_children": (15, 18),
+    # The data set's cascaded key result keeps its own check-ins (a linked one refuses them, issue
+    # 12), so no listed objective has feeders below it: metrics read no stored roll-ups here. The
+    # feeder path's cost is pinned by tests/okrs/test_objective_page_cost.py.
+    "objective_list": (6, 9),
+    "objective_list?status": (6, 9),
+    "objective_list?cycle_id": (7, 10),
+    "objective_children": (11, 14),
     "alignment_list": (8, 11),
-    "key_result_list": (11, 14),
+    # +1: the check-in history the forecasts read, one batched query for the page (issue 12).
+    "key_result_list": (8, 11),
     "milestone_list": (6, 9),
     "check_in_list": (6, 9),
     "cycle_tree": (13, 16),  # levels, child counts and stored roll-ups instead of the whole cycle
@@ -59,7 +62,7 @@ PINNED = {
 PERSONAS = ("admin", "lead")
 
 
-def test_every_list_operation_is_pinned():
+def test_every_list_operation_is_pinned() -> None:
     paged = set()
     for methods in schema()["paths"].values():
         for op in methods.values():
@@ -70,7 +73,7 @@ def test_every_list_operation_is_pinned():
     assert paged | {"cycle_tree"} == set(LISTS)
 
 
-def grow(world, data, n: int) -> None:  # type: ignore[no-untyped-def]
+def grow(world: World, data: OkrData, n: int) -> None:
     """Add ``n`` more of everything each list shows."""
     cycle = world.cycle
     for i in range(n):
@@ -117,7 +120,7 @@ def _count(client: ApiClient, path: str, **query: object) -> tuple[Queries, Any]
     return queries, response
 
 
-def _paths(world, data) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _paths(world: World, data: OkrData) -> dict[str, str]:
     ids = {
         "team": world.team.pk,
         "cycle": world.cycle.pk,
@@ -130,7 +133,7 @@ def _paths(world, data) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("rows", [0, 12])
-def test_list_query_counts_are_pinned(world, rows):
+def test_list_query_counts_are_pinned(world: World, rows: int) -> None:
     data = build_okr_data(world)
     grow(world, data, rows)
     # A lead sees through visibility rules (the heavier query path); an admin sees everything.

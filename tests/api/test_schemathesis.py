@@ -7,6 +7,9 @@ and queries reach the services, not just the 404 path); everything else is gener
 
 from __future__ import annotations
 
+from typing import Any
+from wsgiref.types import StartResponse, WSGIEnvironment
+
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
@@ -19,7 +22,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance, statu
 from tests.api.conftest import token_for
 from tests.api.operations import DEFAULT_PARAMS
 from tests.api.operations import schema as openapi_schema
-from tests.builders import build_okr_data
+from tests.builders import OkrData, World, build_okr_data
 
 
 class InTestWSGIApp:
@@ -30,7 +33,7 @@ class InTestWSGIApp:
     def __init__(self) -> None:
         self.handler = get_wsgi_application()
 
-    def __call__(self, environ, start_response):  # type: ignore[no-untyped-def]
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
         request_started.disconnect(close_old_connections)
         request_finished.disconnect(close_old_connections)
         try:
@@ -52,7 +55,7 @@ CHECKS = [not_a_server_error, response_schema_conformance, status_code_conforman
 
 
 @pytest.fixture
-def admin_setup(world):  # type: ignore[no-untyped-def]
+def admin_setup(world: World) -> tuple[World, OkrData, str]:
     data = build_okr_data(world)
     return world, data, token_for(world.admin)
 
@@ -65,7 +68,7 @@ def admin_setup(world):  # type: ignore[no-untyped-def]
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-def test_api_conforms_to_its_schema(case, admin_setup):  # type: ignore[no-untyped-def]
+def test_api_conforms_to_its_schema(case: schemathesis.Case[Any], admin_setup: tuple[World, OkrData, str]) -> None:
     world, data, token = admin_setup
     if case.path_parameters:
         for name in list(case.path_parameters):

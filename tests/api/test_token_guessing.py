@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from pytest_django import Settings
 
 from ambit.api.models import ApiToken
 from tests.api.conftest import BASE, token_for
+from tests.builders import World
+from tests.helpers import ClientResponse
 
 pytestmark = pytest.mark.django_db
 
 
-def get(token: str, *, ip: str = "203.0.113.7"):  # type: ignore[no-untyped-def]
+def get(token: str, *, ip: str = "203.0.113.7") -> ClientResponse:
     return Client(REMOTE_ADDR=ip).get(f"{BASE}/organisation", headers={"Authorization": f"Bearer {token}"})
 
 
-def test_guessing_ip_gets_429_with_retry_after_even_for_a_valid_token(world, settings):
+def test_guessing_ip_gets_429_with_retry_after_even_for_a_valid_token(world: World, settings: Settings) -> None:
     settings.API_TOKEN_FAILURE_LIMIT = 3
     settings.API_TOKEN_FAILURE_MINUTES = 10
     valid = token_for(world.member)
@@ -34,19 +37,19 @@ def test_guessing_ip_gets_429_with_retry_after_even_for_a_valid_token(world, set
     assert ApiToken.objects.get().revoked_at is None
 
 
-def test_malformed_tokens_count_as_guesses(world, settings):
+def test_malformed_tokens_count_as_guesses(world: World, settings: Settings) -> None:
     settings.API_TOKEN_FAILURE_LIMIT = 2
     assert [get(t).status_code for t in ("garbage", "x" * 300, "amb_nope")] == [401, 401, 429]
 
 
-def test_requests_without_a_token_are_not_guesses(world, settings):
+def test_requests_without_a_token_are_not_guesses(world: World, settings: Settings) -> None:
     settings.API_TOKEN_FAILURE_LIMIT = 2
     anonymous = Client(REMOTE_ADDR="203.0.113.7")
     assert [anonymous.get(f"{BASE}/organisation").status_code for _ in range(4)] == [401] * 4
     assert get(token_for(world.member)).status_code == 200
 
 
-def test_the_default_allows_twenty_guesses_in_ten_minutes(world):
+def test_the_default_allows_twenty_guesses_in_ten_minutes(world: World) -> None:
     assert [get(f"amb_guess{i}").status_code for i in range(20)] == [401] * 20
     refused = get(f"amb_guess{20}")
     assert refused.status_code == 429

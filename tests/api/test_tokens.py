@@ -11,18 +11,21 @@ from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
+from pytest_django import Settings
 
+from ambit.accounts.models import User
 from ambit.api.models import ApiToken
 from ambit.api.services import api_token_create, api_token_revoke
 from ambit.core.errors import Conflict
 from ambit.core.models import AuditEntry
 from tests.api.conftest import ApiClient
+from tests.builders import World
 from tests.querycount import assert_queries
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_token_is_stored_hashed_with_a_visible_prefix_and_audited(world):
+def test_a_token_is_stored_hashed_with_a_visible_prefix_and_audited(world: World) -> None:
     created = api_token_create(actor=world.member, name="Sheet sync", read_only=True)
     token = ApiToken.objects.get()
     assert created.secret.startswith("amb_") and len(created.secret) > 40
@@ -34,14 +37,14 @@ def test_a_token_is_stored_hashed_with_a_visible_prefix_and_audited(world):
     assert created.secret not in str(entry.changes)
 
 
-def test_a_token_acts_as_its_member_with_that_role(world):
+def test_a_token_acts_as_its_member_with_that_role(world: World) -> None:
     response = ApiClient(api_token_create(actor=world.viewer, name="v").secret).get("organisation")
     assert response.json()["slug"] == "acme"
     response = ApiClient(api_token_create(actor=world.outsider, name="o").secret).get("organisation")
     assert response.json()["slug"] == "globex"
 
 
-def test_revoked_expired_or_deactivated_tokens_get_401(world):
+def test_revoked_expired_or_deactivated_tokens_get_401(world: World) -> None:
     revoked = api_token_create(actor=world.member, name="r")
     api_token_revoke(actor=world.member, token=revoked.token)
     expired = api_token_create(actor=world.member, name="e")
@@ -53,7 +56,7 @@ def test_revoked_expired_or_deactivated_tokens_get_401(world):
         assert ApiClient(secret).get("organisation").status_code == 401
 
 
-def test_only_the_owner_or_an_admin_revokes_and_only_once(world):
+def test_only_the_owner_or_an_admin_revokes_and_only_once(world: World) -> None:
     created = api_token_create(actor=world.member, name="m")
     with pytest.raises(PermissionDenied):
         api_token_revoke(actor=world.lead, token=created.token)
@@ -64,7 +67,7 @@ def test_only_the_owner_or_an_admin_revokes_and_only_once(world):
     assert AuditEntry.objects.filter(action="api_token.revoke").count() == 1
 
 
-def test_last_used_is_recorded_at_most_once_a_minute(world):
+def test_last_used_is_recorded_at_most_once_a_minute(world: World) -> None:
     created = api_token_create(actor=world.member, name="m")
     client = ApiClient(created.secret)
     client.get("organisation")
@@ -75,10 +78,11 @@ def test_last_used_is_recorded_at_most_once_a_minute(world):
     assert ApiToken.objects.get().last_used_at == first
     ApiToken.objects.update(last_used_at=first - dt.timedelta(minutes=2))
     client.get("organisation")
-    assert ApiToken.objects.get().last_used_at > first
+    last_used_at = ApiToken.objects.get().last_used_at
+    assert last_used_at is not None and last_used_at > first
 
 
-def test_create_api_token_command_prints_a_working_token(world):
+def test_create_api_token_command_prints_a_working_token(world: World) -> None:
     out = io.StringIO()
     call_command("create_api_token", user="LEAD@acme.test", org="acme", read_only=True, name="CLI", stdout=out)
     secret = out.getvalue().strip()
@@ -89,7 +93,7 @@ def test_create_api_token_command_prints_a_working_token(world):
     assert client.post("values", {"name": "x"}).status_code == 403
 
 
-def test_create_api_token_command_refuses_a_non_member(world):
+def test_create_api_token_command_refuses_a_non_member(world: World) -> None:
     from django.core.management.base import CommandError
 
     with pytest.raises(CommandError):
@@ -97,7 +101,7 @@ def test_create_api_token_command_refuses_a_non_member(world):
     assert ApiToken.objects.count() == 0
 
 
-def test_rate_limit_per_token_with_retry_after(world, settings):
+def test_rate_limit_per_token_with_retry_after(world: World, settings: Settings) -> None:
     settings.API_RATE_LIMIT = 3
     a = ApiClient(api_token_create(actor=world.member, name="a").secret)
     b = ApiClient(api_token_create(actor=world.member, name="b").secret)
@@ -109,20 +113,20 @@ def test_rate_limit_per_token_with_retry_after(world, settings):
     assert b.get("organisation").status_code == 200  # another token has its own budget
 
 
-def test_unauthenticated_requests_are_limited_per_ip(world, settings):
+def test_unauthenticated_requests_are_limited_per_ip(world: World, settings: Settings) -> None:
     settings.API_RATE_LIMIT = 2
     anonymous = ApiClient(None)
     assert [anonymous.get("organisation").status_code for _ in range(3)] == [401, 401, 429]
     assert ApiClient(api_token_create(actor=world.member, name="a").secret).get("organisation").status_code == 200
 
 
-def _login(user) -> Client:  # type: ignore[no-untyped-def]
+def _login(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
-def test_settings_page_creates_shows_once_lists_and_revokes(world):
+def test_settings_page_creates_shows_once_lists_and_revokes(world: World) -> None:
     client = _login(world.member.user)
     response = client.post("/settings/tokens/", {"name": "Zapier", "read_only": "on"})
     assert response.status_code == 201
@@ -141,7 +145,7 @@ def test_settings_page_creates_shows_once_lists_and_revokes(world):
     assert ApiClient(secret).get("organisation").status_code == 401
 
 
-def test_settings_page_shows_only_your_tokens_and_hides_others_revoke(world):
+def test_settings_page_shows_only_your_tokens_and_hides_others_revoke(world: World) -> None:
     mine = api_token_create(actor=world.lead, name="Lead's script")
     client = _login(world.member.user)
     assert "Lead's script" not in client.get("/settings/tokens/").content.decode()
@@ -149,6 +153,6 @@ def test_settings_page_shows_only_your_tokens_and_hides_others_revoke(world):
     assert ApiToken.objects.get().revoked_at is None
 
 
-def test_settings_page_needs_login():
+def test_settings_page_needs_login() -> None:
     response = Client().get("/settings/tokens/")
     assert response.status_code == 302 and "login" in response["Location"]

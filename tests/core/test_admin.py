@@ -4,15 +4,17 @@ and every admin change is the service's change, with the service's audit entry."
 import pytest
 from django.apps import apps
 from django.contrib import admin
+from django.test import Client
 from django.urls import reverse
 
 from ambit.core.models import AuditEntry
 from ambit.okrs import services
+from tests.builders import World
 
 pytestmark = pytest.mark.django_db
 
 
-def test_every_model_is_registered():
+def test_every_model_is_registered() -> None:
     ours = [m for m in apps.get_models() if m.__module__.startswith("ambit.")]
     missing = [
         m._meta.label
@@ -23,19 +25,19 @@ def test_every_model_is_registered():
 
 
 @pytest.fixture
-def staff_champion(world, client):
+def staff_champion(world: World, client: Client) -> Client:
     world.champion.user.is_staff = True
     world.champion.user.save()
     client.force_login(world.champion.user)
     return client
 
 
-def test_champion_sees_own_org_only(world, staff_champion):
+def test_champion_sees_own_org_only(world: World, staff_champion: Client) -> None:
     mine = services.objective_create(actor=world.champion, cycle=world.cycle, title="Ours", team=world.team)
     from tests import factories as f
 
-    other_cycle = f.CycleFactory(organisation=world.other_org, name="Theirs Q")
-    theirs = f.ObjectiveFactory(cycle=other_cycle, owner=world.outsider, title="Theirs")
+    other_cycle = f.CycleFactory.create(organisation=world.other_org, name="Theirs Q")
+    theirs = f.ObjectiveFactory.create(cycle=other_cycle, owner=world.outsider, title="Theirs")
     page = staff_champion.get(reverse("admin:okrs_objective_changelist"))
     assert page.status_code == 200
     assert b"Ours" in page.content and b"Theirs" not in page.content
@@ -45,7 +47,7 @@ def test_champion_sees_own_org_only(world, staff_champion):
     assert staff_champion.get(reverse("admin:accounts_user_changelist")).status_code == 403
 
 
-def test_admin_change_is_audited(world, staff_champion):
+def test_admin_change_is_audited(world: World, staff_champion: Client) -> None:
     obj = services.objective_create(actor=world.champion, cycle=world.cycle, title="Typo tittle", team=world.team)
     url = reverse("admin:okrs_objective_change", args=[obj.pk])
     page = staff_champion.get(url)

@@ -21,7 +21,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
@@ -33,6 +33,7 @@ from ambit.core.models import AuditEntry
 from ambit.okrs import services as okrs
 from ambit.okrs.models import Checkpoint, KeyResult, Objective
 from ambit.strategy import services as strategy
+from tests.builders import World
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +68,7 @@ def populate(actor: Membership, tag: str) -> None:
 
 
 @pytest.fixture
-def acme_and_globex(world):  # type: ignore[no-untyped-def]
+def acme_and_globex(world: World) -> World:
     world.outsider.user.full_name = "Globex Owner"
     world.outsider.user.save()
     populate(world.admin, "Acme")
@@ -77,7 +78,7 @@ def acme_and_globex(world):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def champion_client(world) -> Client:  # type: ignore[no-untyped-def]
+def champion_client(world: World) -> Client:
     world.champion.user.is_staff = True
     world.champion.user.save()
     client = Client()
@@ -95,7 +96,7 @@ def table_rows() -> dict[str, list[tuple[Any, ...]]]:
     return rows
 
 
-def org_rows(model: type[Model], model_admin: admin.ModelAdmin, org: Organisation) -> Any:  # type: ignore[type-arg]
+def org_rows(model: type[Model], model_admin: admin.ModelAdmin[Any], org: Organisation) -> QuerySet[Model]:
     if model is Organisation:
         return Organisation.objects.filter(pk=org.pk)
     if model is User:
@@ -163,7 +164,7 @@ def management_forms(response: Any) -> dict[str, Any]:
     return data
 
 
-def posted_values(form: forms.BaseForm, source: Model | None, *, fresh: bool) -> dict[str, Any]:
+def posted_values(form: forms.BaseModelForm[Any], source: Model | None, *, fresh: bool) -> dict[str, Any]:
     """Valid-looking POST data taken from an Acme row, so only the Globex id we plant is wrong."""
     data: dict[str, Any] = {}
     prefilled = type(form)(instance=source) if source is not None else form
@@ -184,10 +185,13 @@ def posted_values(form: forms.BaseForm, source: Model | None, *, fresh: bool) ->
     return data
 
 
-def planted_variants(form: forms.BaseForm, base: dict[str, Any], world: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+def planted_variants(
+    form: forms.BaseModelForm[Any], base: dict[str, Any], world: Any
+) -> Iterator[tuple[str, dict[str, Any]]]:
     """``base`` with one relation field at a time pointing at a Globex row."""
     for name, field in form.fields.items():
         if isinstance(field, forms.ModelChoiceField):
+            assert field.queryset is not None
             target = globex_pk(field.queryset.model, world)
             value: Any = [target] if isinstance(field, forms.ModelMultipleChoiceField) else target
             yield name, {**base, name: value}
@@ -195,8 +199,8 @@ def planted_variants(form: forms.BaseForm, base: dict[str, Any], world: Any) -> 
 
 @pytest.mark.parametrize("model, model_admin", REGISTRY, ids=[m._meta.label for m, _ in REGISTRY])
 def test_champion_of_acme_cannot_reach_globex_through_any_admin_url(
-    acme_and_globex, champion_client, model, model_admin
-):
+    acme_and_globex: World, champion_client: Client, model: type[Model], model_admin: admin.ModelAdmin[Any]
+) -> None:
     world = acme_and_globex
     walk = Walk(champion_client, world)
     theirs = globex_pk(model, world)
@@ -249,7 +253,7 @@ def test_champion_of_acme_cannot_reach_globex_through_any_admin_url(
                 walk.request("post", url(model, "change", ours.pk), {**data, "_saveasnew": "1"})
 
 
-def test_the_walk_covers_every_tenant_model():
+def test_the_walk_covers_every_tenant_model() -> None:
     labels = {model._meta.label for model, _ in REGISTRY}
     assert {
         "accounts.Organisation",
@@ -287,7 +291,7 @@ def _assert_refused(response: Any, message: str) -> None:
     assert message in json.dumps(errors), errors
 
 
-def test_champion_cannot_make_themselves_admin_or_sponsor(world, champion_client):
+def test_champion_cannot_make_themselves_admin_or_sponsor(world: World, champion_client: Client) -> None:
     path = url(Membership, "change", world.champion.pk)
     data = _change_form_data(champion_client, path)
     before, audit_count = table_rows(), AuditEntry.objects.count()
@@ -301,7 +305,7 @@ def test_champion_cannot_make_themselves_admin_or_sponsor(world, champion_client
     assert table_rows() == before
 
 
-def test_champion_cannot_rename_the_organisation_or_change_the_charter(world, champion_client):
+def test_champion_cannot_rename_the_organisation_or_change_the_charter(world: World, champion_client: Client) -> None:
     path = url(Organisation, "change", world.org.pk)
     data = _change_form_data(champion_client, path)
     before = table_rows()
@@ -314,7 +318,7 @@ def test_champion_cannot_rename_the_organisation_or_change_the_charter(world, ch
     assert table_rows() == before
 
 
-def test_membership_and_organisation_cannot_be_added_in_the_admin(world, champion_client):
+def test_membership_and_organisation_cannot_be_added_in_the_admin(world: World, champion_client: Client) -> None:
     before = table_rows()
     payload = {"user": world.viewer.user_id, "organisation": world.org.pk, "role": Role.ADMIN}
     assert champion_client.get(url(Membership, "add")).status_code == 403
@@ -323,7 +327,7 @@ def test_membership_and_organisation_cannot_be_added_in_the_admin(world, champio
     assert table_rows() == before
 
 
-def test_superuser_without_a_membership_reads_but_cannot_write(world, client):
+def test_superuser_without_a_membership_reads_but_cannot_write(world: World, client: Client) -> None:
     root = User.objects.create_superuser(email="root@ops.test", password="x" * 12)
     client.force_login(root)
     theirs = okrs.objective_create(actor=world.outsider, cycle=_globex_cycle(world), title="Their plan")
@@ -335,7 +339,7 @@ def test_superuser_without_a_membership_reads_but_cannot_write(world, client):
     assert table_rows() == before
 
 
-def test_staff_user_sees_no_user_admin_even_with_django_permissions(world, champion_client):
+def test_staff_user_sees_no_user_admin_even_with_django_permissions(world: World, champion_client: Client) -> None:
     from django.contrib.auth.models import Permission
 
     world.champion.user.user_permissions.add(*Permission.objects.filter(content_type__app_label="accounts"))
@@ -353,7 +357,7 @@ def _globex_cycle(world: Any) -> Any:
 
 
 @pytest.fixture
-def admin_client(world) -> Client:  # type: ignore[no-untyped-def]
+def admin_client(world: World) -> Client:
     world.admin.user.is_staff = True
     world.admin.user.save()
     client = Client()
@@ -361,7 +365,7 @@ def admin_client(world) -> Client:  # type: ignore[no-untyped-def]
     return client
 
 
-def test_admin_edits_an_objective_through_objective_update(world, admin_client):
+def test_admin_edits_an_objective_through_objective_update(world: World, admin_client: Client) -> None:
     obj = okrs.objective_create(actor=world.admin, cycle=world.cycle, title="Grow revnue", team=world.team)
     Objective.objects.filter(pk=obj.pk).update(updated_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
     path = url(Objective, "change", obj.pk)
@@ -383,7 +387,7 @@ def test_admin_edits_an_objective_through_objective_update(world, admin_client):
     assert entry.changes == {"title": ["Grow revnue", "Grow revenue"]}
 
 
-def test_admin_deletes_through_the_service_and_its_audit_entry(world, admin_client):
+def test_admin_deletes_through_the_service_and_its_audit_entry(world: World, admin_client: Client) -> None:
     obj = okrs.objective_create(actor=world.admin, cycle=world.cycle, title="Scrapped", team=world.team)
 
     response = admin_client.post(url(Objective, "delete", obj.pk), {"post": "yes"})
@@ -394,7 +398,7 @@ def test_admin_deletes_through_the_service_and_its_audit_entry(world, admin_clie
     assert (entry.action, entry.object_id, entry.actor_id) == ("objective.delete", str(obj.pk), world.admin.user_id)
 
 
-def test_refused_delete_shows_the_service_message_and_keeps_everything(world, admin_client):
+def test_refused_delete_shows_the_service_message_and_keeps_everything(world: World, admin_client: Client) -> None:
     obj = okrs.objective_create(actor=world.admin, cycle=world.cycle, title="Has history", team=world.team)
     kr = okrs.key_result_create(actor=world.admin, objective=obj, title="Users", start_value=0, target_value=10)
     okrs.check_in_record(actor=world.admin, key_result=kr, value=4)
@@ -407,7 +411,7 @@ def test_refused_delete_shows_the_service_message_and_keeps_everything(world, ad
     assert table_rows() == before
 
 
-def test_key_result_kind_cannot_change_after_check_ins(world, admin_client):
+def test_key_result_kind_cannot_change_after_check_ins(world: World, admin_client: Client) -> None:
     obj = okrs.objective_create(actor=world.admin, cycle=world.cycle, title="Adoption", team=world.team)
     kr = okrs.key_result_create(actor=world.admin, objective=obj, title="Users", start_value=0, target_value=10)
     okrs.check_in_record(actor=world.admin, key_result=kr, value=4)
@@ -423,7 +427,7 @@ def test_key_result_kind_cannot_change_after_check_ins(world, admin_client):
     assert kr.kind == "increase"
 
 
-def test_admin_adds_a_value_through_value_create(world, admin_client):
+def test_admin_adds_a_value_through_value_create(world: World, admin_client: Client) -> None:
     from ambit.strategy.models import Value
 
     response = admin_client.post(
@@ -438,7 +442,7 @@ def test_admin_adds_a_value_through_value_create(world, admin_client):
     assert (entry.action, entry.object_id) == ("value.create", str(value.pk))
 
 
-def test_bulk_delete_is_not_offered_even_in_the_own_organisation(world, admin_client):
+def test_bulk_delete_is_not_offered_even_in_the_own_organisation(world: World, admin_client: Client) -> None:
     obj = okrs.objective_create(actor=world.admin, cycle=world.cycle, title="Keep me", team=world.team)
     page = admin_client.get(url(Objective, "changelist"))
     assert page.status_code == 200 and page.context["action_form"] is None  # no bulk action at all
@@ -452,7 +456,7 @@ def test_bulk_delete_is_not_offered_even_in_the_own_organisation(world, admin_cl
     assert table_rows() == before
 
 
-def test_nothing_is_half_written_when_the_page_is_refused_after_the_service(world, admin_client):
+def test_nothing_is_half_written_when_the_page_is_refused_after_the_service(world: World, admin_client: Client) -> None:
     """The service runs while the form validates; a broken inline management form afterwards
     re-renders the page, and the service's write and audit entry are rolled back with it."""
     obj = okrs.objective_create(actor=world.admin, cycle=world.cycle, title="Original", team=world.team)

@@ -4,12 +4,14 @@ roll-up refresh is set off by the services that move progress, never by the audi
 from __future__ import annotations
 
 import pytest
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from ambit.accounts import services as accounts
 from ambit.core.audit import AuditAction, audit_record
 from ambit.core.models import AuditEntry
 from ambit.okrs import services
-from ambit.okrs.models import Objective
+from ambit.okrs.models import KeyResult, Objective
+from tests.builders import World
 
 pytestmark = pytest.mark.django_db
 
@@ -63,10 +65,10 @@ STORED_VALUES = {
 
 def test_the_enumeration_keeps_every_stored_action_value() -> None:
     assert set(AuditAction.values) == STORED_VALUES
-    assert AuditAction.CHECK_IN_RECORD == "check_in.record"
+    assert AuditAction.CHECK_IN_RECORD.value == "check_in.record"
 
 
-def test_each_objective_state_move_records_its_own_action(world):  # type: ignore[no-untyped-def]
+def test_each_objective_state_move_records_its_own_action(world: World) -> None:
     o = services.objective_create(actor=world.champion, cycle=world.cycle, title="Grow", team=world.company)
     for state in ("proposed", "active", "closed", "active", "draft"):
         services.objective_set_state(actor=world.champion, objective=o, state=state)
@@ -81,7 +83,9 @@ def test_each_objective_state_move_records_its_own_action(world):  # type: ignor
     ]
 
 
-def _objective_with_key_result(world, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def _objective_with_key_result(
+    world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> tuple[Objective, KeyResult]:
     # Executed, so no refresh batch is left pending for later writes to join.
     with django_capture_on_commit_callbacks(execute=True):
         o = services.objective_create(
@@ -91,14 +95,18 @@ def _objective_with_key_result(world, django_capture_on_commit_callbacks):  # ty
     return o, kr
 
 
-def test_the_audit_writer_sets_off_no_refresh(world, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def test_the_audit_writer_sets_off_no_refresh(
+    world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     _o, kr = _objective_with_key_result(world, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks() as callbacks:
         audit_record(actor=world.champion, organisation=world.org, action=AuditAction.KEY_RESULT_UPDATE, obj=kr)
     assert callbacks == []
 
 
-def test_a_check_in_schedules_one_refresh_that_stores_the_progress(world, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def test_a_check_in_schedules_one_refresh_that_stores_the_progress(
+    world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     o, kr = _objective_with_key_result(world, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks() as callbacks:
         services.check_in_record(actor=world.champion, key_result=kr, value=5, confidence=7)
@@ -109,7 +117,9 @@ def test_a_check_in_schedules_one_refresh_that_stores_the_progress(world, django
     assert Objective.objects.get(pk=o.pk).rolled_progress == pytest.approx(0.5)
 
 
-def test_scoring_moves_no_progress_so_schedules_no_refresh(world, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def test_scoring_moves_no_progress_so_schedules_no_refresh(
+    world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     o, kr = _objective_with_key_result(world, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks() as callbacks:
         services.key_result_score(actor=world.champion, key_result=kr, score=0.7)
@@ -118,7 +128,9 @@ def test_scoring_moves_no_progress_so_schedules_no_refresh(world, django_capture
     assert AuditEntry.objects.filter(action=AuditAction.OBJECTIVE_SCORE, object_id=str(o.pk)).count() == 1
 
 
-def test_changing_the_blend_forgets_every_stored_progress_until_the_refresh(world, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def test_changing_the_blend_forgets_every_stored_progress_until_the_refresh(
+    world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     o, _kr = _objective_with_key_result(world, django_capture_on_commit_callbacks)
     assert Objective.objects.get(pk=o.pk).rolled_progress == pytest.approx(0.0)
     with django_capture_on_commit_callbacks() as callbacks:

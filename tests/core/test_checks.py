@@ -22,7 +22,7 @@ def email_errors(*, deploy: bool = True) -> list[str]:
         "django.core.mail.backends.dummy.EmailBackend",
     ],
 )
-def test_production_with_an_undelivering_backend_fails_the_deploy_check(backend):
+def test_production_with_an_undelivering_backend_fails_the_deploy_check(backend: str) -> None:
     with override_settings(DEBUG=False, EMAIL_BACKEND=backend):
         messages = [m for m in run_checks(include_deployment_checks=True) if m.id == "ambit.E001"]
     assert len(messages) == 1
@@ -30,17 +30,17 @@ def test_production_with_an_undelivering_backend_fails_the_deploy_check(backend)
     assert "EMAIL_URL" in (messages[0].hint or "")
 
 
-def test_production_with_smtp_passes():
+def test_production_with_smtp_passes() -> None:
     with override_settings(DEBUG=False, EMAIL_BACKEND=SMTP):
         assert email_errors() == []
 
 
-def test_development_may_print_mail_to_the_console():
+def test_development_may_print_mail_to_the_console() -> None:
     with override_settings(DEBUG=True, EMAIL_BACKEND=CONSOLE):
         assert email_errors() == []
 
 
-def test_only_the_deploy_check_fires_so_migrate_with_debug_off_still_runs():
+def test_only_the_deploy_check_fires_so_migrate_with_debug_off_still_runs() -> None:
     with override_settings(DEBUG=False, EMAIL_BACKEND=CONSOLE):
         assert email_errors(deploy=False) == []
 
@@ -53,16 +53,16 @@ def task_warnings() -> list[str]:
     return [m.id for m in run_checks(include_deployment_checks=True) if m.id == "ambit.W002"]
 
 
-def test_production_running_tasks_inside_requests_is_warned_about():
+def test_production_running_tasks_inside_requests_is_warned_about() -> None:
     with override_settings(DEBUG=False, EMAIL_BACKEND=SMTP, TASKS=IMMEDIATE):
         assert task_warnings() == ["ambit.W002"]
 
 
-def test_production_with_a_task_worker_passes():
+def test_production_with_a_task_worker_passes() -> None:
     with override_settings(DEBUG=False, EMAIL_BACKEND=SMTP, TASKS=DATABASE):
         assert task_warnings() == []
 
 
-def test_development_may_run_tasks_in_process():
+def test_development_may_run_tasks_in_process() -> None:
     with override_settings(DEBUG=True, TASKS=IMMEDIATE):
         assert task_warnings() == []

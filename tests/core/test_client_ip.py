@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-import pytest
-from django.test import RequestFactory, override_settings
+from typing import Any
 
+import pytest
+from django.core.handlers.wsgi import WSGIRequest
+from django.test import Client, RequestFactory, override_settings
+
+from ambit.accounts.models import User
 from ambit.core.throttle import client_ip
 
 rf = RequestFactory()
 
 
-def _request(remote: str, forwarded: str | None = None):  # type: ignore[no-untyped-def]
-    extra = {"REMOTE_ADDR": remote}
+def _request(remote: str, forwarded: str | None = None) -> WSGIRequest:
+    extra: dict[str, Any] = {"REMOTE_ADDR": remote}
     if forwarded is not None:
         extra["HTTP_X_FORWARDED_FOR"] = forwarded
     return rf.get("/", **extra)
@@ -40,7 +44,7 @@ def test_a_missing_header_falls_back_to_the_connection() -> None:
 
 @pytest.mark.django_db
 @override_settings(TRUSTED_PROXY_COUNT=1)
-def test_lockout_behind_a_proxy_is_per_client(client, django_user_model) -> None:  # type: ignore[no-untyped-def]
+def test_lockout_behind_a_proxy_is_per_client(client: Client, django_user_model: type[User]) -> None:
     """Two people behind the same proxy: one's failed guesses don't lock the other's address out."""
     from django.conf import settings
 

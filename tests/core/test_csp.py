@@ -16,7 +16,8 @@ import pytest
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from tests.builders import Tree, key_results_for
+from tests.builders import Tree, World, key_results_for
+from tests.helpers import ClientResponse
 from tests.okrs.conftest import login
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +63,7 @@ def directives(header: str) -> dict[str, list[str]]:
     return out
 
 
-def assert_strict(response) -> None:  # type: ignore[no-untyped-def]
+def assert_strict(response: ClientResponse) -> None:
     policy = directives(response[POLICY])
     assert policy["default-src"] == ["'self'"]
     assert policy["script-src"] == ["'self'"]
@@ -74,7 +75,7 @@ def assert_strict(response) -> None:  # type: ignore[no-untyped-def]
         assert "'unsafe-inline'" not in sources and "'unsafe-eval'" not in sources, name
 
 
-def member_pages(world, tree: Tree) -> list[str]:  # type: ignore[no-untyped-def]
+def member_pages(world: World, tree: Tree) -> list[str]:
     """Every page the front and OKR page tests render, plus the forms and the sheet page."""
     return [
         reverse("front:home"),
@@ -108,7 +109,7 @@ def member_pages(world, tree: Tree) -> list[str]:  # type: ignore[no-untyped-def
     ]
 
 
-def test_every_member_page_carries_the_strict_policy_and_no_inline_code(world, tree):
+def test_every_member_page_carries_the_strict_policy_and_no_inline_code(world: World, tree: Tree) -> None:
     key_results_for(world.admin, world.cycle, world.admin, 2)
     client = login(world.admin)  # the admin sees every page, with every edit control on it
     for url in member_pages(world, tree):
@@ -119,7 +120,7 @@ def test_every_member_page_carries_the_strict_policy_and_no_inline_code(world, t
 
 
 @pytest.mark.parametrize("persona", ["member", "viewer"])
-def test_read_pages_for_other_roles_have_no_inline_code(world, tree, persona):
+def test_read_pages_for_other_roles_have_no_inline_code(world: World, tree: Tree, persona: str) -> None:
     key_results_for(getattr(world, persona), world.cycle, world.admin, 2)
     client = login(getattr(world, persona))
     for url in [*member_pages(world, tree)[:3], reverse("okrs:objective-detail", args=[tree.team_obj.pk])]:
@@ -131,14 +132,14 @@ def test_read_pages_for_other_roles_have_no_inline_code(world, tree, persona):
 @pytest.mark.parametrize(
     "name", ["accounts:login", "accounts:password_reset", "accounts:password_reset_done", "api:openapi-view"]
 )
-def test_anonymous_pages_carry_the_policy_and_no_inline_code(name):
+def test_anonymous_pages_carry_the_policy_and_no_inline_code(name: str) -> None:
     response = Client().get(reverse(name))
     assert response.status_code == 200
     assert_strict(response)
     assert inline_code(response.content.decode()) == []
 
 
-def test_htmx_fragments_have_no_inline_code(world, tree):
+def test_htmx_fragments_have_no_inline_code(world: World, tree: Tree) -> None:
     """The fragments HTMX swaps in (the quick check-in form, the tree's children) obey the same rule."""
     client = login(world.lead)
     for url in (
@@ -150,13 +151,13 @@ def test_htmx_fragments_have_no_inline_code(world, tree):
         assert inline_code(response.content.decode()) == [], url
 
 
-def test_progress_bars_are_drawn_with_svg_geometry(world, tree):
+def test_progress_bars_are_drawn_with_svg_geometry(world: World, tree: Tree) -> None:
     html = login(world.lead).get(reverse("okrs:objective-detail", args=[tree.team_obj.pk])).content.decode()
     assert '<rect class="progress-fill" width="' in html
     assert '<rect class="progress-marker" x="' in html
 
 
-def test_htmx_is_configured_not_to_inject_styles_or_evaluate_code(world):
+def test_htmx_is_configured_not_to_inject_styles_or_evaluate_code(world: World) -> None:
     import json
     import re
 
@@ -173,7 +174,7 @@ def test_htmx_is_configured_not_to_inject_styles_or_evaluate_code(world):
     assert handling[-1] == {"code": "[45]..", "swap": False, "error": True}
 
 
-def test_the_checker_finds_inline_code():
+def test_the_checker_finds_inline_code() -> None:
     html = (
         '<p style="color:red" onclick="x()">a</p><script>alert(1)</script><style>p{}</style>'
         '<script src="/static/a.js"></script><script type="application/json">{}</script>'
@@ -189,7 +190,9 @@ def test_the_checker_finds_inline_code():
 @pytest.mark.parametrize(
     ("flag", "sent", "absent"), [("1", POLICY_REPORT_ONLY, POLICY), ("0", POLICY, POLICY_REPORT_ONLY)]
 )
-def test_csp_report_only_env_var_switches_the_header(monkeypatch, flag, sent, absent):
+def test_csp_report_only_env_var_switches_the_header(
+    monkeypatch: pytest.MonkeyPatch, flag: str, sent: str, absent: str
+) -> None:
     """CSP_REPORT_ONLY=1 sends the same policy as Content-Security-Policy-Report-Only, and no
     enforcing header, so operators can watch for violations before enforcing it."""
     import ambit.settings as module

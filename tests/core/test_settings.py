@@ -3,7 +3,7 @@ import importlib
 import pytest
 
 
-def test_production_settings_hash_passwords_with_argon2():
+def test_production_settings_hash_passwords_with_argon2() -> None:
     import ambit.settings as module
 
     fresh = importlib.reload(module)
@@ -17,7 +17,7 @@ def test_production_settings_hash_passwords_with_argon2():
         ("sqlite:////tmp/x.sqlite3", "django.db.backends.sqlite3"),
     ],
 )
-def test_database_url_selects_the_backend(monkeypatch, url, engine):
+def test_database_url_selects_the_backend(monkeypatch: pytest.MonkeyPatch, url: str, engine: str) -> None:
     import ambit.settings as module
 
     monkeypatch.setenv("DATABASE_URL", url)
@@ -33,7 +33,7 @@ def test_database_url_selects_the_backend(monkeypatch, url, engine):
 
 
 @pytest.mark.django_db
-def test_sqlite_enforces_foreign_keys():
+def test_sqlite_enforces_foreign_keys() -> None:
     from django.db import connection
 
     if connection.vendor != "sqlite":

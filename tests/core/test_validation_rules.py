@@ -5,6 +5,7 @@ the web form, the API and the sheet import show the same message for the same in
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -21,6 +22,7 @@ from ambit.okrs import services as okrs
 from ambit.okrs.models import CheckIn, KeyResult, Objective
 from ambit.sheets.services import sheet_import
 from ambit.strategy import services as strategy
+from tests.builders import World
 from tests.helpers import db_digest
 from tests.sheets.helpers import csv_bytes, row
 
@@ -31,7 +33,7 @@ WEIGHT_MESSAGE = "The weight must be at most 1,000 (1 is the default)."
 DESCRIPTION_MESSAGE = "The description is 32,767 characters long: keep it within 10,000."
 
 
-def _refused(call, field: str, *, contains: str) -> list[str]:  # type: ignore[no-untyped-def]
+def _refused(call: Callable[[], object], field: str, *, contains: str) -> list[str]:
     before = db_digest()
     with pytest.raises(ValidationError) as exc:
         call()
@@ -62,17 +64,17 @@ def _refused(call, field: str, *, contains: str) -> list[str]:  # type: ignore[n
         (3, None),
     ],
 )
-def test_parse_id_takes_only_ascii_digits_within_bigint(raw, expected):
+def test_parse_id_takes_only_ascii_digits_within_bigint(raw: int | str | None, expected: int | None) -> None:
     assert parse_id(raw) == expected
 
 
-def test_parse_ids_and_pages_drop_what_is_not_a_number():
+def test_parse_ids_and_pages_drop_what_is_not_a_number() -> None:
     assert parse_ids(["3", "²", "9" * 5000, "4", "3"]) == {3, 4}
     assert parse_page("²") == 1 and parse_page("100000") == 1 and parse_page("12") == 12
 
 
 @pytest.mark.parametrize("raw", ["1e1000000", "-1e1000000", "1e999999999"])
-def test_to_decimal_refuses_numbers_beyond_the_decimal_context_with_the_range_message(raw):
+def test_to_decimal_refuses_numbers_beyond_the_decimal_context_with_the_range_message(raw: str) -> None:
     with pytest.raises(ValidationError) as exc:
         to_decimal(raw, field="value", label="new value")
     assert exc.value.message_dict["value"] == [
@@ -80,7 +82,7 @@ def test_to_decimal_refuses_numbers_beyond_the_decimal_context_with_the_range_me
     ]
 
 
-def test_to_decimal_never_echoes_a_long_value_back():
+def test_to_decimal_never_echoes_a_long_value_back() -> None:
     with pytest.raises(ValidationError) as exc:
         to_decimal("z" * 32_767, field="value")
     (message,) = exc.value.message_dict["value"]
@@ -88,7 +90,7 @@ def test_to_decimal_never_echoes_a_long_value_back():
     assert len(message) < 120
 
 
-def test_numbers_and_quotes_print_plainly():
+def test_numbers_and_quotes_print_plainly() -> None:
     assert plain_number(Decimal("1.8E+3")) == "1800"
     assert plain_number(Decimal("0.5000")) == "0.5"
     assert plain_number(1e12) == "1000000000000"
@@ -96,7 +98,7 @@ def test_numbers_and_quotes_print_plainly():
     assert quoted("y" * 100) == "“" + "y" * 39 + "…”"
 
 
-def test_clean_texts_reports_every_field_at_once():
+def test_clean_texts_reports_every_field_at_once() -> None:
     rules = {"title": TextRule(10, required=True, single_line=True), "note": TextRule(5)}
     with pytest.raises(ValidationError) as exc:
         clean_texts({"title": "a\tb", "note": "123456", "other": "\x00"}, rules)
@@ -110,7 +112,7 @@ def test_clean_texts_reports_every_field_at_once():
 # --- okrs services ---------------------------------------------------------------------------
 
 
-def _kr(world):  # type: ignore[no-untyped-def]
+def _kr(world: World) -> KeyResult:
     objective = okrs.objective_create(
         actor=world.lead, cycle=world.cycle, title="Trust", team=world.team, state="active"
     )
@@ -119,7 +121,7 @@ def _kr(world):  # type: ignore[no-untyped-def]
     )
 
 
-def test_okr_services_refuse_control_characters_in_every_text(world):
+def test_okr_services_refuse_control_characters_in_every_text(world: World) -> None:
     kr = _kr(world)
     objective = kr.objective
     _refused(
@@ -165,7 +167,7 @@ def test_okr_services_refuse_control_characters_in_every_text(world):
     assert CheckIn.objects.count() == 0
 
 
-def test_okr_services_apply_the_shared_length_limits(world):
+def test_okr_services_apply_the_shared_length_limits(world: World) -> None:
     kr = _kr(world)
     objective = kr.objective
     _refused(
@@ -203,7 +205,7 @@ def test_okr_services_apply_the_shared_length_limits(world):
 
 
 @pytest.mark.parametrize("weight", [1e12, 1000.5, float("inf")])
-def test_okr_services_cap_every_weight(world, weight):
+def test_okr_services_cap_every_weight(world: World, weight: float) -> None:
     kr = _kr(world)
     other = okrs.objective_create(actor=world.champion, cycle=world.cycle, title="Parent", team=world.company)
     _refused(
@@ -234,7 +236,7 @@ def test_okr_services_cap_every_weight(world, weight):
     assert KeyResult.objects.get(pk=kr.pk).weight == 1.0
 
 
-def test_okr_messages_print_plain_numbers(world):
+def test_okr_messages_print_plain_numbers(world: World) -> None:
     objective = okrs.objective_create(actor=world.lead, cycle=world.cycle, title="Flat", team=world.team)
     messages = _refused(
         lambda: okrs.key_result_create(
@@ -246,7 +248,7 @@ def test_okr_messages_print_plain_numbers(world):
     assert "E+" not in messages[0]
 
 
-def test_okr_services_strip_and_keep_clean_text(world):
+def test_okr_services_strip_and_keep_clean_text(world: World) -> None:
     objective = okrs.objective_create(
         actor=world.lead, cycle=world.cycle, title="  Tidy  ", description="Line one\n\tLine two ", team=world.team
     )
@@ -256,7 +258,7 @@ def test_okr_services_strip_and_keep_clean_text(world):
 # --- strategy and accounts services ----------------------------------------------------------
 
 
-def test_strategy_services_clean_every_text(world):
+def test_strategy_services_clean_every_text(world: World) -> None:
     _refused(lambda: strategy.value_create(actor=world.champion, name="Can\x00dour"), "name", contains="U+0000")
     _refused(
         lambda: strategy.strategy_update(actor=world.champion, mission="m" * (MAX_LONG_TEXT + 1)),
@@ -279,7 +281,7 @@ def test_strategy_services_clean_every_text(world):
     )
 
 
-def test_accounts_services_clean_every_text(world):
+def test_accounts_services_clean_every_text(world: World) -> None:
     _refused(
         lambda: accounts.team_create(actor=world.admin, name="Data\x00"),
         "name",
@@ -306,7 +308,7 @@ def test_accounts_services_clean_every_text(world):
 # --- the same input, the same message, on every surface --------------------------------------
 
 
-def _api(world, method: str, path: str, body: object):  # type: ignore[no-untyped-def]
+def _api(world: World, method: str, path: str, body: object) -> list[str]:
     token = api_token_create(actor=world.lead, name="t").secret
     response = getattr(Client(), method)(
         f"/api/v1/{path}",
@@ -318,7 +320,7 @@ def _api(world, method: str, path: str, body: object):  # type: ignore[no-untype
     return [e["message"] for e in json.loads(response.content)["errors"]]
 
 
-def _web_form_errors(world, url: str, data: dict[str, object], field: str) -> list[str]:  # type: ignore[no-untyped-def]
+def _web_form_errors(world: World, url: str, data: dict[str, object], field: str) -> list[str]:
     client = Client()
     client.force_login(world.lead.user)
     response = client.post(url, data)
@@ -326,7 +328,7 @@ def _web_form_errors(world, url: str, data: dict[str, object], field: str) -> li
     return list(response.context["form"].errors[field])
 
 
-def _sheet_problems(world, **cells: object) -> list[str]:  # type: ignore[no-untyped-def]
+def _sheet_problems(world: World, **cells: object) -> list[str]:
     data = csv_bytes([row(team="platform", objective="Trust", owner="lead@acme.test", **cells)])
     before = db_digest()
     report = sheet_import(actor=world.champion, cycle=world.cycle, data=data, filename="plan.csv", dry_run=False)
@@ -335,7 +337,7 @@ def _sheet_problems(world, **cells: object) -> list[str]:  # type: ignore[no-unt
     return [p.message for p in report.problems]
 
 
-def test_a_huge_weight_gets_the_same_message_on_the_api_the_web_and_the_sheet(world):
+def test_a_huge_weight_gets_the_same_message_on_the_api_the_web_and_the_sheet(world: World) -> None:
     kr = _kr(world)
     api = _api(world, "patch", f"key-results/{kr.pk}", {"weight": 1e12})
     web = _web_form_errors(
@@ -359,7 +361,7 @@ def test_a_huge_weight_gets_the_same_message_on_the_api_the_web_and_the_sheet(wo
     assert KeyResult.objects.get(pk=kr.pk).weight == 1.0
 
 
-def test_a_32767_character_description_gets_the_same_message_everywhere(world):
+def test_a_32767_character_description_gets_the_same_message_everywhere(world: World) -> None:
     objective = okrs.objective_create(actor=world.lead, cycle=world.cycle, title="Trust", team=world.team)
     api = _api(world, "patch", f"objectives/{objective.pk}", {"description": HUGE})
     web = _web_form_errors(
@@ -381,7 +383,7 @@ def test_a_32767_character_description_gets_the_same_message_everywhere(world):
     assert Objective.objects.get(pk=objective.pk).description == ""
 
 
-def test_a_nul_in_a_check_in_note_gets_the_same_message_on_the_api_and_the_service(world):
+def test_a_nul_in_a_check_in_note_gets_the_same_message_on_the_api_and_the_service(world: World) -> None:
     kr = _kr(world)
     api = _api(world, "post", f"key-results/{kr.pk}/check-ins", {"value": 500, "confidence": 7, "note": "a\x00b"})
     with pytest.raises(ValidationError) as exc:

@@ -22,12 +22,11 @@ from django.test import override_settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from ambit.core import tasks as worker_module
 from ambit.core.tasks import TaskAbandoned, Worker, requeue_abandoned
 from ambit.okrs import rollups
 from ambit.okrs import tasks as okr_tasks
 from ambit.okrs.models import Objective
-from tests.builders import build_annual_over_quarters
+from tests.builders import World, build_annual_over_quarters
 from tests.core import worker_probe
 from tests.okrs.test_rollups_one_pass import _from_scratch, _stored
 
@@ -55,11 +54,11 @@ def _worker(worker_id: str = "alive", max_attempts: int = 3) -> Worker:
 
 
 @pytest.fixture
-def database_tasks(world, monkeypatch):  # type: ignore[no-untyped-def]
+def database_tasks(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Objective]]:
     """The world on the database task backend, its roll-ups refreshed by a first worker pass;
     back-off sleeps skipped."""
-    monkeypatch.setattr(worker_module.time, "sleep", lambda seconds: None)
-    monkeypatch.setattr(okr_tasks.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr("ambit.core.tasks.time.sleep", lambda seconds: None)
+    monkeypatch.setattr("ambit.okrs.tasks.time.sleep", lambda seconds: None)
     with override_settings(TASKS=DATABASE_TASKS):
         objectives = build_annual_over_quarters(world)
         assert DBTaskResult.objects.ready().exists()  # the writes queued their refreshes
@@ -68,12 +67,12 @@ def database_tasks(world, monkeypatch):  # type: ignore[no-untyped-def]
         yield objectives
 
 
-def _queue_refresh(org_id: int) -> DBTaskResult:
+def _queue_refresh(org_id: int) -> DBTaskResult[..., Any]:
     result = okr_tasks.refresh_rollups.enqueue(org_id, None)
     return DBTaskResult.objects.get(pk=result.id)
 
 
-def _die_holding(row: DBTaskResult, *worker_ids: str, seconds_ago: float) -> None:
+def _die_holding(row: DBTaskResult[..., Any], *worker_ids: str, seconds_ago: float) -> None:
     """Leave ``row`` as the library leaves a task whose worker was killed mid-run."""
     for worker_id in worker_ids:
         row.claim(worker_id)
@@ -81,7 +80,7 @@ def _die_holding(row: DBTaskResult, *worker_ids: str, seconds_ago: float) -> Non
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_task_left_running_by_a_dead_worker_runs_again_once(world, database_tasks):  # type: ignore[no-untyped-def]
+def test_a_task_left_running_by_a_dead_worker_runs_again_once(world: World, database_tasks: list[Objective]) -> None:
     objectives = database_tasks
     expected = _from_scratch(world.org, objectives)
     Objective.objects.filter(organisation=world.org).update(rolled_progress=WRONG)
@@ -113,7 +112,7 @@ def test_a_task_left_running_by_a_dead_worker_runs_again_once(world, database_ta
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_task_that_kills_its_worker_every_time_is_given_up(world, database_tasks):  # type: ignore[no-untyped-def]
+def test_a_task_that_kills_its_worker_every_time_is_given_up(world: World, database_tasks: list[Objective]) -> None:
     Objective.objects.filter(organisation=world.org).update(rolled_progress=WRONG)
     row = _queue_refresh(world.org.pk)
     _die_holding(row, "first", "second", "third", seconds_ago=LEASE + 1)
@@ -142,7 +141,9 @@ def _failing_until(calls: list[int], failures: int) -> Callable[..., int]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_task_failing_on_a_locked_database_is_retried_not_failed(world, database_tasks, monkeypatch):  # type: ignore[no-untyped-def]
+def test_a_task_failing_on_a_locked_database_is_retried_not_failed(
+    world: World, database_tasks: list[Objective], monkeypatch: pytest.MonkeyPatch
+) -> None:
     objectives = database_tasks
     expected = _from_scratch(world.org, objectives)
     Objective.objects.filter(organisation=world.org).update(rolled_progress=WRONG)
@@ -169,7 +170,9 @@ def test_a_task_failing_on_a_locked_database_is_retried_not_failed(world, databa
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_task_failing_on_the_database_every_time_ends_failed(world, database_tasks, monkeypatch):  # type: ignore[no-untyped-def]
+def test_a_task_failing_on_the_database_every_time_ends_failed(
+    world: World, database_tasks: list[Objective], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(rollups, "refresh_all", _failing_until([], failures=1000))
     row = _queue_refresh(world.org.pk)
     for worker_id in ("one", "two"):
@@ -183,7 +186,9 @@ def test_a_task_failing_on_the_database_every_time_ends_failed(world, database_t
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_task_failing_on_a_bug_is_failed_at_once(world, database_tasks, monkeypatch):  # type: ignore[no-untyped-def]
+def test_a_task_failing_on_a_bug_is_failed_at_once(
+    world: World, database_tasks: list[Objective], monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(*, organisation: Any) -> int:
         raise ValueError("a bug, not the database")
 
@@ -195,7 +200,9 @@ def test_a_task_failing_on_a_bug_is_failed_at_once(world, database_tasks, monkey
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_worker_waits_out_a_locked_database_when_claiming(world, database_tasks, monkeypatch):  # type: ignore[no-untyped-def]
+def test_the_worker_waits_out_a_locked_database_when_claiming(
+    world: World, database_tasks: list[Objective], monkeypatch: pytest.MonkeyPatch
+) -> None:
     objectives = database_tasks
     expected = _from_scratch(world.org, objectives)
     Objective.objects.filter(organisation=world.org).update(rolled_progress=WRONG)
@@ -204,7 +211,7 @@ def test_the_worker_waits_out_a_locked_database_when_claiming(world, database_ta
     real_claim = worker._claim
     attempts: list[int] = []
 
-    def locked_twice() -> DBTaskResult | None:
+    def locked_twice() -> DBTaskResult[..., Any] | None:
         attempts.append(1)
         if len(attempts) <= 2:
             raise OperationalError("database is locked")
@@ -311,7 +318,7 @@ def _rollups_right(site: dict[str, Any]) -> None:
     assert {str(pk): value for pk, value in stored.items()} == pytest.approx(site["expected"])
 
 
-def test_a_worker_killed_mid_task_is_replaced_by_the_next_worker(site):  # type: ignore[no-untyped-def]
+def test_a_worker_killed_mid_task_is_replaced_by_the_next_worker(site: dict[str, Any]) -> None:
     first = site["start"]("first", TASK_LEASE_SECONDS="1")
     _until(lambda: _task_row(site)[0] == "RUNNING", "the first worker to claim the task")
     first.send_signal(signal.SIGKILL)
@@ -328,7 +335,7 @@ def test_a_worker_killed_mid_task_is_replaced_by_the_next_worker(site):  # type:
     assert second.poll() is None
 
 
-def test_the_worker_outlives_a_database_locked_longer_than_the_busy_timeout(site):  # type: ignore[no-untyped-def]
+def test_the_worker_outlives_a_database_locked_longer_than_the_busy_timeout(site: dict[str, Any]) -> None:
     lock = sqlite3.connect(site["db"], timeout=30, isolation_level=None)
     lock.execute("BEGIN IMMEDIATE")  # hold the write lock while the worker starts and claims
     worker = site["start"]("steady")

@@ -12,7 +12,7 @@ from ambit.okrs.engine import (
 )
 
 
-def test_default_confidence_is_five():
+def test_default_confidence_is_five() -> None:
     assert DEFAULT_CONFIDENCE == 5
 
 
@@ -30,7 +30,7 @@ def test_default_confidence_is_five():
         (10, 10, 1.0, "green"),
     ],
 )
-def test_to_scale(value, zero_ten, zero_one, rag):
+def test_to_scale(value: int, zero_ten: int, zero_one: float, rag: str) -> None:
     assert to_scale(value, "0-10") == zero_ten
     assert isinstance(to_scale(value, "0-10"), int)
     assert to_scale(value, "0-1") == zero_one
@@ -38,12 +38,12 @@ def test_to_scale(value, zero_ten, zero_one, rag):
 
 
 @pytest.mark.parametrize("value", [-1, 11, True])
-def test_to_scale_rejects_out_of_range(value):
+def test_to_scale_rejects_out_of_range(value: bool | int) -> None:
     with pytest.raises(ValueError, match="0 to 10"):
         to_scale(value, "0-10")
 
 
-def test_unknown_scale_rejected():
+def test_unknown_scale_rejected() -> None:
     with pytest.raises(ValueError, match="'percent'"):
         to_scale(5, "percent")
     with pytest.raises(ValueError, match="'percent'"):
@@ -75,7 +75,7 @@ def test_unknown_scale_rejected():
         ("RED", "rag", 2),
     ],
 )
-def test_from_scale(raw, scale, expected):
+def test_from_scale(raw: float | str, scale: str, expected: int) -> None:
     result = from_scale(raw, scale)
     assert result == expected
     assert isinstance(result, int)
@@ -100,13 +100,13 @@ def test_from_scale(raw, scale, expected):
         (5, "rag", "red, yellow, green"),
     ],
 )
-def test_from_scale_rejects_with_allowed_values(raw, scale, message):
+def test_from_scale_rejects_with_allowed_values(raw: bool | float | str, scale: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         from_scale(raw, scale)
 
 
 @given(value=st.integers(0, 10), scale=st.sampled_from(CONFIDENCE_SCALES))
-def test_round_trip_numeric_scales_exact_and_rag_keeps_colour(value, scale):
+def test_round_trip_numeric_scales_exact_and_rag_keeps_colour(value: int, scale: str) -> None:
     shown = to_scale(value, scale)
     parsed = from_scale(shown, scale)
     if scale == "rag":
@@ -133,19 +133,19 @@ def test_round_trip_numeric_scales_exact_and_rag_keeps_colour(value, scale):
         (4, 4, []),
     ],
 )
-def test_confidence_warnings(previous, current, kinds):
+def test_confidence_warnings(previous: int | None, current: int, kinds: list[str]) -> None:
     warnings = confidence_warnings(previous, current)
     assert [w.kind for w in warnings] == kinds
     assert all(w.value == current and w.previous == previous for w in warnings)
 
 
-def test_warning_messages():
+def test_warning_messages() -> None:
     assert confidence_warnings(7, 4) == [ConfidenceWarning("drop", 4, 7, "Confidence fell from 7 to 4")]
     low = ConfidenceWarning("low", 2, None, "Confidence is low: 2 out of 10")
     assert confidence_warnings(None, 2) == [low]
 
 
 @pytest.mark.parametrize(("previous", "current"), [(11, 5), (5, -1)])
-def test_warnings_validate_values(previous, current):
+def test_warnings_validate_values(previous: int, current: int) -> None:
     with pytest.raises(ValueError, match="0 to 10"):
         confidence_warnings(previous, current)

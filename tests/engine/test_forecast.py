@@ -1,5 +1,7 @@
 import math
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -26,7 +28,14 @@ def day(n: float) -> datetime:
     return START + timedelta(days=n)
 
 
-def run(kind, start, target, points, created_at=START, **kwargs):
+def run(
+    kind: str,
+    start: float | None,
+    target: float | None,
+    points: Sequence[tuple[float, float]],
+    created_at: datetime | None = START,
+    **kwargs: Any,
+) -> Forecast | None:
     # By default the key result existed when the cycle started, so its start value anchors the line.
     return forecast(
         kind=kind,
@@ -40,7 +49,9 @@ def run(kind, start, target, points, created_at=START, **kwargs):
     )
 
 
-def check(result, end_value, attainment, progress, score, method):
+def check(
+    result: Forecast | None, end_value: float, attainment: float | None, progress: float, score: float, method: str
+) -> None:
     assert result is not None
     assert result.end_value == pytest.approx(end_value)
     if attainment is None:
@@ -53,7 +64,7 @@ def check(result, end_value, attainment, progress, score, method):
 
 
 @pytest.mark.parametrize("kind", ["increase", "decrease", "stay_above", "stay_below", "milestones", "binary"])
-def test_no_points_no_forecast(kind):
+def test_no_points_no_forecast(kind: str) -> None:
     assert run(kind, 0, 100, []) is None
 
 
@@ -95,7 +106,17 @@ def test_no_points_no_forecast(kind):
         ("stay_below", 1, 2, [(30, 1.5)], 2.5, 0.0, 0.0, 0.0, "from_start"),
     ],
 )
-def test_value_kinds(kind, start, target, points, end_value, attainment, progress, score, method):
+def test_value_kinds(
+    kind: str,
+    start: float | None,
+    target: float | None,
+    points: list[tuple[float, float]],
+    end_value: float,
+    attainment: float | None,
+    progress: float,
+    score: float,
+    method: str,
+) -> None:
     check(run(kind, start, target, points), end_value, attainment, progress, score, method)
 
 
@@ -125,12 +146,20 @@ def test_value_kinds(kind, start, target, points, end_value, attainment, progres
         ("binary", [(60, 0.0), (60, 1.0)], 0, 1.0, 1.0, 1.0, "from_start"),
     ],
 )
-def test_progress_kinds(kind, points, total, end_value, progress, score, method):
+def test_progress_kinds(
+    kind: str,
+    points: list[tuple[float, float]],
+    total: int,
+    end_value: float,
+    progress: float,
+    score: float,
+    method: str,
+) -> None:
     result = run(kind, None, None, points, milestones_total=total)
     check(result, end_value, progress, progress, score, method)
 
 
-def test_points_order_does_not_matter_and_flat_takes_latest_time():
+def test_points_order_does_not_matter_and_flat_takes_latest_time() -> None:
     forward = run("increase", 0, 100, [(10, 5), (40, 30), (70, 40)])
     backward = run("increase", 0, 100, [(70, 40), (40, 30), (10, 5)])
     assert forward is not None
@@ -138,14 +167,16 @@ def test_points_order_does_not_matter_and_flat_takes_latest_time():
     assert forward.end_value == pytest.approx(backward.end_value)
 
 
-def test_forecast_is_a_frozen_value():
+def test_forecast_is_a_frozen_value() -> None:
     result = run("increase", 0, 100, [(30, 20)])
-    assert result == Forecast(pytest.approx(60), pytest.approx(0.6), pytest.approx(0.6), 0.6, "from_start")
+    assert result is not None
+    assert (result.end_value, result.attainment, result.progress) == pytest.approx((60, 0.6, 0.6))
+    assert (result.score, result.method, result.reason) == (0.6, "from_start", None)
     with pytest.raises(AttributeError):
         result.score = 1.0  # type: ignore[misc]
 
 
-def test_unknown_kind_rejected():
+def test_unknown_kind_rejected() -> None:
     with pytest.raises(ValueError, match="'grow'"):
         run("grow", 0, 1, [(1, 1)])
 
@@ -171,14 +202,21 @@ def test_unknown_kind_rejected():
         ("binary", None, None, [(45, 1.0)], None),
     ],
 )
-def test_too_early_until_the_history_spans_a_week(kind, start, target, points, created_at):
+def test_too_early_until_the_history_spans_a_week(
+    kind: str,
+    start: float | None,
+    target: float | None,
+    points: list[tuple[float, float]],
+    created_at: datetime | None,
+) -> None:
     result = run(kind, start, target, points, created_at=created_at)
     assert result == Forecast(None, None, None, None, None, "too_early")
+    assert result is not None
     assert result.is_too_early
     assert result.note == "Too early to forecast"
 
 
-def test_a_week_of_history_is_enough():
+def test_a_week_of_history_is_enough() -> None:
     result = run("increase", 0, 100, [(30, 20), (37, 27)], created_at=day(25))
     assert result is not None and result.method == "linear_fit"
     assert result.end_value == pytest.approx(80)  # 1 a day from 20 on day 30
@@ -186,49 +224,58 @@ def test_a_week_of_history_is_enough():
     assert MIN_FORECAST_SPAN_DAYS == 7
 
 
-def test_created_on_the_first_day_still_anchors():
+def test_created_on_the_first_day_still_anchors() -> None:
     late_that_day = START + timedelta(hours=15)
-    assert run("increase", 0, 100, [(30, 20)], created_at=late_that_day).method == "from_start"
-    assert run("increase", 0, 100, [(30, 20)], created_at=day(1)).is_too_early
+    anchored = run("increase", 0, 100, [(30, 20)], created_at=late_that_day)
+    assert anchored is not None and anchored.method == "from_start"
+    next_day = run("increase", 0, 100, [(30, 20)], created_at=day(1))
+    assert next_day is not None and next_day.is_too_early
 
 
 # --- The three reported cases (issue 12) ----------------------------------------------------
 
 
-def test_three_check_ins_seconds_apart_are_too_early_not_173_million():
+def test_three_check_ins_seconds_apart_are_too_early_not_173_million() -> None:
     """10, 20, 30 a few seconds apart on a 0→100 key result forecast 173,931,278."""
     when = day(40)
     readings = [(when, 10.0), (when + timedelta(seconds=3), 20.0), (when + timedelta(seconds=7), 30.0)]
-    kw = dict(kind="increase", start=0.0, target=100.0, cycle_start=START, cycle_end=END, points=readings)
-    assert forecast(**kw, created_at=when - timedelta(minutes=5)).is_too_early
-    assert forecast(**kw).is_too_early  # creation unknown
+    kw: dict[str, Any] = dict(
+        kind="increase", start=0.0, target=100.0, cycle_start=START, cycle_end=END, points=readings
+    )
+    created_then = forecast(**kw, created_at=when - timedelta(minutes=5))
+    assert created_then is not None and created_then.is_too_early
+    creation_unknown = forecast(**kw)
+    assert creation_unknown is not None and creation_unknown.is_too_early
     # Had the key result existed since the start, the line runs from 0 on day 0 to 30 on day 40.
     anchored = forecast(**kw, created_at=START)
-    assert anchored.method == "from_start"
+    assert anchored is not None and anchored.method == "from_start"
     assert anchored.end_value == pytest.approx(30 / (40 + 7 / 86400) * 90)
 
 
-def test_stay_below_zero_then_half_is_bounded():
+def test_stay_below_zero_then_half_is_bounded() -> None:
     """A stay-below key result with readings 0 then 0.5 projected 6,620,108.9."""
     when = day(20)
     quick = [(when, 0.0), (when + timedelta(seconds=2), 0.5)]
-    assert forecast(
+    too_early = forecast(
         kind="stay_below", start=None, target=1.0, cycle_start=START, cycle_end=END, points=quick, created_at=when
-    ).is_too_early
+    )
+    assert too_early is not None and too_early.is_too_early
     # Spread over a week the fit climbs 0.5 in 7 days (to 5.5 by day 90): held to the plausible
     # range of the target and readings (0 to 1, widened by its width: at most 2).
     spread = [(when, 0.0), (when + timedelta(days=7), 0.5)]
     result = forecast(
         kind="stay_below", start=None, target=1.0, cycle_start=START, cycle_end=END, points=spread, created_at=when
     )
+    assert result is not None
     assert result.end_value == 2.0
     assert (result.progress, result.score) == (0.0, 0.0)
 
 
-def test_a_reading_before_the_cycle_start_never_makes_the_forecast_negative():
+def test_a_reading_before_the_cycle_start_never_makes_the_forecast_negative() -> None:
     """A reading dated before the cycle start gave -94.8 and -146."""
     points = [(-20, 40), (10, 20), (20, 25)]
     result = run("increase", 0, 100, points)
+    assert result is not None
     # The early reading counts on day 0; the falling line would end at -31.7, but a 0→100 key
     # result cannot go below zero.
     assert result.end_value == 0.0
@@ -239,7 +286,7 @@ def test_a_reading_before_the_cycle_start_never_makes_the_forecast_negative():
 # --- One reading per day, corrections in place ----------------------------------------------
 
 
-def test_daily_readings_keep_the_last_of_each_day():
+def test_daily_readings_keep_the_last_of_each_day() -> None:
     points = [
         (day(3) + timedelta(hours=9), 1.0),
         (day(1) + timedelta(hours=8), 5.0),
@@ -258,7 +305,7 @@ def test_daily_readings_keep_the_last_of_each_day():
     ]
 
 
-def test_days_are_the_organisations_calendar_days():
+def test_days_are_the_organisations_calendar_days() -> None:
     paris = ZoneInfo("Europe/Paris")
     start = datetime(2025, 3, 1, tzinfo=paris)
     # 23:30 UTC on the 5th is already the 6th in Paris: one day with the morning reading after it.
@@ -268,7 +315,7 @@ def test_days_are_the_organisations_calendar_days():
     assert out == [(morning, 2.0)]
 
 
-def test_a_correction_replaces_what_it_corrects():
+def test_a_correction_replaces_what_it_corrects() -> None:
     readings = [
         Reading(day(10), 10.0, id=1),
         Reading(day(20), 90.0, id=2),  # a typo, corrected on day 30
@@ -284,6 +331,7 @@ def test_a_correction_replaces_what_it_corrects():
     result = forecast(
         kind="increase", start=0, target=100, cycle_start=START, cycle_end=END, points=readings, created_at=START
     )
+    assert result is not None
     assert result.method == "linear_fit"
     assert result.end_value == pytest.approx(76.2857142857)  # the line through 10, 21, 35 on days 10, 20, 40
 
@@ -309,22 +357,31 @@ def test_a_correction_replaces_what_it_corrects():
         ("increase", None, 100, None, [20, 40], (0, 180)),
     ],
 )
-def test_plausible_range(kind, start, target, stretch, readings, bounds):
+def test_plausible_range(
+    kind: str,
+    start: float | None,
+    target: float,
+    stretch: float | None,
+    readings: list[float],
+    bounds: tuple[float, float],
+) -> None:
     assert plausible_range(kind, start=start, target=target, stretch=stretch, readings=readings) == pytest.approx(
         bounds
     )
 
 
-def test_stretch_target_widens_the_landing():
+def test_stretch_target_widens_the_landing() -> None:
     points = [(20, 80), (40, 160)]  # 4 a day: 360 by day 90
-    assert run("increase", 0, 100, points).end_value == 200  # held to twice the planned distance
-    assert run("increase", 0, 100, points, stretch=150).end_value == 300  # twice the distance to the stretch
+    planned = run("increase", 0, 100, points)
+    assert planned is not None and planned.end_value == 200  # held to twice the planned distance
+    stretched = run("increase", 0, 100, points, stretch=150)
+    assert stretched is not None and stretched.end_value == 300  # twice the distance to the stretch
 
 
 # --- The cycle's end: one definition for pace and forecast ------------------------------------
 
 
-def test_forecast_horizon_is_where_expected_progress_reaches_one():
+def test_forecast_horizon_is_where_expected_progress_reaches_one() -> None:
     first, last = date(2025, 1, 1), date(2025, 3, 31)
     tz = ZoneInfo("Europe/Paris")
     cycle_start = datetime(2025, 1, 1, tzinfo=tz)
@@ -347,11 +404,12 @@ def test_forecast_horizon_is_where_expected_progress_reaches_one():
         points=readings,
         created_at=cycle_start,
     )
+    assert result is not None
     assert result.end_value == pytest.approx(100)
     assert result.score == 1.0
 
 
-def test_cycle_end_must_follow_its_start():
+def test_cycle_end_must_follow_its_start() -> None:
     with pytest.raises(ValueError, match="after cycle_start"):
         forecast(kind="increase", start=0, target=1, cycle_start=START, cycle_end=START, points=[(START, 1)])
 
@@ -366,9 +424,9 @@ OFFSETS = st.integers(min_value=-30 * 86400, max_value=120 * 86400)
 
 
 @st.composite
-def histories(draw):
+def histories(draw: st.DrawFn) -> list[tuple[datetime, float]]:
     """Readings at random times, with bursts seconds apart, some before the start or after the end."""
-    readings = []
+    readings: list[tuple[datetime, float]] = []
     for _ in range(draw(st.integers(0, 6))):
         base = draw(OFFSETS)
         for gap in draw(st.lists(st.integers(0, 30), min_size=1, max_size=4)):
@@ -376,8 +434,12 @@ def histories(draw):
     return readings
 
 
+# kind, start, target, stretch
+KeyResultSpec = tuple[str, float | None, float | None, float | None]
+
+
 @st.composite
-def key_results(draw):
+def key_results(draw: st.DrawFn) -> KeyResultSpec:
     kind = draw(st.sampled_from(KINDS))
     if kind in ("milestones", "binary"):
         return kind, None, None, None
@@ -393,13 +455,15 @@ def key_results(draw):
 CREATED = st.none() | OFFSETS.map(lambda s: START + timedelta(seconds=s))
 
 
-def _progress_points(points):
+def _progress_points(points: list[tuple[datetime, float]]) -> list[tuple[datetime, float]]:
     return [(when, min(1.0, max(0.0, value / 1e7 + 0.5))) for when, value in points]
 
 
 @settings(max_examples=300, deadline=None)
 @given(kr=key_results(), points=histories(), created_at=CREATED)
-def test_forecast_is_finite_and_within_its_bounds(kr, points, created_at):
+def test_forecast_is_finite_and_within_its_bounds(
+    kr: KeyResultSpec, points: list[tuple[datetime, float]], created_at: datetime | None
+) -> None:
     kind, start, target, stretch = kr
     if kind in ("milestones", "binary"):
         points = _progress_points(points)
@@ -421,6 +485,7 @@ def test_forecast_is_finite_and_within_its_bounds(kr, points, created_at):
         assert (result.end_value, result.progress, result.score, result.method) == (None, None, None, None)
         return
     assert result.method in FORECAST_METHODS
+    assert result.end_value is not None and result.progress is not None and result.score is not None
     assert math.isfinite(result.end_value)
     assert 0.0 <= result.progress <= 1.0
     assert 0.0 <= result.score <= 1.0
@@ -442,7 +507,9 @@ def test_forecast_is_finite_and_within_its_bounds(kr, points, created_at):
     values=st.lists(VALUES, min_size=1, max_size=8),
     created_after=st.integers(0, 86400 * 5),
 )
-def test_too_early_when_the_history_is_shorter_than_a_week(kr, first, window, values, created_after):
+def test_too_early_when_the_history_is_shorter_than_a_week(
+    kr: KeyResultSpec, first: int, window: int, values: list[float], created_after: int
+) -> None:
     """Readings within a six-day window, on a key result created after the cycle's first day."""
     kind, start, target, stretch = kr
     first_at = START + timedelta(days=1, seconds=first)
@@ -461,7 +528,7 @@ def test_too_early_when_the_history_is_shorter_than_a_week(kr, first, window, va
         points=points,
         created_at=created_at,
     )
-    assert result.is_too_early
+    assert result is not None and result.is_too_early
 
 
 @settings(max_examples=200, deadline=None)
@@ -473,7 +540,14 @@ def test_too_early_when_the_history_is_shorter_than_a_week(kr, first, window, va
     value=VALUES,
     raise_by=st.floats(min_value=0, max_value=1e7),
 )
-def test_raising_the_latest_reading_never_lowers_the_forecast(kr, points, created_at, last_day, value, raise_by):
+def test_raising_the_latest_reading_never_lowers_the_forecast(
+    kr: KeyResultSpec,
+    points: list[tuple[datetime, float]],
+    created_at: datetime | None,
+    last_day: int,
+    value: float,
+    raise_by: float,
+) -> None:
     kind, start, target, stretch = kr
     if kind not in ("increase", "decrease"):
         return
@@ -482,7 +556,7 @@ def test_raising_the_latest_reading_never_lowers_the_forecast(kr, points, create
     earlier = [(when, v) for when, v in points if when < START + timedelta(days=last_day)]
 
     def landing(latest: float) -> Forecast:
-        return forecast(
+        result = forecast(
             kind=kind,
             start=start,
             target=target,
@@ -492,20 +566,26 @@ def test_raising_the_latest_reading_never_lowers_the_forecast(kr, points, create
             points=[*earlier, (last_at, latest)],
             created_at=created_at,
         )
+        assert result is not None
+        return result
 
     low, high = landing(value), landing(value + raise_by)
     assert low.is_too_early == high.is_too_early
     if not low.is_too_early:
+        assert high.end_value is not None and low.end_value is not None
         assert high.end_value >= low.end_value - 1e-6 * (1 + abs(low.end_value))
 
 
 @settings(max_examples=200, deadline=None)
 @given(kr=key_results(), steps=st.lists(st.tuples(st.integers(1, 20), st.floats(0, 1e5)), min_size=2, max_size=8))
-def test_a_history_that_never_falls_is_never_forecast_below_its_first_reading(kr, steps):
+def test_a_history_that_never_falls_is_never_forecast_below_its_first_reading(
+    kr: KeyResultSpec, steps: list[tuple[int, float]]
+) -> None:
     kind, start, target, stretch = kr
     if kind not in ("increase", "decrease"):
         return
-    when, value, points = START + timedelta(days=1), 0.0 if start is None else start, []
+    points: list[tuple[datetime, float]] = []
+    when, value = START + timedelta(days=1), 0.0 if start is None else start
     for gap, rise in steps:
         when += timedelta(days=gap)
         value += rise
@@ -521,6 +601,7 @@ def test_a_history_that_never_falls_is_never_forecast_below_its_first_reading(kr
         points=points,
         created_at=START + timedelta(days=1),
     )
+    assert result is not None
     if not result.is_too_early:
         first = daily_readings(points, cycle_start=START, cycle_end=END)[0][1]
-        assert result.end_value >= first - 1e-6 * (1 + abs(first))
+        assert result.end_value is not None and result.end_value >= first - 1e-6 * (1 + abs(first))

@@ -59,7 +59,9 @@ M = MilestoneState
         ("binary", 0, 1, 1, 1.0, 1.0),
     ],
 )
-def test_value_and_binary_kinds(kind, start, target, current, attainment, progress):
+def test_value_and_binary_kinds(
+    kind: str, start: float | None, target: float | None, current: float | None, attainment: float, progress: float
+) -> None:
     assert kr_attainment(kind, start=start, target=target, current=current) == pytest.approx(attainment)
     assert kr_progress(kind, start=start, target=target, current=current) == pytest.approx(progress)
 
@@ -75,7 +77,7 @@ def test_value_and_binary_kinds(kind, start, target, current, attainment, progre
         ("increase", 0, None),
     ],
 )
-def test_no_checkin_is_unmeasured(kind, start, target):
+def test_no_checkin_is_unmeasured(kind: str, start: int | None, target: int | None) -> None:
     assert kr_attainment(kind, start=start, target=target, current=None) is None
     assert kr_progress(kind, start=start, target=target, current=None) == 0.0
 
@@ -90,7 +92,7 @@ def test_no_checkin_is_unmeasured(kind, start, target):
         ("stay_below", 0, None, 50),
     ],
 )
-def test_missing_start_or_target_is_unmeasured(kind, start, target, current):
+def test_missing_start_or_target_is_unmeasured(kind: str, start: int | None, target: int | None, current: int) -> None:
     assert kr_attainment(kind, start=start, target=target, current=current) is None
     assert kr_progress(kind, start=start, target=target, current=current) == 0.0
 
@@ -112,7 +114,7 @@ def test_missing_start_or_target_is_unmeasured(kind, start, target, current):
         ((M(1, True), M(1, True), M(1, True)), 1.0),
     ],
 )
-def test_milestones(milestones, expected):
+def test_milestones(milestones: tuple[MilestoneState, ...], expected: float) -> None:
     attainment = kr_attainment("milestones", start=None, target=None, current=None, milestones=milestones)
     assert attainment == pytest.approx(expected)
     # start, target and current play no part for milestones
@@ -120,14 +122,14 @@ def test_milestones(milestones, expected):
     assert progress == pytest.approx(expected)
 
 
-def test_unknown_kind_names_the_kind():
+def test_unknown_kind_names_the_kind() -> None:
     with pytest.raises(ValueError, match="'grow'"):
         kr_attainment("grow", start=0, target=1, current=0)
     with pytest.raises(ValueError, match="'grow'"):
         kr_progress("grow", start=0, target=1, current=0)
 
 
-def test_extreme_finite_values_do_not_overflow_into_nan():
+def test_extreme_finite_values_do_not_overflow_into_nan() -> None:
     big = 1.7e308
     assert kr_attainment("increase", start=-big, target=big, current=0.0) == pytest.approx(0.5)
     assert kr_progress("increase", start=-big, target=big, current=big) == 1.0
@@ -148,7 +150,7 @@ def test_extreme_finite_values_do_not_overflow_into_nan():
         ([Weighted(0.3, 0.5), Weighted(0.6, 1.5)], 0.525),
     ],
 )
-def test_weighted_mean(items, expected):
+def test_weighted_mean(items: list[Weighted], expected: float | None) -> None:
     result = weighted_mean(items)
     if expected is None:
         assert result is None
@@ -176,12 +178,12 @@ def test_weighted_mean(items, expected):
         ([Weighted(-0.5, 1), Weighted(0.5, 1)], [], 0.0, 0.25),
     ],
 )
-def test_objective_progress(krs, children, blend, expected):
+def test_objective_progress(krs: list[Weighted], children: list[Weighted], blend: float, expected: float) -> None:
     assert objective_progress(krs, children, blend) == pytest.approx(expected)
 
 
 @pytest.mark.parametrize("blend", [-0.1, 1.1])
-def test_objective_progress_rejects_blend_outside_unit_range(blend):
+def test_objective_progress_rejects_blend_outside_unit_range(blend: float) -> None:
     with pytest.raises(ValueError, match="child_blend"):
         objective_progress([Weighted(0.5, 1)], [Weighted(0.5, 1)], blend)
 
@@ -199,7 +201,9 @@ milestone_lists = st.lists(st.builds(MilestoneState, st.floats(-1, 100, allow_na
     current=st.none() | finite,
     milestones=milestone_lists,
 )
-def test_progress_always_within_unit_range(kind, start, target, current, milestones):
+def test_progress_always_within_unit_range(
+    kind: str, start: float | None, target: float | None, current: float | None, milestones: list[MilestoneState]
+) -> None:
     value = kr_progress(kind, start=start, target=target, current=current, milestones=milestones)
     assert 0.0 <= value <= 1.0
     assert not math.isnan(value)
@@ -212,7 +216,9 @@ def test_progress_always_within_unit_range(kind, start, target, current, milesto
     a=moderate,
     b=moderate,
 )
-def test_progress_non_decreasing_in_current_for_upward_kinds(kind, start, target, a, b):
+def test_progress_non_decreasing_in_current_for_upward_kinds(
+    kind: str, start: float, target: float, a: float, b: float
+) -> None:
     low, high = sorted((a, b))
     if kind == "increase" and start > target:
         start, target = target, start
@@ -228,7 +234,9 @@ def test_progress_non_decreasing_in_current_for_upward_kinds(kind, start, target
     a=moderate,
     b=moderate,
 )
-def test_progress_non_increasing_in_current_for_downward_kinds(kind, start, target, a, b):
+def test_progress_non_increasing_in_current_for_downward_kinds(
+    kind: str, start: float, target: float, a: float, b: float
+) -> None:
     low, high = sorted((a, b))
     if kind == "decrease" and start < target:
         start, target = target, start
@@ -248,7 +256,7 @@ weighted_items = st.lists(st.builds(Weighted, unit, st.floats(min_value=0, max_v
     children=[Weighted(0.14786315940098807, 1.0)],
     blend=0.05154138372475671,
 )
-def test_objective_progress_bounded_by_inputs(krs, children, blend):
+def test_objective_progress_bounded_by_inputs(krs: list[Weighted], children: list[Weighted], blend: float) -> None:
     result = objective_progress(krs, children, blend)
     assert 0.0 <= result <= 1.0
     counted = [i.progress for i in krs + children if i.weight > 0]
@@ -259,7 +267,7 @@ def test_objective_progress_bounded_by_inputs(krs, children, blend):
 
 
 @given(items=st.lists(st.builds(Weighted, finite, st.floats(min_value=0.001, max_value=1e300)), min_size=1))
-def test_weighted_mean_bounded_by_inputs(items):
+def test_weighted_mean_bounded_by_inputs(items: list[Weighted]) -> None:
     result = weighted_mean(items)
     assert result is not None
     assert min(i.progress for i in items) <= result <= max(i.progress for i in items)

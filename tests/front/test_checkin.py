@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from ambit.accounts.models import ConfidenceScale
 from ambit.okrs import services
 from ambit.okrs.models import CheckIn, KeyResultKind
-from tests.builders import key_results_for, objective_with_krs
-from tests.helpers import db_digest
+from tests.builders import World, key_results_for, objective_with_krs
+from tests.helpers import ClientResponse, db_digest
 
 pytestmark = pytest.mark.django_db
 
 
-def _post(client, data):
+def _post(client: Client, data: dict[str, Any]) -> ClientResponse:
     return client.post(reverse("front:checkin"), data)
 
 
-def test_weekly_check_in_saves_every_due_key_result(client, world):
+def test_weekly_check_in_saves_every_due_key_result(client: Client, world: World) -> None:
     a, b = key_results_for(world.member, world.cycle, world.admin, 2)
     client.force_login(world.member.user)
     page = client.get(reverse("front:checkin")).content.decode()
@@ -46,7 +48,7 @@ def test_weekly_check_in_saves_every_due_key_result(client, world):
     assert "Checked in 2 key results" in follow
 
 
-def test_one_bad_value_saves_nothing_and_shows_field_error_and_summary(client, world):
+def test_one_bad_value_saves_nothing_and_shows_field_error_and_summary(client: Client, world: World) -> None:
     a, b = key_results_for(world.member, world.cycle, world.admin, 2)
     client.force_login(world.member.user)
     before = db_digest()
@@ -74,7 +76,7 @@ def test_one_bad_value_saves_nothing_and_shows_field_error_and_summary(client, w
     assert 'value="300"' in html and ">keep me</textarea>" in html
 
 
-def test_bad_confidence_on_each_row_lists_every_problem(client, world):
+def test_bad_confidence_on_each_row_lists_every_problem(client: Client, world: World) -> None:
     a, b = key_results_for(world.member, world.cycle, world.admin, 2)
     client.force_login(world.member.user)
     response = _post(
@@ -87,7 +89,7 @@ def test_bad_confidence_on_each_row_lists_every_problem(client, world):
     assert CheckIn.objects.count() == 0
 
 
-def test_percent_values_accept_a_percent_sign(client, world):
+def test_percent_values_accept_a_percent_sign(client: Client, world: World) -> None:
     objective, _ = objective_with_krs(
         actor=world.admin, cycle=world.cycle, title="Delight customers", owner=world.member, state="active"
     )
@@ -108,7 +110,7 @@ def test_percent_values_accept_a_percent_sign(client, world):
     assert kr.current_value == Decimal("40")
 
 
-def test_milestones_binary_and_rag_scale(client, world):
+def test_milestones_binary_and_rag_scale(client: Client, world: World) -> None:
     world.org.confidence_scale = ConfidenceScale.RAG
     world.org.save()
     objective, _ = objective_with_krs(
@@ -150,7 +152,7 @@ def test_milestones_binary_and_rag_scale(client, world):
     assert "Early warning" in follow
 
 
-def test_show_all_records_only_touched_rows_that_are_not_due(client, world):
+def test_show_all_records_only_touched_rows_that_are_not_due(client: Client, world: World) -> None:
     a, b = key_results_for(world.member, world.cycle, world.admin, 2)
     services.check_in_record(actor=world.member, key_result=a, value=100, confidence=5)
     services.check_in_record(actor=world.member, key_result=b, value=100, confidence=5)
@@ -173,7 +175,7 @@ def test_show_all_records_only_touched_rows_that_are_not_due(client, world):
     assert CheckIn.objects.filter(key_result=b).count() == 1
 
 
-def test_viewer_check_in_post_is_refused_and_nothing_written(client, world):
+def test_viewer_check_in_post_is_refused_and_nothing_written(client: Client, world: World) -> None:
     (kr,) = key_results_for(world.member, world.cycle, world.admin, 1)
     client.force_login(world.viewer.user)
     before = db_digest()
@@ -185,7 +187,7 @@ def test_viewer_check_in_post_is_refused_and_nothing_written(client, world):
 # --- quick check-in ------------------------------------------------------------------------------
 
 
-def test_quick_check_in_get_returns_the_inline_form_with_htmx(client, world):
+def test_quick_check_in_get_returns_the_inline_form_with_htmx(client: Client, world: World) -> None:
     (kr,) = key_results_for(world.member, world.cycle, world.admin, 1)
     client.force_login(world.member.user)
     url = reverse("front:kr-checkin", args=[kr.pk])
@@ -196,7 +198,7 @@ def test_quick_check_in_get_returns_the_inline_form_with_htmx(client, world):
     assert f'hx-target="#kr-{kr.pk}"' in fragment
 
 
-def test_quick_check_in_post_with_htmx_returns_the_updated_row(client, world):
+def test_quick_check_in_post_with_htmx_returns_the_updated_row(client: Client, world: World) -> None:
     (kr,) = key_results_for(world.member, world.cycle, world.admin, 1)
     client.force_login(world.member.user)
     url = reverse("front:kr-checkin", args=[kr.pk])
@@ -209,7 +211,7 @@ def test_quick_check_in_post_with_htmx_returns_the_updated_row(client, world):
     assert kr.current_value == Decimal("500")
 
 
-def test_quick_check_in_error_with_htmx_retargets_the_form(client, world):
+def test_quick_check_in_error_with_htmx_retargets_the_form(client: Client, world: World) -> None:
     (kr,) = key_results_for(world.member, world.cycle, world.admin, 1)
     client.force_login(world.member.user)
     url = reverse("front:kr-checkin", args=[kr.pk])
@@ -219,7 +221,7 @@ def test_quick_check_in_error_with_htmx_retargets_the_form(client, world):
     assert CheckIn.objects.count() == 0
 
 
-def test_quick_check_in_without_htmx_redirects_back(client, world):
+def test_quick_check_in_without_htmx_redirects_back(client: Client, world: World) -> None:
     (kr,) = key_results_for(world.member, world.cycle, world.admin, 1)
     client.force_login(world.member.user)
     url = reverse("front:kr-checkin", args=[kr.pk])
@@ -229,7 +231,7 @@ def test_quick_check_in_without_htmx_redirects_back(client, world):
     assert evil["Location"] == reverse("front:home")
 
 
-def test_lead_may_quick_check_in_on_their_members_key_result(client, world):
+def test_lead_may_quick_check_in_on_their_members_key_result(client: Client, world: World) -> None:
     (kr,) = key_results_for(world.member, world.cycle, world.admin, 1)
     client.force_login(world.lead.user)
     response = client.post(
@@ -240,7 +242,7 @@ def test_lead_may_quick_check_in_on_their_members_key_result(client, world):
     assert kr.current_value == Decimal("7")
 
 
-def test_other_org_member_gets_404_on_quick_check_in_and_nothing_changes(client, world):
+def test_other_org_member_gets_404_on_quick_check_in_and_nothing_changes(client: Client, world: World) -> None:
     (kr,) = key_results_for(world.member, world.cycle, world.admin, 1)
     client.force_login(world.outsider.user)
     url = reverse("front:kr-checkin", args=[kr.pk])
@@ -252,7 +254,7 @@ def test_other_org_member_gets_404_on_quick_check_in_and_nothing_changes(client,
     assert kr.current_value is None
 
 
-def test_member_cannot_check_in_on_a_colleagues_key_result(client, world):
+def test_member_cannot_check_in_on_a_colleagues_key_result(client: Client, world: World) -> None:
     (kr,) = key_results_for(world.champion, world.cycle, world.admin, 1)
     client.force_login(world.member.user)
     before = db_digest()

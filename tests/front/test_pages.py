@@ -51,7 +51,7 @@ def test_my_week_shows_my_key_results_with_status_progress_and_forecast(client: 
     assert "progress-marker" in html
 
 
-def test_my_week_shows_the_forecast_once_there_is_a_week_of_history(client, world):
+def test_my_week_shows_the_forecast_once_there_is_a_week_of_history(client: Client, world: World) -> None:
     import datetime as dt
 
     from django.utils import timezone

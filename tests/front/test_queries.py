@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from ambit.okrs import services
-from tests.builders import key_results_for
+from tests.builders import World, key_results_for
 from tests.querycount import Queries, assert_queries, count_queries
 
 pytestmark = pytest.mark.django_db
 
 
-def _count(client, url: str) -> Queries:
+def _count(client: Client, url: str) -> Queries:
     client.get(url)  # warm the session and caches the first request fills
     with count_queries() as queries:
         response = client.get(url)
@@ -21,7 +22,7 @@ def _count(client, url: str) -> Queries:
 
 
 @pytest.mark.parametrize("name", ["front:home", "front:checkin"])
-def test_query_count_is_the_same_for_1_and_30_key_results(client, world, name):
+def test_query_count_is_the_same_for_1_and_30_key_results(client: Client, world: World, name: str) -> None:
     url = reverse(name)
     (first,) = key_results_for(world.member, world.cycle, world.admin, 1)
     services.check_in_record(actor=world.member, key_result=first, value=5)

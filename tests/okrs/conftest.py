@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from django.test import Client
 
@@ -16,5 +18,5 @@ def login(member: Membership) -> Client:
 
 
 @pytest.fixture
-def as_member():  # type: ignore[no-untyped-def]
+def as_member() -> Callable[[Membership], Client]:
     return login

@@ -4,44 +4,52 @@ a few suggestions instead of a list of every objective; works with HTMX and with
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.urls import reverse
 
-from ambit.accounts.models import TeamKind
+from ambit.accounts.models import Team, TeamKind
 from ambit.okrs import services
 from ambit.okrs.models import Alignment, Objective
 from ambit.okrs.selectors import objective_descendant_ids
-from ambit.okrs.selectors_align import SEARCH_LIMIT, SUGGESTION_LIMIT, alignment_search, alignment_suggestions
+from ambit.okrs.selectors_align import (
+    SEARCH_LIMIT,
+    SUGGESTION_LIMIT,
+    AlignChoices,
+    alignment_search,
+    alignment_suggestions,
+)
 from tests import factories as f
+from tests.builders import Tree, World
 from tests.okrs.conftest import login
 
 pytestmark = pytest.mark.django_db
 
-HX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "align-results"}
+HX: dict[str, Any] = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "align-results"}
 
 
 def _align_url(objective: Objective) -> str:
     return reverse("okrs:objective-align", args=[objective.pk])
 
 
-def _titles(choices) -> list[str]:  # type: ignore[no-untyped-def]
+def _titles(choices: AlignChoices) -> list[str]:
     return [o.title for o in choices.objectives]
 
 
-def _new(world, title: str, team=None, **kwargs) -> Objective:  # type: ignore[no-untyped-def]
+def _new(world: World, title: str, team: Team | None = None, **kwargs: Any) -> Objective:
     kwargs.setdefault("state", "active")
     return services.objective_create(actor=world.champion, cycle=world.cycle, title=title, team=team, **kwargs)
 
 
-def _search(world, objective: Objective, text: str):  # type: ignore[no-untyped-def]
+def _search(world: World, objective: Objective, text: str) -> AlignChoices:
     return alignment_search(actor=world.champion, objective=objective, text=text)
 
 
 # --- Search -------------------------------------------------------------------------------------
 
 
-def test_search_finds_by_title_and_by_team_name(world, tree):
+def test_search_finds_by_title_and_by_team_name(world: World, tree: Tree) -> None:
     deals = _new(world, "Close forty deals", team=world.other_team)
     fresh = _new(world, "Fresh objective", team=world.team)
     assert _titles(_search(world, fresh, "mid-MARKET")) == ["Win the mid-market"]
@@ -51,7 +59,7 @@ def test_search_finds_by_title_and_by_team_name(world, tree):
     assert _titles(_search(world, fresh, "sales trust")) == []
 
 
-def test_search_is_limited_to_twenty_and_says_there_is_more(world):
+def test_search_is_limited_to_twenty_and_says_there_is_more(world: World) -> None:
     fresh = _new(world, "Fresh objective", team=world.team)
     for i in range(SEARCH_LIMIT + 5):
         _new(world, f"Bulk {i:02d}", team=world.company)
@@ -65,7 +73,9 @@ def test_search_is_limited_to_twenty_and_says_there_is_more(world):
     assert "More objectives match" in html
 
 
-def test_search_leaves_out_itself_its_descendants_its_parents_cancelled_and_other_cycles(world, tree):
+def test_search_leaves_out_itself_its_descendants_its_parents_cancelled_and_other_cycles(
+    world: World, tree: Tree
+) -> None:
     target = tree.team_obj  # aligned to the company objective; member_obj and duality_child below it
     grand_classic = _new(world, "Zed grandchild classic", parents=[(tree.duality_child, 1.0)])
     member_kr_child = services.objective_create_from_key_result(
@@ -73,7 +83,7 @@ def test_search_leaves_out_itself_its_descendants_its_parents_cancelled_and_othe
     )
     cancelled = _new(world, "Zed cancelled", team=world.company)
     services.objective_cancel(actor=world.champion, objective=cancelled, reason="Dropped")
-    elsewhere = f.CycleFactory(organisation=world.org, name="Next quarter", state="planning")
+    elsewhere = f.CycleFactory.create(organisation=world.org, name="Next quarter", state="planning")
     services.objective_create(actor=world.champion, cycle=elsewhere, title="Zed elsewhere", team=world.company)
     ok = _new(world, "Zed fine", team=world.other_team)
 
@@ -92,8 +102,8 @@ def test_search_leaves_out_itself_its_descendants_its_parents_cancelled_and_othe
         assert f'value="{other.pk}"' not in html
 
 
-def test_search_covers_the_annual_cycle_above(world):
-    annual = f.CycleFactory(
+def test_search_covers_the_annual_cycle_above(world: World) -> None:
+    annual = f.CycleFactory.create(
         organisation=world.org,
         name="This year",
         kind="annual",
@@ -109,7 +119,7 @@ def test_search_covers_the_annual_cycle_above(world):
     assert _titles(_search(world, fresh, "yearly")) == [yearly.title]
 
 
-def test_search_respects_visibility(world):
+def test_search_respects_visibility(world: World) -> None:
     hidden = services.objective_create(
         actor=world.champion, cycle=world.cycle, title="Secret plan", visibility="private", state="active"
     )
@@ -122,17 +132,19 @@ def test_search_respects_visibility(world):
 
 
 @pytest.fixture
-def deep(world):  # type: ignore[no-untyped-def]
+def deep(world: World) -> tuple[Team, Team]:
     """Acme (company) → Engineering (department) → Core (team), beside Platform and Sales."""
-    eng = f.TeamFactory(organisation=world.org, name="Engineering", slug="eng", kind=TeamKind.DEPARTMENT)
+    eng = f.TeamFactory.create(organisation=world.org, name="Engineering", slug="eng", kind=TeamKind.DEPARTMENT)
     eng.parent = world.company
     eng.save()
-    core = f.TeamFactory(organisation=world.org, name="Core", slug="core", parent=eng)
-    f.TeamMemberFactory(team=core, membership=world.member)
+    core = f.TeamFactory.create(organisation=world.org, name="Core", slug="core", parent=eng)
+    f.TeamMemberFactory.create(team=core, membership=world.member)
     return eng, core
 
 
-def test_suggestions_are_the_teams_above_and_the_company_by_level_then_title(world, deep):
+def test_suggestions_are_the_teams_above_and_the_company_by_level_then_title(
+    world: World, deep: tuple[Team, Team]
+) -> None:
     eng, core = deep
     _new(world, "Win the year", team=world.company)
     _new(world, "Be profitable", team=world.company)
@@ -155,7 +167,7 @@ def test_suggestions_are_the_teams_above_and_the_company_by_level_then_title(wor
     assert _titles(choices) == [*company, *department, *team, "Core sibling"]
 
 
-def test_suggestions_leave_out_current_parents_and_are_limited_to_ten(world, deep):
+def test_suggestions_leave_out_current_parents_and_are_limited_to_ten(world: World, deep: tuple[Team, Team]) -> None:
     _, core = deep
     parent = _new(world, "Aaa parent", team=world.company)
     squad = _new(world, "Core objective", team=core, parents=[(parent, 1.0)])
@@ -166,7 +178,7 @@ def test_suggestions_leave_out_current_parents_and_are_limited_to_ten(world, dee
     assert parent.title not in _titles(choices)
 
 
-def test_objective_page_shows_suggestions_and_a_search_not_a_select(world, tree):
+def test_objective_page_shows_suggestions_and_a_search_not_a_select(world: World, tree: Tree) -> None:
     fresh = _new(world, "Fresh objective", team=world.team)
     for i in range(30):
         _new(world, f"Noise {i}", team=world.other_team)
@@ -185,7 +197,7 @@ def test_objective_page_shows_suggestions_and_a_search_not_a_select(world, tree)
     assert button in html
 
 
-def test_no_picker_for_those_who_cannot_edit_or_on_a_closed_objective(world, tree):
+def test_no_picker_for_those_who_cannot_edit_or_on_a_closed_objective(world: World, tree: Tree) -> None:
     html = login(world.member).get(reverse("okrs:objective-detail", args=[tree.team_obj.pk])).content.decode()
     assert "Find an objective to align to" not in html
     services.objective_set_state(actor=world.lead, objective=tree.team_obj, state="closed")
@@ -196,7 +208,7 @@ def test_no_picker_for_those_who_cannot_edit_or_on_a_closed_objective(world, tre
 # --- The align page: without JavaScript, with HTMX, and posting a choice -----------------------
 
 
-def test_without_javascript_the_search_is_a_get_to_the_align_page(world, tree):
+def test_without_javascript_the_search_is_a_get_to_the_align_page(world: World, tree: Tree) -> None:
     client = login(world.member)
     response = client.get(_align_url(tree.member_obj), {"q": "  mid-market  "})
     assert response.status_code == 200
@@ -209,7 +221,7 @@ def test_without_javascript_the_search_is_a_get_to_the_align_page(world, tree):
     assert "<select" not in html.split('id="main"')[1]  # nothing but the cycle switcher, if any
 
 
-def test_htmx_search_answers_with_the_list_only(world, tree):
+def test_htmx_search_answers_with_the_list_only(world: World, tree: Tree) -> None:
     client = login(world.member)
     response = client.get(_align_url(tree.member_obj), {"q": "mid"}, **HX)
     html = response.content.decode()
@@ -222,7 +234,7 @@ def test_htmx_search_answers_with_the_list_only(world, tree):
     assert "<html" in other.content.decode()
 
 
-def test_align_with_a_result_button(world, tree):
+def test_align_with_a_result_button(world: World, tree: Tree) -> None:
     client = login(world.member)
     url = _align_url(tree.member_obj)
     response = client.post(url, {"parent": tree.company_obj.pk, "weight": "0.5", "q": "mid"})
@@ -234,7 +246,7 @@ def test_align_with_a_result_button(world, tree):
     assert f'name="remove" value="{tree.company_obj.pk}"' in html
 
 
-def test_weight_is_validated_and_the_search_kept(world, tree):
+def test_weight_is_validated_and_the_search_kept(world: World, tree: Tree) -> None:
     client = login(world.member)
     before = Alignment.objects.count()
     response = client.post(_align_url(tree.member_obj), {"parent": tree.company_obj.pk, "weight": "0", "q": "mid"})
@@ -245,7 +257,7 @@ def test_weight_is_validated_and_the_search_kept(world, tree):
     assert Alignment.objects.count() == before
 
 
-def test_a_loop_is_refused_with_its_message(world, tree):
+def test_a_loop_is_refused_with_its_message(world: World, tree: Tree) -> None:
     client = login(world.champion)
     before = Alignment.objects.count()
     response = client.post(_align_url(tree.company_obj), {"parent": tree.member_obj.pk, "weight": "1"})
@@ -255,7 +267,7 @@ def test_a_loop_is_refused_with_its_message(world, tree):
     assert Alignment.objects.count() == before
 
 
-def test_a_parent_the_member_cannot_see_is_404(world, tree):
+def test_a_parent_the_member_cannot_see_is_404(world: World, tree: Tree) -> None:
     hidden = services.objective_create(
         actor=world.champion, cycle=world.cycle, title="Secret plan", visibility="private", state="active"
     )
@@ -265,7 +277,7 @@ def test_a_parent_the_member_cannot_see_is_404(world, tree):
     assert Alignment.objects.count() == before
 
 
-def test_outsider_gets_404_and_nothing_changes(world, tree):
+def test_outsider_gets_404_and_nothing_changes(world: World, tree: Tree) -> None:
     client = login(world.outsider)
     url = _align_url(tree.team_obj)
     before = Alignment.objects.count()
@@ -275,5 +287,5 @@ def test_outsider_gets_404_and_nothing_changes(world, tree):
     assert Alignment.objects.count() == before
 
 
-def test_viewer_gets_403_on_the_search(world, tree):
+def test_viewer_gets_403_on_the_search(world: World, tree: Tree) -> None:
     assert login(world.viewer).get(_align_url(tree.team_obj), {"q": "mid"}).status_code == 403

@@ -9,11 +9,14 @@ a 400, and nothing is written.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.urls import reverse
 
 from ambit.core.middleware import NUL_MESSAGE
 from ambit.okrs.models import CheckIn
+from tests.builders import Tree, World
 from tests.helpers import db_digest
 from tests.okrs.conftest import login
 
@@ -27,7 +30,7 @@ def short(value: str) -> str:
     return repr(value) if len(value) <= 20 else f"{value[:8]!r}…({len(value)} chars)"
 
 
-def _query_pages(world, tree) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+def _query_pages(world: World, tree: Tree) -> list[tuple[str, str]]:
     """(url, query parameter) for every page that takes an id or a page number in its query."""
     return [
         (reverse("front:home"), "cycle"),
@@ -47,7 +50,7 @@ def _query_pages(world, tree) -> list[tuple[str, str]]:  # type: ignore[no-untyp
 
 
 @pytest.mark.parametrize("bad", BAD_IDS, ids=short)
-def test_bad_ids_in_the_query_string_are_never_a_server_error(world, tree, bad):
+def test_bad_ids_in_the_query_string_are_never_a_server_error(world: World, tree: Tree, bad: str) -> None:
     client = login(world.champion)
     for url, name in _query_pages(world, tree):
         response = client.get(url, {name: bad})
@@ -55,7 +58,7 @@ def test_bad_ids_in_the_query_string_are_never_a_server_error(world, tree, bad):
         assert response.status_code in (200, 302, 400, 404), (url, name, response.status_code)
 
 
-def test_a_malformed_cycle_is_treated_as_absent_on_my_week(world, tree):
+def test_a_malformed_cycle_is_treated_as_absent_on_my_week(world: World, tree: Tree) -> None:
     client = login(world.member)
     for bad in ("²", "9" * 5000):
         response = client.get(reverse("front:home"), {"cycle": bad})
@@ -64,11 +67,11 @@ def test_a_malformed_cycle_is_treated_as_absent_on_my_week(world, tree):
 
 
 @pytest.mark.parametrize("bad", BAD_IDS, ids=short)
-def test_bad_ids_posted_to_forms_are_never_a_server_error_and_write_nothing(world, tree, bad):
+def test_bad_ids_posted_to_forms_are_never_a_server_error_and_write_nothing(world: World, tree: Tree, bad: str) -> None:
     client = login(world.lead)
     before = db_digest()
     align = reverse("okrs:objective-align", args=[tree.member_obj.pk])
-    posts = [
+    posts: list[tuple[str, dict[str, Any]]] = [
         (reverse("front:switch-org"), {"membership": bad}),
         (align, {"remove": bad}),
         (align, {"parent": bad, "weight": "1"}),
@@ -85,7 +88,7 @@ def test_bad_ids_posted_to_forms_are_never_a_server_error_and_write_nothing(worl
 @pytest.mark.parametrize(
     "value", ["1e1000000", "-1e1000000", "1e999999", "NaN", "Infinity", "9" * 5000, "1²"], ids=short
 )
-def test_absurd_check_in_values_are_a_field_error(world, tree, value):
+def test_absurd_check_in_values_are_a_field_error(world: World, tree: Tree, value: str) -> None:
     client = login(world.lead)
     kr = tree.latency
     before = CheckIn.objects.count()
@@ -102,19 +105,27 @@ def test_absurd_check_in_values_are_a_field_error(world, tree, value):
     assert CheckIn.objects.count() == before
 
 
-def test_a_huge_check_in_value_gets_the_range_message(world, tree):
+def test_a_huge_check_in_value_gets_the_range_message(world: World, tree: Tree) -> None:
+    """Exponents are not plain numbers (issue 12, item 7); a huge plain number gets the range message."""
     kr = tree.latency
-    response = login(world.lead).post(
-        reverse("front:kr-checkin", args=[kr.pk]), {f"kr-{kr.pk}-value": "1e1000000", f"kr-{kr.pk}-confidence": "7"}
-    )
-    assert "too large: keep it between −99,999,999,999,999 and 99,999,999,999,999" in response.content.decode()
+    before = kr.checkin_count
+    client = login(world.lead)
+    url = reverse("front:kr-checkin", args=[kr.pk])
+    exponent = client.post(url, {f"kr-{kr.pk}-value": "1e1000000", f"kr-{kr.pk}-confidence": "7"})
+    assert exponent.status_code == 400
+    assert "“1e1000000” is not a number: type digits" in exponent.content.decode()
+    huge = client.post(url, {f"kr-{kr.pk}-value": "1" + "0" * 5000, f"kr-{kr.pk}-confidence": "7"})
+    assert huge.status_code == 400
+    assert "too large: keep it between −99,999,999,999,999 and 99,999,999,999,999" in huge.content.decode()
+    kr.refresh_from_db()
+    assert kr.checkin_count == before  # neither was saved
 
 
 @pytest.mark.parametrize(
     "url",
     ["/company/?q=%00", "/objectives/new/?title=a%00b", "/company/%00/", "/?cycle=1%00"],
 )
-def test_nul_in_the_address_is_a_400_before_any_query(world, url):
+def test_nul_in_the_address_is_a_400_before_any_query(world: World, url: str) -> None:
     client = login(world.member)
     response = client.get(url)
     assert response.status_code == 400
@@ -122,7 +133,7 @@ def test_nul_in_the_address_is_a_400_before_any_query(world, url):
     assert response["Content-Type"].startswith("text/plain")
 
 
-def test_nul_in_a_posted_form_field_is_a_400_and_writes_nothing(world, tree):
+def test_nul_in_a_posted_form_field_is_a_400_and_writes_nothing(world: World, tree: Tree) -> None:
     client = login(world.lead)
     before = db_digest()
     kr = tree.latency

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from django.urls import reverse
 
 from ambit.core.models import AuditEntry
 from ambit.okrs.models import Alignment, Cycle, KeyResult, Milestone, Objective
 from ambit.strategy.models import BigMove, Strategy
+from tests.builders import Tree, World
 from tests.okrs.conftest import login
 
 pytestmark = pytest.mark.django_db
 
 
-def test_create_objective_with_prefill_and_parent(world, tree):
+def test_create_objective_with_prefill_and_parent(world: World, tree: Tree) -> None:
     client = login(world.lead)
     url = reverse("okrs:objective-create")
     page = client.get(url + f"?cycle={world.cycle.pk}&team={world.team.pk}&parent={tree.company_obj.pk}")
@@ -47,7 +50,7 @@ def test_create_objective_with_prefill_and_parent(world, tree):
     assert AuditEntry.objects.filter(action="alignment.add", object_id=str(created.pk)).exists()
 
 
-def test_create_objective_for_a_team_you_do_not_lead_is_403(world, tree):
+def test_create_objective_for_a_team_you_do_not_lead_is_403(world: World, tree: Tree) -> None:
     before = Objective.objects.count()
     response = login(world.lead).post(
         reverse("okrs:objective-create"),
@@ -65,7 +68,7 @@ def test_create_objective_for_a_team_you_do_not_lead_is_403(world, tree):
     assert Objective.objects.count() == before
 
 
-def test_blank_title_shows_field_error(world, tree):
+def test_blank_title_shows_field_error(world: World, tree: Tree) -> None:
     response = login(world.member).post(
         reverse("okrs:objective-create"),
         {
@@ -81,7 +84,7 @@ def test_blank_title_shows_field_error(world, tree):
     assert "This field is required." in response.context["form"].errors["title"]
 
 
-def test_edit_objective(world, tree):
+def test_edit_objective(world: World, tree: Tree) -> None:
     client = login(world.lead)
     url = reverse("okrs:objective-edit", args=[tree.team_obj.pk])
     assert client.get(url).status_code == 200
@@ -103,7 +106,7 @@ def test_edit_objective(world, tree):
     assert entry.changes["title"] == ["A platform customers trust", "A platform customers love"]
 
 
-def test_member_edits_own_individual_objective(world, tree):
+def test_member_edits_own_individual_objective(world: World, tree: Tree) -> None:
     response = login(world.member).post(
         reverse("okrs:objective-edit", args=[tree.member_obj.pk]),
         {"title": "Grow fast", "owner": world.member.pk, "ambition": "aspirational", "visibility": "public"},
@@ -139,7 +142,9 @@ def test_member_edits_own_individual_objective(world, tree):
         ),
     ],
 )
-def test_create_key_result_of_every_kind(world, tree, data, check):
+def test_create_key_result_of_every_kind(
+    world: World, tree: Tree, data: dict[str, str], check: Callable[[KeyResult], bool]
+) -> None:
     payload = {"title": "New KR", "weight": "1", "owner": world.member.pk, "unit_kind": "number", **data}
     response = login(world.lead).post(reverse("okrs:kr-create", args=[tree.team_obj.pk]), payload)
     assert response.status_code == 302, response.context and response.context["form"].errors
@@ -148,7 +153,7 @@ def test_create_key_result_of_every_kind(world, tree, data, check):
     assert AuditEntry.objects.filter(action="key_result.create", object_id=str(kr.pk)).exists()
 
 
-def test_key_result_service_error_lands_on_the_field(world, tree):
+def test_key_result_service_error_lands_on_the_field(world: World, tree: Tree) -> None:
     before = KeyResult.objects.count()
     response = login(world.lead).post(
         reverse("okrs:kr-create", args=[tree.team_obj.pk]),
@@ -181,7 +186,7 @@ def test_key_result_service_error_lands_on_the_field(world, tree):
     assert "at least one milestone" in response.context["form"].errors["milestones"][0]
 
 
-def test_edit_key_result_and_add_milestone(world, tree):
+def test_edit_key_result_and_add_milestone(world: World, tree: Tree) -> None:
     client = login(world.lead)
     url = reverse("okrs:kr-edit", args=[tree.latency.pk])
     page = client.get(url)
@@ -201,6 +206,7 @@ def test_edit_key_result_and_add_milestone(world, tree):
     )
     assert response.status_code == 302
     tree.latency.refresh_from_db()
+    assert tree.latency.target_value is not None
     assert (tree.latency.title, float(tree.latency.target_value), tree.latency.weight) == (
         "p95 latency (API)",
         150.0,
@@ -227,7 +233,7 @@ def test_edit_key_result_and_add_milestone(world, tree):
     ]
 
 
-def test_kind_change_after_check_ins_is_refused_on_the_kind_field(world, tree):
+def test_kind_change_after_check_ins_is_refused_on_the_kind_field(world: World, tree: Tree) -> None:
     response = login(world.lead).post(
         reverse("okrs:kr-edit", args=[tree.latency.pk]),
         {
@@ -245,7 +251,7 @@ def test_kind_change_after_check_ins_is_refused_on_the_kind_field(world, tree):
     assert KeyResult.objects.get(pk=tree.latency.pk).kind == "decrease"
 
 
-def test_cancel_needs_reason_then_cancels(world, tree):
+def test_cancel_needs_reason_then_cancels(world: World, tree: Tree) -> None:
     client = login(world.lead)
     url = reverse("okrs:objective-cancel", args=[tree.team_obj.pk])
     response = client.post(url, {"reason": "  "})
@@ -259,7 +265,7 @@ def test_cancel_needs_reason_then_cancels(world, tree):
     assert "Strategy changed" in html
 
 
-def test_state_changes(world, tree):
+def test_state_changes(world: World, tree: Tree) -> None:
     client = login(world.lead)
     url = reverse("okrs:objective-state", args=[tree.team_obj.pk])
     assert client.post(url, {"state": "closed"}).status_code == 302
@@ -270,7 +276,7 @@ def test_state_changes(world, tree):
     assert Objective.objects.get(pk=tree.team_obj.pk).state == "closed"
 
 
-def test_align_and_remove(world, tree):
+def test_align_and_remove(world: World, tree: Tree) -> None:
     client = login(world.member)
     url = reverse("okrs:objective-align", args=[tree.member_obj.pk])
     # The picker suggests the company's and the owner's team's objectives; not the objective
@@ -288,7 +294,7 @@ def test_align_and_remove(world, tree):
     assert AuditEntry.objects.filter(action="alignment.remove", object_id=str(tree.member_obj.pk)).exists()
 
 
-def test_alignment_loop_is_refused_with_the_message_shown(world, tree):
+def test_alignment_loop_is_refused_with_the_message_shown(world: World, tree: Tree) -> None:
     client = login(world.champion)
     url = reverse("okrs:objective-align", args=[tree.company_obj.pk])
     for text in (tree.member_obj.title, tree.team_obj.title):  # below it: would loop, so not offered
@@ -303,7 +309,7 @@ def test_alignment_loop_is_refused_with_the_message_shown(world, tree):
     assert Alignment.objects.count() == before
 
 
-def test_cascade_key_result_to_child_objective(world, tree):
+def test_cascade_key_result_to_child_objective(world: World, tree: Tree) -> None:
     client = login(world.lead)
     url = reverse("okrs:kr-cascade", args=[tree.launch.pk])
     assert client.get(url).context["form"].initial["title"] == "Launch status page"
@@ -326,7 +332,7 @@ def test_cascade_key_result_to_child_objective(world, tree):
     assert "Status page live" in parent_html
 
 
-def test_champion_creates_cycle_and_sees_errors(world):
+def test_champion_creates_cycle_and_sees_errors(world: World) -> None:
     client = login(world.champion)
     url = reverse("okrs:cycle-list")
     response = client.post(
@@ -358,7 +364,7 @@ def test_champion_creates_cycle_and_sees_errors(world):
     assert login(world.member).post(url, {"name": "Q2 2030"}).status_code == 403
 
 
-def test_champion_edits_strategy(world, tree):
+def test_champion_edits_strategy(world: World, tree: Tree) -> None:
     client = login(world.champion)
     assert (
         client.post(reverse("strategy:edit"), {"mission": "Make OKRs easy", "vision": "Everyone aligned"}).status_code

@@ -1,13 +1,14 @@
 """compute_metrics: the engine fed from the database, in a fixed number of queries."""
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.utils import timezone
 
 from ambit.okrs import services
-from ambit.okrs.metrics import compute_metrics
-from ambit.okrs.models import Cycle
+from ambit.okrs.metrics import Metrics, compute_metrics
+from ambit.okrs.models import Cycle, KeyResult, Objective
 from ambit.okrs.selectors import objective_list
 from tests.builders import World
 from tests.querycount import Queries, check_count, count_queries
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def half_way(world: World):
+def half_way(world: World) -> World:
     """A 100-day cycle, 50 days in: expected progress is 0.5."""
     today = timezone.localdate()
     Cycle.objects.filter(pk=world.cycle.pk).update(
@@ -26,20 +27,24 @@ def half_way(world: World):
     return world
 
 
-def _kr(world: World, objective, title, **kw):
+def _kr(world: World, objective: Objective, title: str, **kw: Any) -> KeyResult:
     kw.setdefault("start_value", 0)
     kw.setdefault("target_value", 100)
     return services.key_result_create(actor=world.member, objective=objective, title=title, **kw)
 
 
-def _metrics(world: World):
+def _metrics(world: World) -> Metrics:
     return compute_metrics(organisation=world.org, objectives=objective_list(actor=world.member, cycle=world.cycle))
 
 
 def test_status_from_pace_and_silence(half_way: World) -> None:
     w = half_way
     obj = services.objective_create(actor=w.member, cycle=w.cycle, title="O", state="active")
-    on_track, at_risk, behind, stale, fresh = (_kr(w, obj, t) for t in ("on", "risk", "behind", "stale", "new"))
+    # Planned from the cycle's first day (the pace 0.5 is read against); "new" starts today.
+    on_track, at_risk, behind, stale = (
+        _kr(w, obj, t, plan_start=w.cycle.start_date) for t in ("on", "risk", "behind", "stale")
+    )
+    fresh = _kr(w, obj, "new")
     now = timezone.now()
     services.check_in_record(actor=w.member, key_result=on_track, value=45, at=now)  # gap -0.05
     services.check_in_record(actor=w.member, key_result=at_risk, value=30, at=now)  # gap -0.20
@@ -109,7 +114,7 @@ def test_forecast_projects_the_end_of_cycle(half_way: World) -> None:
 def test_query_count_does_not_grow_with_rows(half_way: World) -> None:
     w = half_way
 
-    def build(n):
+    def build(n: int) -> None:
         for i in range(n):
             obj = services.objective_create(actor=w.member, cycle=w.cycle, title=f"O{i}", state="active")
             for j in range(3):
@@ -132,7 +137,7 @@ def test_query_count_does_not_grow_with_rows(half_way: World) -> None:
     check_count(count(), small, label="metrics of 16 objectives against 1")
 
 
-def test_forecast_is_too_early_then_anchored_only_when_the_key_result_existed_at_the_start(half_way):
+def test_forecast_is_too_early_then_anchored_only_when_the_key_result_existed_at_the_start(half_way: World) -> None:
     """Issue 12: readings seconds apart never project; the start value anchors the line only for
     a key result that existed when the cycle started; a correction replaces what it corrects."""
     from ambit.okrs.models import KeyResult
@@ -148,11 +153,12 @@ def test_forecast_is_too_early_then_anchored_only_when_the_key_result_existed_at
     m = compute_metrics(
         organisation=w.org, objectives=objective_list(actor=w.member, cycle=w.cycle), with_forecast=True
     )
-    assert m.kr(fresh).forecast is not None and m.kr(fresh).forecast.note == "Too early to forecast"
+    too_early = m.kr(fresh).forecast
+    assert too_early is not None and too_early.note == "Too early to forecast"
     anchored = m.kr(old).forecast
     assert anchored is not None and anchored.method == "from_start"
     # 0 fifty days ago, 30 today: 0.6 a day to the end of the cycle's last day, 50 to 51 days on.
-    assert 59 <= anchored.end_value <= 61
+    assert anchored.end_value is not None and 59 <= anchored.end_value <= 61
 
     typo = services.check_in_record(
         actor=w.member, key_result=fresh, value=900, at=now - dt.timedelta(days=10)
@@ -164,4 +170,4 @@ def test_forecast_is_too_early_then_anchored_only_when_the_key_result_existed_at
     fc = m.kr(fresh).forecast
     # 20 ten days ago (the correction in place of 900), 30 today: 1 a day, about 80 at the end.
     assert fc is not None and fc.method == "linear_fit"
-    assert 79 <= fc.end_value <= 82
+    assert fc.end_value is not None and 79 <= fc.end_value <= 82

@@ -4,16 +4,21 @@ and reads that look up the objective's own rows instead of filtering the organis
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db.models import Q
 from django.http import Http404
+from django.test import Client
 from django.urls import reverse
 
+from ambit.accounts.models import Team
 from ambit.core.models import AuditEntry
 from ambit.okrs import services
 from ambit.okrs.models import Objective
 from ambit.okrs.selectors import objective_audit_entries, objective_children
 from ambit.okrs.selectors_align import SUGGESTION_LIMIT
+from tests.builders import Tree, World
 from tests.okrs.conftest import login
 from tests.querycount import Queries, check_count, count_queries
 
@@ -28,12 +33,12 @@ OBJECTIVE_PAGE_QUERIES = {"lead": 28, "champion": 25}
 ALIGN_PAGE_QUERIES = {"lead": 16, "champion": 13}
 
 
-def _new(world, title: str, team=None, **kwargs) -> Objective:  # type: ignore[no-untyped-def]
+def _new(world: World, title: str, team: Team | None = None, **kwargs: Any) -> Objective:
     kwargs.setdefault("state", "active")
     return services.objective_create(actor=world.champion, cycle=world.cycle, title=title, team=team, **kwargs)
 
 
-def _crowd(world, prefix: str, count: int) -> None:  # type: ignore[no-untyped-def]
+def _crowd(world: World, prefix: str, count: int) -> None:
     """Objectives of every kind around the tree: company ones, teams', individuals', linked up."""
     for i in range(count):
         top = _new(world, f"{prefix} company {i:03d}", team=world.company)
@@ -48,7 +53,7 @@ def _crowd(world, prefix: str, count: int) -> None:  # type: ignore[no-untyped-d
         services.objective_create(actor=world.member, cycle=world.cycle, title=f"{prefix} mine {i:03d}")
 
 
-def _measure(client, url: str, **extra) -> tuple[Queries, int]:  # type: ignore[no-untyped-def]
+def _measure(client: Client, url: str, **extra: Any) -> tuple[Queries, int]:
     client.get(url, **extra)  # the first request of a session stores the chosen membership
     with count_queries() as queries:
         response = client.get(url, **extra)
@@ -57,7 +62,9 @@ def _measure(client, url: str, **extra) -> tuple[Queries, int]:  # type: ignore[
 
 
 @pytest.mark.parametrize("persona", ["lead", "champion"])
-def test_objective_and_align_pages_cost_the_same_with_many_other_objectives(world, tree, persona):
+def test_objective_and_align_pages_cost_the_same_with_many_other_objectives(
+    world: World, tree: Tree, persona: str
+) -> None:
     client = login(getattr(world, persona))
     detail = reverse("okrs:objective-detail", args=[tree.team_obj.pk])
     align = reverse("okrs:objective-align", args=[tree.team_obj.pk])
@@ -76,7 +83,7 @@ def test_objective_and_align_pages_cost_the_same_with_many_other_objectives(worl
     check_count(align_queries, ALIGN_PAGE_QUERIES[persona], label=f"align page as {persona}")
 
 
-def test_audit_entries_are_the_objectives_and_its_key_results_newest_first(world, tree):
+def test_audit_entries_are_the_objectives_and_its_key_results_newest_first(world: World, tree: Tree) -> None:
     services.objective_update(actor=world.lead, objective=tree.team_obj, title="A platform customers love")
     services.objective_update(actor=world.champion, objective=tree.company_obj, title="Elsewhere")  # not ours
     entries = list(objective_audit_entries(actor=world.lead, objective=tree.team_obj))
@@ -99,7 +106,7 @@ def test_audit_entries_are_the_objectives_and_its_key_results_newest_first(world
         objective_audit_entries(actor=world.outsider, objective=tree.team_obj)
 
 
-def test_children_are_found_through_the_links_whatever_else_the_organisation_has(world, tree):
+def test_children_are_found_through_the_links_whatever_else_the_organisation_has(world: World, tree: Tree) -> None:
     _crowd(world, "Noise", 3)
     children = objective_children(actor=world.lead, objective=tree.team_obj)
     assert sorted(c.title for c in children) == ["Grow as an engineer", "Halve latency"]

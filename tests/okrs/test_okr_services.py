@@ -8,13 +8,14 @@ from django.db import IntegrityError, transaction
 from ambit.core.errors import Conflict
 from ambit.okrs import services
 from ambit.okrs.models import Alignment, CheckIn, KeyResult, Objective, Sprint
+from tests.builders import World
 from tests.helpers import db_digest
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def objective(world):
+def objective(world: World) -> Objective:
     return services.objective_create(actor=world.member, cycle=world.cycle, title="Grow", state="active")
 
 
@@ -30,7 +31,15 @@ def objective(world):
         ("sideways", 0, 1, "kind", "Unknown kind"),
     ],
 )
-def test_key_result_numbers_must_fit_the_kind(world, objective, kind, start, target, field, fragment):
+def test_key_result_numbers_must_fit_the_kind(
+    world: World,
+    objective: Objective,
+    kind: str,
+    start: int | str | None,
+    target: int | None,
+    field: str,
+    fragment: str,
+) -> None:
     before = db_digest()
     with pytest.raises(ValidationError) as exc:
         services.key_result_create(
@@ -41,7 +50,7 @@ def test_key_result_numbers_must_fit_the_kind(world, objective, kind, start, tar
     assert db_digest() == before
 
 
-def test_milestone_checklist_needs_milestones_and_progress_comes_from_ticks(world, objective):
+def test_milestone_checklist_needs_milestones_and_progress_comes_from_ticks(world: World, objective: Objective) -> None:
     with pytest.raises(ValidationError):
         services.key_result_create(actor=world.member, objective=objective, title="Launch", kind="milestones")
     kr = services.key_result_create(
@@ -61,7 +70,7 @@ def test_milestone_checklist_needs_milestones_and_progress_comes_from_ticks(worl
     assert "milestones_done" in exc.value.message_dict
 
 
-def test_binary_key_result_takes_done_or_not(world, objective):
+def test_binary_key_result_takes_done_or_not(world: World, objective: Objective) -> None:
     kr = services.key_result_create(actor=world.member, objective=objective, title="Policy signed", kind="binary")
     assert (kr.start_value, kr.target_value) == (Decimal(0), Decimal(1))
     with pytest.raises(ValidationError):
@@ -71,7 +80,7 @@ def test_binary_key_result_takes_done_or_not(world, objective):
     assert kr.current_value == 1
 
 
-def test_check_ins_are_append_only_and_corrections_are_new_rows(world, objective):
+def test_check_ins_are_append_only_and_corrections_are_new_rows(world: World, objective: Objective) -> None:
     kr = services.key_result_create(actor=world.member, objective=objective, title="KR", start_value=0, target_value=10)
     first = services.check_in_record(actor=world.member, key_result=kr, value=4, confidence=6).check_in
     with pytest.raises(TypeError):
@@ -89,7 +98,7 @@ def test_check_ins_are_append_only_and_corrections_are_new_rows(world, objective
     assert list(CheckIn.objects.filter(key_result=kr).values_list("value", flat=True)) == [Decimal(4), Decimal(3)]
 
 
-def test_a_backdated_check_in_does_not_replace_the_latest_value(world, objective):
+def test_a_backdated_check_in_does_not_replace_the_latest_value(world: World, objective: Objective) -> None:
     kr = services.key_result_create(actor=world.member, objective=objective, title="KR", start_value=0, target_value=10)
     services.check_in_record(actor=world.member, key_result=kr, value=6)
     old = services.check_in_record(
@@ -97,10 +106,11 @@ def test_a_backdated_check_in_does_not_replace_the_latest_value(world, objective
     ).check_in
     kr.refresh_from_db()
     assert kr.current_value == 6
+    assert kr.last_checkin_at is not None
     assert old.created_at < kr.last_checkin_at
 
 
-def test_confidence_early_warning_on_a_drop_of_two(world, objective):
+def test_confidence_early_warning_on_a_drop_of_two(world: World, objective: Objective) -> None:
     kr = services.key_result_create(actor=world.member, objective=objective, title="KR", start_value=0, target_value=10)
     services.check_in_record(actor=world.member, key_result=kr, value=1, confidence=7)
     result = services.check_in_record(actor=world.member, key_result=kr, value=2, confidence=5)
@@ -109,7 +119,7 @@ def test_confidence_early_warning_on_a_drop_of_two(world, objective):
     assert any("3" in w for w in low.warnings)
 
 
-def test_check_in_refused_on_cancelled_objective(world, objective):
+def test_check_in_refused_on_cancelled_objective(world: World, objective: Objective) -> None:
     kr = services.key_result_create(actor=world.member, objective=objective, title="KR", start_value=0, target_value=10)
     with pytest.raises(ValidationError):
         services.objective_cancel(actor=world.member, objective=objective, reason="  ")
@@ -118,7 +128,7 @@ def test_check_in_refused_on_cancelled_objective(world, objective):
         services.check_in_record(actor=world.member, key_result=kr, value=5)
 
 
-def test_alignment_refuses_loops_through_duality_links_too(world):
+def test_alignment_refuses_loops_through_duality_links_too(world: World) -> None:
     company = services.objective_create(
         actor=world.champion, cycle=world.cycle, title="Company", team=world.company, state="active"
     )
@@ -134,12 +144,12 @@ def test_alignment_refuses_loops_through_duality_links_too(world):
     assert not Alignment.objects.filter(child=company).exists()
 
 
-def test_alignment_self_link_refused_by_the_database(world, objective):
+def test_alignment_self_link_refused_by_the_database(world: World, objective: Objective) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         Alignment.objects.create(organisation=world.org, child=objective, parent=objective)
 
 
-def test_cycle_gets_sprints_of_the_charter_length(world):
+def test_cycle_gets_sprints_of_the_charter_length(world: World) -> None:
     cycle = services.cycle_create(
         actor=world.champion, name="Q1 2027", start_date=dt.date(2027, 1, 1), end_date=dt.date(2027, 3, 31)
     )
@@ -155,7 +165,7 @@ def test_cycle_gets_sprints_of_the_charter_length(world):
     assert set(exc.value.message_dict) == {"name", "end_date"}
 
 
-def test_cycle_state_machine(world):
+def test_cycle_state_machine(world: World) -> None:
     cycle = services.cycle_create(
         actor=world.champion, name="Q2 2027", start_date=dt.date(2027, 4, 1), end_date=dt.date(2027, 6, 30)
     )
@@ -166,7 +176,7 @@ def test_cycle_state_machine(world):
     assert cycle.state == "closed"
 
 
-def test_objective_with_history_cannot_be_deleted_only_cancelled(world, objective):
+def test_objective_with_history_cannot_be_deleted_only_cancelled(world: World, objective: Objective) -> None:
     kr = services.key_result_create(actor=world.member, objective=objective, title="KR", start_value=0, target_value=10)
     services.check_in_record(actor=world.member, key_result=kr, value=1)
     with pytest.raises(Conflict):
@@ -175,12 +185,12 @@ def test_objective_with_history_cannot_be_deleted_only_cancelled(world, objectiv
     assert KeyResult.objects.filter(pk=kr.pk).exists()
 
 
-def test_database_refuses_cancelled_objective_without_reason(world, objective):
+def test_database_refuses_cancelled_objective_without_reason(world: World, objective: Objective) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         Objective.objects.filter(pk=objective.pk).update(state="cancelled", cancel_reason="")
 
 
-def test_numbers_beyond_what_every_database_round_trips_are_refused(world, objective):
+def test_numbers_beyond_what_every_database_round_trips_are_refused(world: World, objective: Objective) -> None:
     with pytest.raises(ValidationError) as exc:
         services.key_result_create(
             actor=world.member, objective=objective, title="Huge", start_value=0, target_value="99999999999999.98"

@@ -92,7 +92,7 @@ def test_lead_sees_edit_buttons_on_their_team_objective(world: World, tree: Tree
     assert "Close" in html and "Back to draft" in html
 
 
-def _snapshot():
+def _snapshot() -> tuple[object, ...]:
     return (
         list(Objective.objects.order_by("pk").values_list("pk", "title", "state", "cancel_reason", "team_id")),
         list(KeyResult.objects.order_by("pk").values_list("pk", "title", "target_value", "progress_from_children")),
@@ -105,7 +105,7 @@ def _snapshot():
     )
 
 
-def write_posts(world: World, tree: Tree) -> list[tuple[str, dict]]:
+def write_posts(world: World, tree: Tree) -> list[tuple[str, dict[str, object]]]:
     o, kr = tree.team_obj, tree.latency
     return [
         (

@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import pytest
 from django.db import transaction
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from ambit.accounts import services as accounts
+from ambit.accounts.models import Organisation
 from ambit.okrs import services
 from ambit.okrs.metrics import compute_metrics
-from ambit.okrs.models import Objective
+from ambit.okrs.models import KeyResult, Objective
 from ambit.okrs.rollups import refresh_all
+from tests.builders import World
 
 pytestmark = pytest.mark.django_db
 
 
-def _tree(world):  # type: ignore[no-untyped-def]
+def _tree(world: World) -> tuple[Objective, Objective, Objective, KeyResult]:
     """company C ← team T (classic) ; T's key result → individual I (duality, progress from child)."""
     c = services.objective_create(
         actor=world.champion, cycle=world.cycle, title="C", team=world.company, state="active"
@@ -34,11 +37,11 @@ def _tree(world):  # type: ignore[no-untyped-def]
     return c, t, i, i_kr
 
 
-def _stored(*objs):  # type: ignore[no-untyped-def]
+def _stored(*objs: Objective) -> list[float | None]:
     return [Objective.objects.get(pk=o.pk).rolled_progress for o in objs]
 
 
-def _walked(org, *objs):  # type: ignore[no-untyped-def]
+def _walked(org: Organisation, *objs: Objective) -> list[float]:
     """Progress computed the old way: every stored value forgotten, the whole tree walked."""
     Objective.objects.filter(organisation=org).update(rolled_progress=None)
     fresh = list(Objective.objects.filter(pk__in=[o.pk for o in objs]).prefetch_related("key_results"))
@@ -48,7 +51,9 @@ def _walked(org, *objs):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("blend", [0.0, 0.5])
-def test_check_in_moves_the_stored_progress_of_every_objective_above(world, blend, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def test_check_in_moves_the_stored_progress_of_every_objective_above(
+    world: World, blend: float, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         if blend:
             accounts.organisation_update(actor=world.admin, child_blend=blend)
@@ -64,7 +69,9 @@ def test_check_in_moves_the_stored_progress_of_every_objective_above(world, blen
     assert stored == pytest.approx(_walked(world.org, i, t, c))
 
 
-def test_metrics_read_children_from_the_store_without_walking_below(world, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def test_metrics_read_children_from_the_store_without_walking_below(
+    world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         _c, t, i, i_kr = _tree(world)
         services.check_in_record(actor=world.member, key_result=i_kr, value=20, confidence=7)
@@ -75,7 +82,9 @@ def test_metrics_read_children_from_the_store_without_walking_below(world, djang
     assert m.objective(t_loaded).progress == pytest.approx((0.2 + 0.0) / 2)
 
 
-def test_cancel_and_unlink_move_the_parents(world, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def test_cancel_and_unlink_move_the_parents(
+    world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         accounts.organisation_update(actor=world.admin, child_blend=1.0)
         c, t, i, i_kr = _tree(world)
@@ -92,7 +101,9 @@ def test_cancel_and_unlink_move_the_parents(world, django_capture_on_commit_call
     assert _stored(t, c) == pytest.approx(_walked(world.org, t, c))
 
 
-def test_changing_the_blend_recomputes_the_organisation(world, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def test_changing_the_blend_recomputes_the_organisation(
+    world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         c, _t, _i, i_kr = _tree(world)
         services.check_in_record(actor=world.member, key_result=i_kr, value=20, confidence=7)
@@ -102,7 +113,7 @@ def test_changing_the_blend_recomputes_the_organisation(world, django_capture_on
     assert _stored(c)[0] == pytest.approx(0.5)
 
 
-def test_refresh_all_fills_every_objective(world):  # type: ignore[no-untyped-def]
+def test_refresh_all_fills_every_objective(world: World) -> None:
     c, t, i, i_kr = _tree(world)
     services.check_in_record(actor=world.member, key_result=i_kr, value=5, confidence=7)
     assert _stored(c, t, i) == [None, None, None]  # the test transaction never commits
@@ -111,7 +122,9 @@ def test_refresh_all_fills_every_objective(world):  # type: ignore[no-untyped-de
     assert _stored(i, t, c) == pytest.approx(_walked(world.org, i, t, c))
 
 
-def test_a_rolled_back_write_does_not_stop_later_refreshes(world, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def test_a_rolled_back_write_does_not_stop_later_refreshes(
+    world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         _c, _t, i, i_kr = _tree(world)
     with pytest.raises(RuntimeError), transaction.atomic():
@@ -122,25 +135,25 @@ def test_a_rolled_back_write_does_not_stop_later_refreshes(world, django_capture
     assert _stored(i)[0] == pytest.approx(0.5)
 
 
-def test_the_refresh_task_runs_again_after_a_deadlock(world, monkeypatch):  # type: ignore[no-untyped-def]
+def test_the_refresh_task_runs_again_after_a_deadlock(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     from django.db import OperationalError
 
     from ambit.okrs import rollups, tasks
 
-    calls = []
+    calls: list[set[int]] = []
 
-    def flaky(*, organisation, objective_ids):  # type: ignore[no-untyped-def]
+    def flaky(*, organisation: Organisation, objective_ids: set[int]) -> int:
         calls.append(objective_ids)
         if len(calls) == 1:
             raise OperationalError("deadlock detected")
         return 3
 
     monkeypatch.setattr(rollups, "refresh", flaky)
-    monkeypatch.setattr(tasks.time, "sleep", lambda s: None)
+    monkeypatch.setattr("ambit.okrs.tasks.time.sleep", lambda s: None)
     assert tasks.refresh_rollups.call(world.org.pk, [1, 2]) == 3
     assert calls == [{1, 2}, {1, 2}]
 
-    def always(*, organisation, objective_ids):  # type: ignore[no-untyped-def]
+    def always(*, organisation: Organisation, objective_ids: set[int]) -> int:
         raise OperationalError("deadlock detected")
 
     monkeypatch.setattr(rollups, "refresh", always)

@@ -3,19 +3,22 @@ read them, across cycles (an annual objective blending quarterly children) and d
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pytest
 
+from ambit.accounts.models import Organisation
 from ambit.okrs import rollups
-from ambit.okrs.metrics import compute_metrics
+from ambit.okrs.metrics import Metrics, compute_metrics
 from ambit.okrs.models import Objective
-from tests.builders import build_annual_over_quarters
+from tests.builders import World, build_annual_over_quarters
 
 pytestmark = pytest.mark.django_db
 
 WRONG = 0.99
 
 
-def _from_scratch(org, objectives):  # type: ignore[no-untyped-def]
+def _from_scratch(org: Organisation, objectives: list[Objective]) -> list[float]:
     """What compute_metrics finds with no stored value to lean on (the stored values are restored)."""
     saved = dict(Objective.objects.filter(organisation=org).values_list("pk", "rolled_progress"))
     Objective.objects.filter(organisation=org).update(rolled_progress=None)
@@ -27,12 +30,12 @@ def _from_scratch(org, objectives):  # type: ignore[no-untyped-def]
     return [by_id[o.pk] for o in objectives]
 
 
-def _stored(objectives):  # type: ignore[no-untyped-def]
+def _stored(objectives: list[Objective]) -> list[float | None]:
     by_id = dict(Objective.objects.filter(pk__in=[o.pk for o in objectives]).values_list("pk", "rolled_progress"))
     return [by_id[o.pk] for o in objectives]
 
 
-def test_one_refresh_all_sets_annual_objectives_from_their_quarterly_children(world):  # type: ignore[no-untyped-def]
+def test_one_refresh_all_sets_annual_objectives_from_their_quarterly_children(world: World) -> None:
     objectives = build_annual_over_quarters(world)
     expected = _from_scratch(world.org, objectives)
     # I = 15/20; Q1 = (I, Q1b 1/4) / 2; A = half its own (A1 = D 3/10, A2 4/10), half its
@@ -48,7 +51,9 @@ def test_one_refresh_all_sets_annual_objectives_from_their_quarterly_children(wo
     assert WRONG not in _stored(objectives)
 
 
-def test_one_incremental_refresh_reaches_the_top_computing_each_objective_once(world, monkeypatch):  # type: ignore[no-untyped-def]
+def test_one_incremental_refresh_reaches_the_top_computing_each_objective_once(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     objectives = build_annual_over_quarters(world)
     i, _d, _q2, q1, a = objectives
     expected = _from_scratch(world.org, objectives)
@@ -56,9 +61,9 @@ def test_one_incremental_refresh_reaches_the_top_computing_each_objective_once(w
     # I's check-in is not yet in its stored roll-up nor in the objectives above it.
     Objective.objects.filter(pk__in=[i.pk, q1.pk, a.pk]).update(rolled_progress=WRONG)
     computed: list[int] = []
-    real = rollups.compute_metrics
+    real = compute_metrics  # what ``rollups`` calls until it is patched below
 
-    def counting(*, organisation, objectives):  # type: ignore[no-untyped-def]
+    def counting(*, organisation: Organisation, objectives: Iterable[Objective]) -> Metrics:
         computed.extend(o.pk for o in objectives)
         return real(organisation=organisation, objectives=objectives)
 

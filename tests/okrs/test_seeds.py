@@ -12,7 +12,9 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.http import HttpRequest
 from django.test import RequestFactory
+from pytest_django import Settings
 
 from ambit.accounts.models import Membership, Organisation, Role, Team, TeamMember, User
 from ambit.core.models import AuditEntry
@@ -28,13 +30,13 @@ AS_OF = "2026-05-21"
 AS_OF_NOW = dt.datetime(2026, 5, 21, 12, tzinfo=dt.UTC)
 
 
-def _login_request():  # type: ignore[no-untyped-def]
+def _login_request() -> HttpRequest:
     """django-axes counts sign-in attempts per request, so authenticate() needs one."""
     return RequestFactory().post("/accounts/login/", REMOTE_ADDR="127.0.0.1")
 
 
 @pytest.fixture(autouse=True)
-def fast_hashing(settings):  # type: ignore[no-untyped-def]
+def fast_hashing(settings: Settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.AMBIT_DEMO_PASSWORD = "demo-pass-for-tests"
 
@@ -51,7 +53,7 @@ def _northwind_admin() -> Membership:
     )
 
 
-def test_seed_demo_builds_a_believable_company_and_rebuilds_on_reset():
+def test_seed_demo_builds_a_believable_company_and_rebuilds_on_reset() -> None:
     output = _run("seed_demo", "--if-empty", "--as-of", AS_OF)
     assert "Built Northwind Labs: 40 people, 8 teams" in output
     org = Organisation.objects.get(slug="northwind")
@@ -70,7 +72,7 @@ def test_seed_demo_builds_a_believable_company_and_rebuilds_on_reset():
         "Go-to-market",
         "Operations",
     }
-    assert all(t.parent.kind == "department" for t in teams.filter(kind="team"))
+    assert all(t.parent is not None and t.parent.kind == "department" for t in teams.filter(kind="team"))
     assert all(t.parent_id == root.pk for t in teams.filter(kind="department"))
     for team in teams:
         assert TeamMember.objects.filter(team=team, is_lead=True).count() == 1, team.name
@@ -127,7 +129,7 @@ def test_seed_demo_builds_a_believable_company_and_rebuilds_on_reset():
     assert {o.ambition for o in objectives} == {"committed", "aspirational"}
     assert Alignment.objects.filter(child__cycle=current, parent__level="company").exists()
     dual = [o for o in objectives if o.source_key_result_id]
-    assert dual and all(o.source_key_result.progress_from_children for o in dual)
+    assert dual and all(o.source_key_result is not None and o.source_key_result.progress_from_children for o in dual)
     individual = [o for o in objectives if o.level == "individual"]
     assert len({o.owner_id for o in individual}) >= 3
     assert all(Alignment.objects.filter(child=o, parent__level="team").exists() for o in individual)
@@ -191,10 +193,11 @@ def test_seed_demo_builds_a_believable_company_and_rebuilds_on_reset():
     assert [cycles[f"Q{i} 2026"].state for i in (1, 2, 3, 4)] == ["closed", "closed", "active", "planning"]
     assert CheckIn.objects.filter(key_result__objective__cycle=cycles["Q2 2026"]).count() >= 11 * 12
     young = CheckIn.objects.filter(key_result__objective__cycle=cycles["Q3 2026"]).order_by("created_at")
-    assert young.exists() and young.first().created_at.date() >= dt.date(2026, 7, 1)
+    first_young = young.first()
+    assert young.exists() and first_young is not None and first_young.created_at.date() >= dt.date(2026, 7, 1)
 
 
-def test_seed_demo_refuses_a_future_date_and_demo_logins_hints_when_empty():
+def test_seed_demo_refuses_a_future_date_and_demo_logins_hints_when_empty() -> None:
     with pytest.raises(CommandError, match="future"):
         _run("seed_demo", "--as-of", "2999-01-01")
     assert not Organisation.objects.exists()
@@ -206,7 +209,7 @@ def _digest(slug: str) -> str:
     objectives = Objective.objects.filter(organisation__slug=slug).order_by("cycle__start_date", "position")
     for row in objectives.values_list("title", "cycle__name", "level", "state", "score"):
         h.update(repr(row).encode())
-    for row in (
+    for check_in in (
         CheckIn.objects.filter(organisation__slug=slug)
         .order_by(
             "key_result__objective__cycle__start_date",
@@ -216,11 +219,11 @@ def _digest(slug: str) -> str:
         )
         .values_list("key_result__title", "value", "confidence", "created_at", "note")
     ):
-        h.update(repr(row).encode())
+        h.update(repr(check_in).encode())
     return h.hexdigest()
 
 
-def test_seed_synthetic_is_deterministic_and_consistent():
+def test_seed_synthetic_is_deterministic_and_consistent() -> None:
     out = _run("seed_synthetic", "--people", "60", "--seed", "7", "--org-slug", "bench")
     assert "admin@bench.test" in out and "ambit-bench" in out
     org = Organisation.objects.get(slug="bench")
@@ -258,15 +261,15 @@ def test_seed_synthetic_is_deterministic_and_consistent():
     krs = list(KeyResult.objects.filter(organisation=org))
     assert sum(counts.values()) > len(krs) * 4
     for kr in krs:
-        c = latest.get(kr.pk)
-        if c is None:
+        last = latest.get(kr.pk)
+        if last is None:
             assert (kr.checkin_count, kr.last_checkin_at, kr.current_value) == (0, None, None)
             continue
         assert kr.checkin_count == counts[kr.pk]
-        assert kr.last_checkin_at == c.created_at
-        assert kr.current_value == c.value
-        assert kr.current_confidence == c.confidence
-        assert kr.current_milestones_done == c.milestones_done
+        assert kr.last_checkin_at == last.created_at
+        assert kr.current_value == last.value
+        assert kr.current_confidence == last.confidence
+        assert kr.current_milestones_done == last.milestones_done
     assert any(kr.current_milestones_done for kr in krs)
 
     # Another seed gives other data.

@@ -17,6 +17,7 @@ from ambit.okrs import services
 from ambit.okrs.models import Cycle, KeyResult, Objective
 from ambit.strategy import services as strategy
 from ambit.strategy.models import BigMove, Value
+from tests.builders import World
 from tests.helpers import db_digest
 from tests.querycount import assert_queries
 
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def lead_kr(world) -> KeyResult:
+def lead_kr(world: World) -> KeyResult:
     """A key result of the lead's team objective, owned by the lead."""
     objective = services.objective_create(
         actor=world.lead, cycle=world.cycle, title="Ship the platform", team=world.team, state="active"
@@ -37,7 +38,7 @@ def lead_kr(world) -> KeyResult:
 # --- 1. Cascading a key result ------------------------------------------------------------------
 
 
-def test_member_cannot_cascade_the_leads_key_result_to_drive_its_progress(world, lead_kr):
+def test_member_cannot_cascade_the_leads_key_result_to_drive_its_progress(world: World, lead_kr: KeyResult) -> None:
     before = db_digest()
     with pytest.raises(PermissionDenied) as exc:
         services.objective_create_from_key_result(actor=world.member, key_result=lead_kr, owner=world.member)
@@ -47,7 +48,7 @@ def test_member_cannot_cascade_the_leads_key_result_to_drive_its_progress(world,
     assert not Objective.objects.filter(source_key_result=lead_kr).exists()
 
 
-def test_cascading_without_taking_the_progress_is_refused_too(world, lead_kr):
+def test_cascading_without_taking_the_progress_is_refused_too(world: World, lead_kr: KeyResult) -> None:
     before = db_digest()
     with pytest.raises(PermissionDenied):
         services.objective_create_from_key_result(
@@ -56,14 +57,14 @@ def test_cascading_without_taking_the_progress_is_refused_too(world, lead_kr):
     assert db_digest() == before
 
 
-def test_outsider_cannot_cascade_and_gets_404(world, lead_kr):
+def test_outsider_cannot_cascade_and_gets_404(world: World, lead_kr: KeyResult) -> None:
     before = db_digest()
     with pytest.raises(Http404):
         services.objective_create_from_key_result(actor=world.outsider, key_result=lead_kr)
     assert db_digest() == before
 
 
-def test_lead_cascades_their_key_result_to_a_members_objective(world, lead_kr):
+def test_lead_cascades_their_key_result_to_a_members_objective(world: World, lead_kr: KeyResult) -> None:
     child = services.objective_create_from_key_result(actor=world.lead, key_result=lead_kr, owner=world.member)
     assert (child.source_key_result_id, child.owner_id, child.level) == (lead_kr.pk, world.member.pk, "individual")
     assert KeyResult.objects.get(pk=lead_kr.pk).progress_from_children is True
@@ -71,7 +72,7 @@ def test_lead_cascades_their_key_result_to_a_members_objective(world, lead_kr):
     assert entry.changes == {"child_objective": [None, child.pk], "progress_from_children": True}
 
 
-def test_member_cannot_switch_progress_from_children_on_the_leads_key_result(world, lead_kr):
+def test_member_cannot_switch_progress_from_children_on_the_leads_key_result(world: World, lead_kr: KeyResult) -> None:
     before = db_digest()
     with pytest.raises(PermissionDenied):
         services.key_result_update(actor=world.member, key_result=lead_kr, progress_from_children=True)
@@ -82,7 +83,7 @@ def test_member_cannot_switch_progress_from_children_on_the_leads_key_result(wor
 # --- 4. Lost updates ----------------------------------------------------------------------------
 
 
-def test_check_in_between_loading_and_updating_a_key_result_is_kept(world, lead_kr):
+def test_check_in_between_loading_and_updating_a_key_result_is_kept(world: World, lead_kr: KeyResult) -> None:
     stale = KeyResult.objects.get(pk=lead_kr.pk)
     result = services.check_in_record(actor=world.lead, key_result=stale, value=42, confidence=8)
     services.key_result_update(actor=world.lead, key_result=stale, title="Weekly active users")
@@ -96,7 +97,7 @@ def test_check_in_between_loading_and_updating_a_key_result_is_kept(world, lead_
     assert update.changes == {"title": ["Weekly users", "Weekly active users"]}
 
 
-def test_kind_change_is_checked_against_a_check_in_that_landed_meanwhile(world, lead_kr):
+def test_kind_change_is_checked_against_a_check_in_that_landed_meanwhile(world: World, lead_kr: KeyResult) -> None:
     stale = KeyResult.objects.get(pk=lead_kr.pk)
     services.check_in_record(actor=world.lead, key_result=stale, value=10)
     with pytest.raises(Conflict) as exc:
@@ -105,7 +106,7 @@ def test_kind_change_is_checked_against_a_check_in_that_landed_meanwhile(world, 
     assert KeyResult.objects.get(pk=lead_kr.pk).kind == "increase"
 
 
-def test_state_and_rollup_changed_meanwhile_survive_an_objective_title_edit(world):
+def test_state_and_rollup_changed_meanwhile_survive_an_objective_title_edit(world: World) -> None:
     objective = services.objective_create(actor=world.lead, cycle=world.cycle, title="Draft idea", team=world.team)
     stale = Objective.objects.get(pk=objective.pk)
     services.objective_set_state(actor=world.lead, objective=Objective.objects.get(pk=objective.pk), state="proposed")
@@ -115,7 +116,7 @@ def test_state_and_rollup_changed_meanwhile_survive_an_objective_title_edit(worl
     assert (fresh.title, fresh.state, fresh.rolled_progress) == ("Sharper idea", "proposed", 0.42)
 
 
-def test_objective_closed_meanwhile_is_not_edited_through_a_stale_copy(world):
+def test_objective_closed_meanwhile_is_not_edited_through_a_stale_copy(world: World) -> None:
     objective = services.objective_create(
         actor=world.lead, cycle=world.cycle, title="Done soon", team=world.team, state="active"
     )
@@ -127,7 +128,7 @@ def test_objective_closed_meanwhile_is_not_edited_through_a_stale_copy(world):
     assert (fresh.title, fresh.state) == ("Done soon", "closed")
 
 
-def test_cycle_state_changed_meanwhile_survives_a_rename(world):
+def test_cycle_state_changed_meanwhile_survives_a_rename(world: World) -> None:
     stale = Cycle.objects.get(pk=world.cycle.pk)
     services.cycle_transition(actor=world.champion, cycle=Cycle.objects.get(pk=world.cycle.pk), state="review")
     services.cycle_update(actor=world.champion, cycle=stale, name="This quarter")
@@ -135,7 +136,7 @@ def test_cycle_state_changed_meanwhile_survives_a_rename(world):
     assert (fresh.name, fresh.state) == ("This quarter", "review")
 
 
-def test_membership_role_changed_meanwhile_survives_a_title_edit(world):
+def test_membership_role_changed_meanwhile_survives_a_title_edit(world: World) -> None:
     stale = Membership.objects.get(pk=world.member.pk)
     accounts.membership_update(actor=world.admin, membership=world.member, role=Role.CHAMPION)
     accounts.membership_update(actor=world.admin, membership=stale, title="Engineer")
@@ -143,7 +144,7 @@ def test_membership_role_changed_meanwhile_survives_a_title_edit(world):
     assert (fresh.title, fresh.role, fresh.manager_id) == ("Engineer", Role.CHAMPION, world.lead.pk)
 
 
-def test_team_parent_changed_meanwhile_survives_a_description_edit(world):
+def test_team_parent_changed_meanwhile_survives_a_description_edit(world: World) -> None:
     stale = Team.objects.get(pk=world.team.pk)
     accounts.team_update(actor=world.admin, team=Team.objects.get(pk=world.team.pk), parent=world.other_team)
     accounts.team_update(actor=world.admin, team=stale, description="Builds the platform")
@@ -151,7 +152,7 @@ def test_team_parent_changed_meanwhile_survives_a_description_edit(world):
     assert (fresh.description, fresh.parent_id) == ("Builds the platform", world.other_team.pk)
 
 
-def test_big_move_archived_meanwhile_survives_a_title_edit(world):
+def test_big_move_archived_meanwhile_survives_a_title_edit(world: World) -> None:
     move = strategy.big_move_create(actor=world.champion, title="Go east", horizon_start=2026, horizon_end=2028)
     stale = BigMove.objects.get(pk=move.pk)
     strategy.big_move_update(actor=world.champion, big_move=BigMove.objects.get(pk=move.pk), is_archived=True)
@@ -160,7 +161,7 @@ def test_big_move_archived_meanwhile_survives_a_title_edit(world):
     assert (fresh.title, fresh.is_archived) == ("Go east and north", True)
 
 
-def test_value_reordered_meanwhile_survives_a_rename(world):
+def test_value_reordered_meanwhile_survives_a_rename(world: World) -> None:
     value = strategy.value_create(actor=world.champion, name="Candour")
     stale = Value.objects.get(pk=value.pk)
     strategy.value_update(actor=world.champion, value=Value.objects.get(pk=value.pk), position=5)
@@ -169,7 +170,7 @@ def test_value_reordered_meanwhile_survives_a_rename(world):
     assert (fresh.name, fresh.position) == ("Kind candour", 5)
 
 
-def test_update_keeps_the_callers_cached_relations(world, lead_kr):
+def test_update_keeps_the_callers_cached_relations(world: World, lead_kr: KeyResult) -> None:
     kr = KeyResult.objects.select_related("objective").get(pk=lead_kr.pk)
     services.key_result_update(actor=world.lead, key_result=kr, title="Weekly active users")
     with assert_queries(0, label="reading the cached objective after an update"):

@@ -5,24 +5,26 @@ planned cycle they export and import is the shared ``plan`` fixture, built by
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from pytest_django import Settings
 
 from ambit.core.models import AuditEntry
 from ambit.okrs.models import Alignment, KeyResult, Objective
-from ambit.sheets.layout import COLUMNS, OKR_SHEET
+from ambit.sheets.layout import OKR_SHEET, SHEET_COLUMNS
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):  # type: ignore[no-untyped-def]
+def _fast_passwords(settings: Settings) -> None:
     # The personas' argon2 hashes cost seconds per test here and nothing in these tests logs in
     # with a password.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
-def _uploads_dir(settings, tmp_path):  # type: ignore[no-untyped-def]
+def _uploads_dir(settings: Settings, tmp_path: Path) -> None:
     settings.VAR_DIR = tmp_path
 
 
@@ -40,6 +42,6 @@ def read_okr_rows(data: bytes) -> list[dict[str, object]]:
     wb = load_workbook(io.BytesIO(data))
     ws = wb[OKR_SHEET]
     headers = [c.value for c in ws[1]]
-    assert headers == [c.header for c in COLUMNS]
-    keys = [c.key for c in COLUMNS]
+    assert headers == [c.header for c in SHEET_COLUMNS]
+    keys = [c.key for c in SHEET_COLUMNS]
     return [dict(zip(keys, [c.value for c in row], strict=True)) for row in ws.iter_rows(min_row=2)]

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import csv
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from ambit.core.models import AuditEntry
 from ambit.okrs.models import KeyResult
+from tests.builders import Plan, World
 from tests.sheets.conftest import db_state, read_okr_rows
 from tests.sheets.helpers import edit_xlsx
 
 pytestmark = pytest.mark.django_db
 
 
-def test_export_then_dry_run_then_import(world, plan, tmp_path, capsys):
+def test_export_then_dry_run_then_import(
+    world: World, plan: Plan, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "plan.xlsx"
     call_command("export_sheet", "--org", "acme", "--cycle", "current quarter", "-o", str(out))
     assert len(read_okr_rows(out.read_bytes())) == 6
@@ -46,7 +51,7 @@ def test_export_then_dry_run_then_import(world, plan, tmp_path, capsys):
     assert KeyResult.objects.get(pk=plan.kr_users.pk).target_value == 150
 
 
-def test_export_csv_for_a_team_as_a_member(world, plan, tmp_path):
+def test_export_csv_for_a_team_as_a_member(world: World, plan: Plan, tmp_path: Path) -> None:
     out = tmp_path / "platform.csv"
     call_command(
         "export_sheet",
@@ -66,7 +71,9 @@ def test_export_csv_for_a_team_as_a_member(world, plan, tmp_path):
     assert len(rows) == 3
 
 
-def test_import_with_problems_fails_and_writes_nothing(world, plan, tmp_path, capsys):
+def test_import_with_problems_fails_and_writes_nothing(
+    world: World, plan: Plan, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("Objective,Owner email\nX,ghost@acme.test\n", encoding="utf-8")
     before = db_state()
@@ -78,7 +85,7 @@ def test_import_with_problems_fails_and_writes_nothing(world, plan, tmp_path, ca
     assert db_state() == before
 
 
-def test_german_locale_option(world, tmp_path):
+def test_german_locale_option(world: World, tmp_path: Path) -> None:
     f = tmp_path / "de.csv"
     f.write_text("Objective;Key result;Start;Target\nUmsatz;Umsatz;1.000,5;2.000\n", encoding="utf-8")
     call_command(
@@ -94,7 +101,7 @@ def test_german_locale_option(world, tmp_path):
         "de",
     )
     kr = KeyResult.objects.get(title="Umsatz")
-    assert (kr.start_value, kr.target_value) == (1000.5, 2000)
+    assert (kr.start_value, kr.target_value) == (Decimal("1000.5"), Decimal("2000"))
     assert AuditEntry.objects.filter(action="key_result.create").count() == 1
 
 
@@ -111,7 +118,9 @@ def test_german_locale_option(world, tmp_path):
         ),
     ],
 )
-def test_export_errors(world, tmp_path, monkeypatch, args, message):
+def test_export_errors(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], message: str
+) -> None:
     monkeypatch.chdir(tmp_path)
     with pytest.raises(CommandError, match=message):
         call_command("export_sheet", *args)

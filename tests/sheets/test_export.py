@@ -7,22 +7,24 @@ import io
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.workbook.workbook import Workbook
 
 from ambit.okrs import services as okrs
 from ambit.okrs.models import CycleKind, CycleState
 from ambit.sheets.exporter import export_workbook
-from ambit.sheets.layout import COLUMNS
+from ambit.sheets.layout import COLUMNS, SHEET_COLUMNS
 from tests import factories as f
+from tests.builders import Plan, World
 from tests.sheets.conftest import read_okr_rows
 
 pytestmark = pytest.mark.django_db
 
 
-def _wb(data):
+def _wb(data: bytes) -> Workbook:
     return load_workbook(io.BytesIO(data))
 
 
-def test_workbook_structure(world, plan):
+def test_workbook_structure(world: World, plan: Plan) -> None:
     wb = _wb(export_workbook(actor=world.champion, cycle=world.cycle))
     assert wb.sheetnames == ["OKRs", "Lists", "Instructions"]  # no KPI model yet: no KPI sheet
     ws = wb["OKRs"]
@@ -42,7 +44,7 @@ def test_workbook_structure(world, plan):
     assert "no KPI sheet" in text and "5,000 rows" in text
 
 
-def test_rows_repeat_objective_columns_per_key_result(world, plan):
+def test_rows_repeat_objective_columns_per_key_result(world: World, plan: Plan) -> None:
     rows = read_okr_rows(export_workbook(actor=world.champion, cycle=world.cycle))
     assert [r["id"] for r in rows] == [
         f"O{plan.company.pk}-KR{plan.kr_revenue.pk}",
@@ -71,35 +73,40 @@ def test_rows_repeat_objective_columns_per_key_result(world, plan):
         "stretch": None,
         "unit": None,
         "weight": 1,
+        # Read-only: nothing checked in yet, so 0.0 suggested, and a committed OKR below 1.0 is missed.
+        "objective_score": 0,
+        "objective_verdict": "missed",
+        "kr_score": 0,
+        "kr_verdict": "missed",
     }
     assert rows[0]["stretch"] == 1800000 and rows[0]["unit"] == "€"
 
 
-def test_member_gets_only_what_they_can_see(world, plan):
+def test_member_gets_only_what_they_can_see(world: World, plan: Plan) -> None:
     rows = read_okr_rows(export_workbook(actor=world.member, cycle=world.cycle))
     titles = {r["objective"] for r in rows}
     assert "Sell to bigger customers" not in titles  # team visibility, another team
     assert {"Win the mid-market", "Make the platform fast", "Learn Rust"} <= titles
 
 
-def test_team_export_and_other_org_objectives_stay_out(world, plan):
-    other_cycle = f.CycleFactory(organisation=world.other_org, name="Current quarter")
+def test_team_export_and_other_org_objectives_stay_out(world: World, plan: Plan) -> None:
+    other_cycle = f.CycleFactory.create(organisation=world.other_org, name="Current quarter")
     okrs.objective_create(actor=world.outsider, cycle=other_cycle, title="Globex secret")
     rows = read_okr_rows(export_workbook(actor=world.champion, cycle=world.cycle, team=world.team))
     assert {r["objective"] for r in rows} == {"Make the platform fast"}
 
 
-def test_csv_has_the_same_rows(world, plan):
+def test_csv_has_the_same_rows(world: World, plan: Plan) -> None:
     data = export_workbook(actor=world.champion, cycle=world.cycle, fmt="csv")
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert rows[0] == [c.header for c in COLUMNS]
+    assert rows[0] == [c.header for c in SHEET_COLUMNS]
     xlsx_rows = read_okr_rows(export_workbook(actor=world.champion, cycle=world.cycle))
     assert [r[0] for r in rows[1:]] == [r["id"] for r in xlsx_rows]
     assert rows[2][12:14] == ["200", "137"]
 
 
-def test_csv_protects_formula_like_text(world):
+def test_csv_protects_formula_like_text(world: World) -> None:
     okrs.objective_create(actor=world.champion, cycle=world.cycle, title="=cmd|' /C calc'!A0")
     data = export_workbook(actor=world.champion, cycle=world.cycle, fmt="csv").decode("utf-8-sig")
     assert "'=cmd|" in data
@@ -111,8 +118,8 @@ def test_csv_protects_formula_like_text(world):
         assert report.ok and report.unchanged == 1 and report.updated == 0, report.as_text()
 
 
-def test_planning_cycle_without_okrs_is_a_template(world):
-    annual = f.CycleFactory(
+def test_planning_cycle_without_okrs_is_a_template(world: World) -> None:
+    annual = f.CycleFactory.create(
         organisation=world.org,
         name="2026",
         kind=CycleKind.ANNUAL,
@@ -121,7 +128,7 @@ def test_planning_cycle_without_okrs_is_a_template(world):
         end_date=world.cycle.start_date.replace(month=12, day=31),
     )
     company_goal = okrs.objective_create(actor=world.champion, cycle=annual, title="Be the default", team=world.company)
-    planning = f.CycleFactory(
+    planning = f.CycleFactory.create(
         organisation=world.org,
         name="Next quarter",
         state=CycleState.PLANNING,
@@ -132,7 +139,7 @@ def test_planning_cycle_without_okrs_is_a_template(world):
     wb = _wb(export_workbook(actor=world.champion, cycle=planning))
     rows = read_okr_rows(export_workbook(actor=world.champion, cycle=planning))
     assert [r["team"] for r in rows] == ["acme-co", "platform", "sales"]
-    assert all(r["objective"].startswith("[Example]") for r in rows)
+    assert all(isinstance(r["objective"], str) and r["objective"].startswith("[Example]") for r in rows)
     by_team = {r["team"]: r for r in rows}
     assert by_team["platform"]["parent"] == f"#{company_goal.pk} Be the default"
     assert by_team["platform"]["owner"] == "lead@acme.test"
@@ -141,5 +148,28 @@ def test_planning_cycle_without_okrs_is_a_template(world):
     assert "are examples" in " ".join(str(c.value) for c in wb["Instructions"]["A"])
 
 
-def test_active_cycle_without_okrs_is_not_a_template(world):
+def test_active_cycle_without_okrs_is_not_a_template(world: World) -> None:
     assert read_okr_rows(export_workbook(actor=world.champion, cycle=world.cycle)) == []
+
+
+def test_export_reads_scores_against_ambition_and_uploads_unchanged(world: World) -> None:
+    """Issue 12: the cycle export carries each OKR's score and verdict (read only: the upload skips them)."""
+    from ambit.sheets.services import sheet_import
+
+    committed = okrs.objective_create(actor=world.champion, cycle=world.cycle, title="Promise", state="active")
+    aspirational = okrs.objective_create(
+        actor=world.champion, cycle=world.cycle, title="Moonshot", state="active", ambition="aspirational"
+    )
+    for objective in (committed, aspirational):
+        kr = okrs.key_result_create(
+            actor=world.champion, objective=objective, title="Count", start_value=0, target_value=10
+        )
+        okrs.check_in_record(actor=world.champion, key_result=kr, value=8)
+    rows = {r["objective"]: r for r in read_okr_rows(export_workbook(actor=world.champion, cycle=world.cycle))}
+    assert (rows["Promise"]["objective_score"], rows["Promise"]["objective_verdict"]) == (0.8, "missed")
+    assert (rows["Moonshot"]["objective_score"], rows["Moonshot"]["objective_verdict"]) == (0.8, "success")
+    assert rows["Moonshot"]["kr_verdict"] == "success" and rows["Promise"]["kr_verdict"] == "missed"
+    for fmt in ("csv", "xlsx"):
+        blob = export_workbook(actor=world.champion, cycle=world.cycle, fmt=fmt)
+        report = sheet_import(actor=world.champion, cycle=world.cycle, data=blob, filename=f"x.{fmt}")
+        assert report.ok and report.updated == 0, report.as_text()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -18,7 +19,7 @@ from ambit.okrs.models import KeyResult, Objective
 from ambit.sheets.exporter import export_workbook
 from ambit.sheets.layout import COLUMNS, OKR_SHEET
 from ambit.sheets.services import sheet_import
-from tests.builders import build_dashboard_scenario
+from tests.builders import Plan, World, build_dashboard_scenario
 from tests.okrs.conftest import login
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +53,7 @@ def dangerous(text: str) -> bool:
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():  # type: ignore[no-untyped-def]
+def _empty_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
@@ -62,19 +63,19 @@ def _empty_cache():  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
-def test_every_payload_is_quoted_and_comes_back(payload):
+def test_every_payload_is_quoted_and_comes_back(payload: str) -> None:
     escaped = escape_text(payload)
     assert escaped == "'" + payload
     assert unescape_cell(escaped) == payload
 
 
 @pytest.mark.parametrize("text", ["'=x", "''=x", "'-5", "'plain", "plain", "", "a=b", "#12 Title", "5-3"])
-def test_round_trip_is_exact_even_for_apostrophes(text):
+def test_round_trip_is_exact_even_for_apostrophes(text: str) -> None:
     assert unescape_cell(escape_text(text)) == text
     assert not dangerous(escape_text(text)) or escape_text(text).startswith("'")
 
 
-def test_numbers_stay_numbers_and_text_numbers_are_text():
+def test_numbers_stay_numbers_and_text_numbers_are_text() -> None:
     assert safe_cell(-5) == -5
     assert safe_cell(Decimal("-2.5")) == Decimal("-2.5")
     assert safe_cell(-0.5) == -0.5
@@ -83,7 +84,7 @@ def test_numbers_stay_numbers_and_text_numbers_are_text():
     assert safe_cell(True) == "True"
 
 
-def test_csv_writer_wrapper_quotes_text_only():
+def test_csv_writer_wrapper_quotes_text_only() -> None:
     out = io.StringIO()
     SafeCsvWriter(csv.writer(out)).writerow(["=1+1", -5, Decimal("-30.0"), None, "ok"])
     assert out.getvalue().strip() == "'=1+1,-5,-30.0,,ok"
@@ -92,7 +93,7 @@ def test_csv_writer_wrapper_quotes_text_only():
 # --- Planning sheet -------------------------------------------------------------------------------
 
 
-def _poison_plan(world, plan) -> KeyResult:  # type: ignore[no-untyped-def]
+def _poison_plan(world: World, plan: Plan) -> KeyResult:
     """Payloads in every text column, stored directly (as old data or another surface might)."""
     objectives = [plan.company, plan.platform, plan.sales, plan.empty]
     for i, o in enumerate(objectives):
@@ -108,7 +109,7 @@ def _poison_plan(world, plan) -> KeyResult:  # type: ignore[no-untyped-def]
     return negative
 
 
-def test_planning_csv_quotes_every_text_cell_and_keeps_numbers(world, plan):
+def test_planning_csv_quotes_every_text_cell_and_keeps_numbers(world: World, plan: Plan) -> None:
     negative = _poison_plan(world, plan)
     data = export_workbook(actor=world.champion, cycle=world.cycle, fmt="csv").decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(data, newline="")))
@@ -126,7 +127,7 @@ def test_planning_csv_quotes_every_text_cell_and_keeps_numbers(world, plan):
     assert neg[start] == "-5"  # a negative number is written as a number, not quoted
 
 
-def test_planning_xlsx_has_no_formula_cell_and_numbers_stay_numbers(world, plan):
+def test_planning_xlsx_has_no_formula_cell_and_numbers_stay_numbers(world: World, plan: Plan) -> None:
     negative = _poison_plan(world, plan)
     wb = load_workbook(io.BytesIO(export_workbook(actor=world.champion, cycle=world.cycle)))
     seen: set[str] = set()
@@ -155,7 +156,7 @@ def test_planning_xlsx_has_no_formula_cell_and_numbers_stay_numbers(world, plan)
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_quoted_titles_round_trip_unchanged(world, plan, fmt):
+def test_quoted_titles_round_trip_unchanged(world: World, plan: Plan, fmt: str) -> None:
     for title in TITLE_PAYLOADS:
         o = okrs.objective_create(actor=world.champion, cycle=world.cycle, title=title, team=world.team)
         okrs.key_result_create(actor=world.champion, objective=o, title=title, start_value=-5, target_value=5, unit="-")
@@ -175,7 +176,7 @@ def test_quoted_titles_round_trip_unchanged(world, plan, fmt):
 # --- Dashboard CSVs -------------------------------------------------------------------------------
 
 
-def test_every_dashboard_csv_quotes_text_and_keeps_numbers(world):
+def test_every_dashboard_csv_quotes_text_and_keeps_numbers(world: World) -> None:
     scenario = build_dashboard_scenario(world)
     KeyResult.objects.filter(pk=scenario.k2.pk).update(title=PAYLOADS[0])
     KeyResult.objects.filter(pk=scenario.k4.pk).update(title=PAYLOADS[7])
@@ -211,5 +212,6 @@ def test_every_dashboard_csv_quotes_text_and_keeps_numbers(world):
     assert {"'" + PAYLOADS[i] for i in (0, 3, 4, 5, 7, 11, 14)} <= written
     at_risk = tables["at_risk.csv"]
     deals = next(r for r in at_risk[1:] if r[0] == "'" + PAYLOADS[0])
-    assert deals[2:5] == ["20.0", "50.0", "-30.0"]  # the negative gap is a plain number
+    # Expected 49.5 %: the cycle is 101 days with its last day counted (issue 12, item 3).
+    assert deals[2:5] == ["20.0", "49.5", "-29.5"]  # the negative gap is a plain number
     assert deals[5:8] == ["'" + PAYLOADS[3], "'" + PAYLOADS[4], "'" + PAYLOADS[5]]

@@ -3,18 +3,26 @@ refusal when the plan changed, and tenant scoping of the job pages."""
 
 from __future__ import annotations
 
+from typing import Any, NoReturn
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
+from pytest_django import Settings
 
+from ambit.accounts.models import Membership
 from ambit.core.models import AuditEntry
 from ambit.okrs import services as okrs
-from ambit.okrs.models import KeyResult, Objective
+from ambit.okrs.models import Cycle, KeyResult, Objective
 from ambit.sheets import uploads
 from ambit.sheets.exporter import export_workbook
+from ambit.sheets.importer import ObjectivePlan
 from ambit.sheets.models import ImportJob, ImportJobState
 from ambit.sheets.services import import_job_run, import_job_start
 from tests import factories as f
+from tests.builders import Plan, World
+from tests.helpers import ClientResponse
 from tests.sheets.conftest import db_state
 from tests.sheets.helpers import edit_xlsx, row, xlsx
 
@@ -23,12 +31,12 @@ pytestmark = pytest.mark.django_db
 DUMMY_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 
 
-def _client(client, membership):
+def _client(client: Client, membership: Membership) -> Client:
     client.force_login(membership.user)
     return client
 
 
-def _upload(client, cycle, data, **extra):
+def _upload(client: Client, cycle: Cycle, data: bytes, **extra: Any) -> ClientResponse:
     return client.post(
         reverse("sheets:upload", args=[cycle.pk]),
         {"file": SimpleUploadedFile("plan.xlsx", data), "locale": "en"},
@@ -62,7 +70,7 @@ def _new_objectives_file() -> bytes:
     )
 
 
-def test_upload_creates_a_dry_run_job_whose_page_shows_the_report(client, world):
+def test_upload_creates_a_dry_run_job_whose_page_shows_the_report(client: Client, world: World) -> None:
     c = _client(client, world.lead)
     before = db_state()
     res = _upload(c, world.cycle, _new_objectives_file())
@@ -77,6 +85,7 @@ def test_upload_creates_a_dry_run_job_whose_page_shows_the_report(client, world)
     )
     assert (job.rows_total, job.rows_done) == (3, 3)
     assert len(job.plan_digest) == 64
+    assert job.report is not None
     assert job.report["items"][0]["title"] == "Cut cloud costs" and job.report["problems"] == []
     assert res.context["job"] == job and res.context["token"] == job.token
 
@@ -91,7 +100,7 @@ def test_upload_creates_a_dry_run_job_whose_page_shows_the_report(client, world)
     assert "hx-trigger" not in poll.content.decode()  # finished: the polling stops
 
 
-def test_a_queued_job_shows_a_polling_progress_card(client, world, settings):
+def test_a_queued_job_shows_a_polling_progress_card(client: Client, world: World, settings: Settings) -> None:
     settings.TASKS = DUMMY_TASKS  # nothing runs the job
     c = _client(client, world.lead)
     res = _upload(c, world.cycle, _new_objectives_file())
@@ -112,7 +121,9 @@ def test_a_queued_job_shows_a_polling_progress_card(client, world, settings):
     assert '<strong data-count="created">5</strong>' in html and "hx-trigger" not in html
 
 
-def test_progress_counts_rows_while_a_dry_run_runs(world, settings, monkeypatch):
+def test_progress_counts_rows_while_a_dry_run_runs(
+    world: World, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings.TASKS = DUMMY_TASKS
     token = uploads.upload_store(
         membership_id=world.lead.pk,
@@ -125,7 +136,7 @@ def test_progress_counts_rows_while_a_dry_run_runs(world, settings, monkeypatch)
     seen: list[tuple[str, int, int]] = []
     real_mark = ImportJob.mark
 
-    def spy(self, **fields):  # type: ignore[no-untyped-def]
+    def spy(self: ImportJob, **fields: object) -> None:
         real_mark(self, **fields)
         stored = ImportJob.objects.get(pk=self.pk)
         seen.append((stored.state, stored.rows_done, stored.rows_total))
@@ -137,13 +148,14 @@ def test_progress_counts_rows_while_a_dry_run_runs(world, settings, monkeypatch)
     assert all(total == 3 for _, _, total in seen)
 
 
-def test_apply_job_applies_once_even_when_run_again(client, world):
+def test_apply_job_applies_once_even_when_run_again(client: Client, world: World) -> None:
     c = _client(client, world.lead)
     res = _upload(c, world.cycle, _new_objectives_file())
     audit_before = AuditEntry.objects.count()
     res = c.post(reverse("sheets:apply", args=[world.cycle.pk]), {"token": res.context["token"]})
     assert res.status_code == 200 and res.context["report"].applied
     apply_job = ImportJob.objects.get(dry_run=False)
+    assert apply_job.report is not None
     assert apply_job.state == "done" and apply_job.report["applied"] is True
     assert apply_job.source == ImportJob.objects.get(dry_run=True)
     created = Objective.objects.filter(title__in=["Cut cloud costs", "Ship the API"])
@@ -168,7 +180,7 @@ def test_apply_job_applies_once_even_when_run_again(client, world):
     assert AuditEntry.objects.count() - audit_before == 6  # 2 objectives, 1 alignment, 3 key results
 
 
-def test_apply_job_killed_before_its_commit_applies_once_on_retry(world, settings):
+def test_apply_job_killed_before_its_commit_applies_once_on_retry(world: World, settings: Settings) -> None:
     token = uploads.upload_store(
         membership_id=world.lead.pk,
         cycle_id=world.cycle.pk,
@@ -189,7 +201,7 @@ def test_apply_job_killed_before_its_commit_applies_once_on_retry(world, setting
     assert Objective.objects.filter(title="Ship the API").count() == 1
 
 
-def test_apply_is_refused_when_the_plan_changed_since_the_dry_run(client, world, plan):
+def test_apply_is_refused_when_the_plan_changed_since_the_dry_run(client: Client, world: World, plan: Plan) -> None:
     c = _client(client, world.champion)
     data = edit_xlsx(
         export_workbook(actor=world.champion, cycle=world.cycle),
@@ -209,7 +221,7 @@ def test_apply_is_refused_when_the_plan_changed_since_the_dry_run(client, world,
     assert KeyResult.objects.get(pk=plan.kr_latency.pk).target_value == 280
 
 
-def test_apply_without_a_dry_run_of_that_upload_is_gone(client, world):
+def test_apply_without_a_dry_run_of_that_upload_is_gone(client: Client, world: World) -> None:
     token = uploads.upload_store(
         membership_id=world.lead.pk,
         cycle_id=world.cycle.pk,
@@ -224,7 +236,7 @@ def test_apply_without_a_dry_run_of_that_upload_is_gone(client, world):
 
 
 @pytest.mark.parametrize("who", ["outsider", "member"])
-def test_someone_else_gets_404_on_the_job_pages(client, world, who):
+def test_someone_else_gets_404_on_the_job_pages(client: Client, world: World, who: str) -> None:
     _upload(_client(client, world.lead), world.cycle, _new_objectives_file())
     job = ImportJob.objects.get()
     other = getattr(world, who)  # another organisation's admin, or a colleague of the uploader
@@ -237,7 +249,7 @@ def test_someone_else_gets_404_on_the_job_pages(client, world, who):
     assert not Objective.objects.filter(title="Cut cloud costs").exists()
 
 
-def test_anonymous_is_sent_to_login_from_the_job_page(client, world):
+def test_anonymous_is_sent_to_login_from_the_job_page(client: Client, world: World) -> None:
     org_job = ImportJob.objects.create(
         organisation=world.org, membership=world.lead, cycle=world.cycle, token="x" * 32, filename="p.xlsx"
     )
@@ -245,7 +257,7 @@ def test_anonymous_is_sent_to_login_from_the_job_page(client, world):
     assert res.status_code == 302 and "login" in res["Location"]
 
 
-def test_a_failing_job_is_marked_failed_with_a_message(world, monkeypatch):
+def test_a_failing_job_is_marked_failed_with_a_message(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     token = uploads.upload_store(
         membership_id=world.lead.pk,
         cycle_id=world.cycle.pk,
@@ -257,7 +269,7 @@ def test_a_failing_job_is_marked_failed_with_a_message(world, monkeypatch):
         organisation=world.org, membership=world.lead, cycle=world.cycle, token=token, filename="p.xlsx"
     )
 
-    def boom(**kwargs):  # type: ignore[no-untyped-def]
+    def boom(**kwargs: object) -> NoReturn:
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr("ambit.sheets.services.import_context", boom)
@@ -265,17 +277,18 @@ def test_a_failing_job_is_marked_failed_with_a_message(world, monkeypatch):
         import_job_run(job_id=job.pk)
     job.refresh_from_db()
     assert job.state == "failed" and job.finished_at is not None
+    assert job.report is not None
     assert job.report["problems"][0]["message"] == "The import stopped unexpectedly: nothing was written."
 
 
-def test_large_dry_run_is_checked_in_batches_and_writes_nothing(world, monkeypatch):
+def test_large_dry_run_is_checked_in_batches_and_writes_nothing(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     from ambit.sheets import services
 
     monkeypatch.setattr(services, "BATCH_SECONDS", 0)  # one group of objectives per batch
     rollbacks = 0
     real = services._Executor.run
 
-    def counting(self, plans):  # type: ignore[no-untyped-def]
+    def counting(self: services._Executor, plans: list[ObjectivePlan]) -> None:
         nonlocal rollbacks
         rollbacks += 1
         return real(self, plans)
@@ -291,4 +304,4 @@ def test_large_dry_run_is_checked_in_batches_and_writes_nothing(world, monkeypat
     assert report.ok and report.created == 25
     assert rollbacks == 12  # "Child" is checked with "Goal 3", which it aligns to
     assert db_state() == before
-    f.TeamFactory(organisation=world.org, slug="unused")  # the database is writable afterwards
+    f.TeamFactory.create(organisation=world.org, slug="unused")  # the database is writable afterwards

@@ -19,6 +19,7 @@ from ambit.core.models import AuditEntry
 from ambit.okrs.models import KeyResult, Objective
 from ambit.sheets.exporter import export_workbook
 from ambit.sheets.services import sheet_import
+from tests.builders import Plan, World
 from tests.sheets.conftest import db_state
 
 SOFFICE = shutil.which("soffice") or ("/usr/bin/soffice" if Path("/usr/bin/soffice").exists() else None)
@@ -54,7 +55,7 @@ def _convert(src: Path, fmt: str, outdir: Path, profile: Path) -> Path:
     return out
 
 
-def test_edit_in_libreoffice_round_trip(world, plan, tmp_path):
+def test_edit_in_libreoffice_round_trip(world: World, plan: Plan, tmp_path: Path) -> None:
     profile = Path(f"/tmp/lo-{uuid.uuid4().hex}")
     try:
         original = tmp_path / "plan.xlsx"

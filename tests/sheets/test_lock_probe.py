@@ -16,7 +16,7 @@ from pathlib import Path
 PROBE = Path(__file__).with_name("lock_probe.py")
 
 
-def test_dry_run_beside_concurrent_check_ins_has_no_errors():
+def test_dry_run_beside_concurrent_check_ins_has_no_errors() -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "AMBIT_VAR_DIR")}
     env.update({"BENCH_ROWS": "800", "PROBE_BUSY_SECONDS": "3", "TASKS_BACKEND": "immediate"})
     done = subprocess.run(

@@ -14,12 +14,15 @@ import io
 import re
 import struct
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.test import Client
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -37,6 +40,7 @@ from ambit.sheets.layout import (
 from ambit.sheets.parsing import ParsedNumber, ParseError, parse_number
 from ambit.sheets.report import ImportReport
 from ambit.sheets.services import sheet_import
+from tests.builders import Plan, World
 from tests.sheets.conftest import db_state
 from tests.sheets.helpers import csv_bytes, row, xlsx
 
@@ -118,7 +122,7 @@ def _forge_size(data: bytes, name: str, size: int) -> bytes:
     blob = bytearray(data)
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         info = zf.getinfo(name)
-        start_dir = zf.start_dir  # type: ignore[attr-defined]
+        start_dir = zf.start_dir
     struct.pack_into("<I", blob, info.header_offset + 22, size)
     offset = start_dir
     while blob[offset : offset + 4] == b"PK\x01\x02":
@@ -138,7 +142,7 @@ def _bomb(data: bytes) -> bytes:
 # --- running an import and checking its outcome -------------------------------------------------
 
 
-def _import_both_ways(world, data: bytes, name: str = "plan.xlsx") -> ImportReport:  # type: ignore[no-untyped-def]
+def _import_both_ways(world: World, data: bytes, name: str = "plan.xlsx") -> ImportReport:
     """Dry run and apply: no exception escapes, and a report with problems changed nothing."""
     before = db_state()
     dry = sheet_import(actor=world.champion, cycle=world.cycle, data=data, filename=name, dry_run=True)
@@ -151,7 +155,7 @@ def _import_both_ways(world, data: bytes, name: str = "plan.xlsx") -> ImportRepo
     return applied
 
 
-def _refused(world, data: bytes, name: str = "plan.xlsx") -> str:  # type: ignore[no-untyped-def]
+def _refused(world: World, data: bytes, name: str = "plan.xlsx") -> str:
     report = _import_both_ways(world, data, name)
     assert len(report.problems) == 1, [str(p) for p in report.problems]
     (problem,) = report.problems
@@ -159,27 +163,27 @@ def _refused(world, data: bytes, name: str = "plan.xlsx") -> str:  # type: ignor
     return f"{problem.message} {problem.hint}"
 
 
-def _cell_problems(world, data: bytes, name: str = "plan.xlsx") -> dict[tuple[int | None, str | None], str]:  # type: ignore[no-untyped-def]
+def _cell_problems(world: World, data: bytes, name: str = "plan.xlsx") -> dict[tuple[int | None, str | None], str]:
     report = _import_both_ways(world, data, name)
     assert report.problems
     return {(p.row, p.column): f"{p.message} {p.hint}" for p in report.problems}
 
 
 @pytest.fixture
-def exported(world, plan) -> bytes:  # type: ignore[no-untyped-def]
+def exported(world: World, plan: Plan) -> bytes:
     return export_workbook(actor=world.champion, cycle=world.cycle)
 
 
 # --- the worksheet XML: hostile, broken, impossible -----------------------------------------------
 
 
-def test_defusedxml_guards_openpyxl():
+def test_defusedxml_guards_openpyxl() -> None:
     from openpyxl.xml import DEFUSEDXML
 
     assert DEFUSEDXML is True
 
 
-def test_external_entity_is_refused_not_expanded(world, exported):
+def test_external_entity_is_refused_not_expanded(world: World, exported: bytes) -> None:
     data = _edit_sheet(
         exported,
         lambda x: _add_row(
@@ -192,7 +196,7 @@ def test_external_entity_is_refused_not_expanded(world, exported):
     assert "root:" not in text
 
 
-def test_billion_laughs_is_refused(world, exported):
+def test_billion_laughs_is_refused(world: World, exported: bytes) -> None:
     entities = '<!ENTITY lol "lol">' + "".join(
         f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10)
     )
@@ -234,26 +238,28 @@ def test_billion_laughs_is_refused(world, exported):
         ("column ZZZZZ", lambda x: _add_row(x, _inline("ZZZZZ90", "x")), "not valid"),
     ],
 )
-def test_damaged_worksheet_is_refused(world, exported, case, edit, reason):
+def test_damaged_worksheet_is_refused(
+    world: World, exported: bytes, case: str, edit: Callable[[str], str], reason: str
+) -> None:
     text = _refused(world, _edit_sheet(exported, edit))
     assert text.startswith(DAMAGED), case
     assert reason in text, case
     assert "save it again as .xlsx" in text
 
 
-def test_boolean_cell_holding_two_is_a_yes_no_not_a_number(world, exported):
+def test_boolean_cell_holding_two_is_a_yes_no_not_a_number(world: World, exported: bytes) -> None:
     data = _edit_sheet(exported, lambda x: _add_row(x, _objective_row(90, '<c r="M90" t="b"><v>2</v></c>')))
     assert "yes/no value is not a number" in _cell_problems(world, data)[(90, "Start")]
 
 
 @pytest.mark.parametrize("value", ["1E1000000", "-1e999"])
-def test_infinite_number_cell_is_refused_on_its_cell(world, exported, value):
+def test_infinite_number_cell_is_refused_on_its_cell(world: World, exported: bytes, value: str) -> None:
     data = _edit_sheet(exported, lambda x: _add_row(x, _objective_row(90, f'<c r="N90"><v>{value}</v></c>')))
     assert "not a finite number" in _cell_problems(world, data)[(90, "Target")]
 
 
 @pytest.mark.parametrize("ref", ["A0", "A99999999"])
-def test_impossible_row_numbers(world, exported, ref):
+def test_impossible_row_numbers(world: World, exported: bytes, ref: str) -> None:
     data = _edit_sheet(
         exported, lambda x: x.replace("</sheetData>", f'<row r="{ref[1:]}">{_inline(ref, "x")}</row></sheetData>')
     )
@@ -266,7 +272,7 @@ def test_impossible_row_numbers(world, exported, ref):
 
 
 @pytest.mark.parametrize("name", ["xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "OKR sheet"])
-def test_missing_workbook_part(world, exported, name):
+def test_missing_workbook_part(world: World, exported: bytes, name: str) -> None:
     parts = _parts(exported)
     part = _okr_part(parts) if name == "OKR sheet" else name
     assert part in parts
@@ -278,7 +284,7 @@ def test_missing_workbook_part(world, exported, name):
         assert "damaged" in text or "not a spreadsheet" in text
 
 
-def test_missing_styles_part_still_reads(world, exported):
+def test_missing_styles_part_still_reads(world: World, exported: bytes) -> None:
     report = _import_both_ways(world, _with_part(exported, "xl/styles.xml", None))
     assert report.ok and not report.created and not report.updated
 
@@ -286,12 +292,12 @@ def test_missing_styles_part_still_reads(world, exported):
 # --- the zip package ------------------------------------------------------------------------------
 
 
-def test_zip_bomb_is_refused_before_it_is_unpacked(world, exported):
+def test_zip_bomb_is_refused_before_it_is_unpacked(world: World, exported: bytes) -> None:
     text = _refused(world, _bomb(exported))
     assert "unpacks to more than 100 MB" in text
 
 
-def test_zip_bomb_hiding_behind_a_small_declared_size_is_refused(world, exported):
+def test_zip_bomb_hiding_behind_a_small_declared_size_is_refused(world: World, exported: bytes) -> None:
     data = _forge_size(_bomb(exported), "xl/media/padding.bin", 1000)
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         assert sum(i.file_size for i in zf.infolist()) < MAX_UNPACKED_BYTES
@@ -302,14 +308,14 @@ def test_zip_bomb_hiding_behind_a_small_declared_size_is_refused(world, exported
     ("delta", "expected"),
     [(-100, DAMAGED + ": its zip packaging is broken"), (2**31, "unpacks to more than 100 MB")],
 )
-def test_lying_part_size_is_refused(world, exported, delta, expected):
+def test_lying_part_size_is_refused(world: World, exported: bytes, delta: int, expected: str) -> None:
     parts = _parts(exported)
     name = _okr_part(parts)
     data = _forge_size(exported, name, len(parts[name]) + delta)
     assert expected in _refused(world, data)
 
 
-def test_part_declared_a_little_larger_than_it_is_reads_its_real_bytes(world, exported):
+def test_part_declared_a_little_larger_than_it_is_reads_its_real_bytes(world: World, exported: bytes) -> None:
     # zipfile reads a part to the end of its compressed data and checks the CRC: the real bytes
     # are all there and intact, so the file is as good as exported.
     parts = _parts(exported)
@@ -318,7 +324,9 @@ def test_part_declared_a_little_larger_than_it_is_reads_its_real_bytes(world, ex
     assert report.ok and not report.created and not report.updated
 
 
-def test_real_unpacked_bytes_are_counted_not_the_headers(world, exported, monkeypatch):
+def test_real_unpacked_bytes_are_counted_not_the_headers(
+    world: World, exported: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Whatever the headers say, the reader stops as soon as the bytes it really unpacked pass the
     # limit: with a limit below the workbook's size, the honest workbook itself is refused.
     from ambit.sheets import reader
@@ -342,12 +350,12 @@ def _far_cell_workbook(row_number: int) -> bytes:
     )
 
 
-def _count_cells_read(monkeypatch) -> list[int]:  # type: ignore[no-untyped-def]
+def _count_cells_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Count the cells of every row openpyxl hands the reader."""
     seen = [0, 0]
     original = ReadOnlyWorksheet._cells_by_row
 
-    def counting(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def counting(self: ReadOnlyWorksheet, *args: Any, **kwargs: Any) -> Iterator[Sequence[object]]:
         for cells in original(self, *args, **kwargs):
             seen[0] += 1
             seen[1] += len(cells)
@@ -357,7 +365,7 @@ def _count_cells_read(monkeypatch) -> list[int]:  # type: ignore[no-untyped-def]
     return seen
 
 
-def test_declared_dimension_does_not_multiply_the_work(world, monkeypatch):
+def test_declared_dimension_does_not_multiply_the_work(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     seen = _count_cells_read(monkeypatch)
     text = _refused(world, _far_cell_workbook(49_000), "bomb.xlsx")
     assert "row 49,000 holds something 48,997 empty rows below the rest (row 2)" in text
@@ -368,14 +376,14 @@ def test_declared_dimension_does_not_multiply_the_work(world, monkeypatch):
     assert cells_read < 2 * 49_000 * 16_384 // 100
 
 
-def test_rows_far_below_the_sheet_stop_the_reading(world, monkeypatch):
+def test_rows_far_below_the_sheet_stop_the_reading(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     seen = _count_cells_read(monkeypatch)
     text = _refused(world, _far_cell_workbook(1_000_000), "bomb.xlsx")
     assert "past row 50,000" in text
     assert seen[0] == 2 * (MAX_PHYSICAL_ROWS + 1)
 
 
-def test_a_gap_of_blank_rows_within_the_limit_is_fine(world):
+def test_a_gap_of_blank_rows_within_the_limit_is_fine(world: World) -> None:
     data = _edit_sheet(xlsx([row(objective="Near")]), lambda x: _add_row(x, _inline("C900", "Far"), 900))
     report = _import_both_ways(world, data)
     assert report.ok
@@ -406,7 +414,7 @@ HUGE = "9" * 5000
         ({"owner": "x" * 32_767}, "Owner email", "Nobody with the email"),
     ],
 )
-def test_csv_cells_are_refused_on_their_cell(world, cells, column, expected):
+def test_csv_cells_are_refused_on_their_cell(world: World, cells: dict[str, str], column: str, expected: str) -> None:
     cells = {"objective": "Malformed", **cells}
     data = csv_bytes([row(**cells)])
     problems = _cell_problems(world, data, "plan.csv")
@@ -415,21 +423,21 @@ def test_csv_cells_are_refused_on_their_cell(world, cells, column, expected):
     assert all(len(text) < 400 for text in problems.values())
 
 
-def test_nul_in_a_title_is_reported_and_not_stored(world):
+def test_nul_in_a_title_is_reported_and_not_stored(world: World) -> None:
     data = csv_bytes([row(objective="Grow\x00 revenue", kr="Close deals", target="10")])
     problems = _cell_problems(world, data, "plan.csv")
     assert "control characters (U+0000)" in problems[(2, "Objective")]
     assert "Remove them" in problems[(2, "Objective")]
 
 
-def test_control_characters_legal_in_xml_are_reported_on_their_xlsx_cell(world, exported):
+def test_control_characters_legal_in_xml_are_reported_on_their_xlsx_cell(world: World, exported: bytes) -> None:
     # DEL and the C1 controls are valid XML 1.0, so they reach the cell (C0 ones break the XML).
     data = _edit_sheet(exported, lambda x: _add_row(x, _objective_row(90, _inline("D90", "Note\x7f\x85"))))
     problems = _cell_problems(world, data)
     assert "contains control characters (U+007F, U+0085)" in problems[(90, "Objective description")]
 
 
-def test_csv_field_over_the_csv_limit_is_refused(world):
+def test_csv_field_over_the_csv_limit_is_refused(world: World) -> None:
     data = csv_bytes([row(objective="Fine")]) + b'"' + b"x" * 140_000 + b'",Other\r\n'
     text = _refused(world, data, "plan.csv")
     assert "Row 3 of the CSV file holds a cell of more than 131,072 characters" in text
@@ -437,7 +445,7 @@ def test_csv_field_over_the_csv_limit_is_refused(world):
     assert "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" not in text
 
 
-def test_csv_with_a_few_nuls_is_read_but_binary_is_not(world):
+def test_csv_with_a_few_nuls_is_read_but_binary_is_not(world: World) -> None:
     assert (
         "control characters" in _cell_problems(world, csv_bytes([row(objective="A\x00B")]), "p.csv")[(2, "Objective")]
     )
@@ -486,7 +494,7 @@ XML_FRAGMENTS = st.one_of(
 
 @HYPOTHESIS
 @given(data=st.data())
-def test_random_damage_to_the_zip_is_refused(world, data):
+def test_random_damage_to_the_zip_is_refused(world: World, data: st.DataObject) -> None:
     blob = bytearray(GOOD)
     for _ in range(data.draw(st.integers(1, 8))):
         at = data.draw(st.integers(0, len(blob) - 1))
@@ -497,7 +505,7 @@ def test_random_damage_to_the_zip_is_refused(world, data):
 
 @HYPOTHESIS
 @given(fragment=XML_FRAGMENTS, where=st.floats(0, 1))
-def test_random_xml_in_the_worksheet_never_escapes(world, fragment, where):
+def test_random_xml_in_the_worksheet_never_escapes(world: World, fragment: str, where: float) -> None:
     parts = _parts(GOOD)
     xml = parts[GOOD_PART].decode()
     at = int(len(xml) * where)
@@ -510,7 +518,7 @@ def test_random_xml_in_the_worksheet_never_escapes(world, fragment, where):
     values=st.dictionaries(st.sampled_from([c.key for c in COLUMNS]), NASTY_TEXT, min_size=1, max_size=4),
     as_number=st.booleans(),
 )
-def test_random_cell_values_never_escape(world, values, as_number):
+def test_random_cell_values_never_escape(world: World, values: dict[str, str], as_number: bool) -> None:
     cells = {"objective": "Random", **values}
     if as_number:
         # The same values as raw numeric cells in the worksheet XML, where openpyxl casts them.
@@ -542,7 +550,9 @@ def _xlsx_safe(value: str) -> str:
         (b'Objective,Key result,Start\nGrow,Sales,"' + b"9" * 5000 + b'"\n', "plan.csv", "far too large number"),
     ],
 )
-def test_web_upload_shows_the_refusal(client, world, exported, data, name, expected):
+def test_web_upload_shows_the_refusal(
+    client: Client, world: World, exported: bytes, data: bytes | None, name: str, expected: str
+) -> None:
     if data is None:
         data = _edit_sheet(
             exported, lambda x: _doctype(x, '<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>')
@@ -558,7 +568,9 @@ def test_web_upload_shows_the_refusal(client, world, exported, data, name, expec
     assert db_state() == before
 
 
-def test_import_command_reports_a_damaged_file_without_a_traceback(world, exported, tmp_path, capsys):
+def test_import_command_reports_a_damaged_file_without_a_traceback(
+    world: World, exported: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "plan.xlsx"
     path.write_bytes(_edit_sheet(exported, lambda x: x[: len(x) // 2]))
     before = db_state()
@@ -571,7 +583,7 @@ def test_import_command_reports_a_damaged_file_without_a_traceback(world, export
     assert db_state() == before
 
 
-def test_import_command_refuses_an_oversized_file_before_reading_it(world, tmp_path):
+def test_import_command_refuses_an_oversized_file_before_reading_it(world: World, tmp_path: Path) -> None:
     path = tmp_path / "big.csv"
     path.write_bytes(b"x" * (5 * 1024 * 1024 + 1))
     with pytest.raises(CommandError, match="uploads are limited to 5 MB"):
@@ -598,19 +610,19 @@ def test_import_command_refuses_an_oversized_file_before_reading_it(world, tmp_p
         ("1e99999999999999999999", "is not a number"),
     ],
 )
-def test_parse_number_refuses_what_arithmetic_cannot_handle(value, expected):
+def test_parse_number_refuses_what_arithmetic_cannot_handle(value: Decimal | float | str, expected: str) -> None:
     with pytest.raises(ParseError) as refused:
         parse_number(value)
     assert expected in refused.value.message
     assert len(refused.value.message) < 100
 
 
-def test_numbers_within_range_still_parse():
+def test_numbers_within_range_still_parse() -> None:
     assert parse_number("1e300") == ParsedNumber(Decimal("1e300"))
     assert parse_number("0e-5000") == ParsedNumber(Decimal(0))
 
 
-def test_ids_of_thousands_of_digits_are_no_ids():
+def test_ids_of_thousands_of_digits_are_no_ids() -> None:
     assert parse_row_id("O" + HUGE) is None
     assert parse_row_id(f"O1-KR{HUGE}") is None
     assert parse_row_id("O123456789012345678-KR1") == (123456789012345678, 1)

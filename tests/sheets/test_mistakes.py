@@ -6,28 +6,31 @@ from __future__ import annotations
 import io
 import zipfile
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
 from ambit.okrs.models import KeyResult, Objective
 from ambit.sheets.exporter import export_workbook
 from ambit.sheets.layout import MAX_ROWS
+from ambit.sheets.report import ImportReport, Problem
 from ambit.sheets.services import sheet_import
+from tests.builders import Plan, World
 from tests.sheets.conftest import db_state
 from tests.sheets.helpers import HEADERS, append_xlsx, csv_bytes, row, xlsx
 
 pytestmark = pytest.mark.django_db
 
 
-def _import(world, data, name="p.xlsx", **kw):
+def _import(world: World, data: bytes, name: str = "p.xlsx", **kw: Any) -> ImportReport:
     return sheet_import(actor=world.champion, cycle=world.cycle, data=data, filename=name, dry_run=False, **kw)
 
 
-def _where(report):
+def _where(report: ImportReport) -> set[tuple[int | None, str | None]]:
     return {(p.row, p.column) for p in report.problems}
 
 
-def test_every_row_problem_is_reported_at_once_and_nothing_is_written(world, plan):
+def test_every_row_problem_is_reported_at_once_and_nothing_is_written(world: World, plan: Plan) -> None:
     data = xlsx(
         [
             row(team="platform", objective="Good one", owner="lead@acme.test", kr="Fine", start=1, target=2),
@@ -87,7 +90,7 @@ def test_every_row_problem_is_reported_at_once_and_nothing_is_written(world, pla
     assert "OKRs, row 3, column “Owner email”: Nobody with the email “nobody@acme.test”" in text
 
 
-def test_what_people_really_type_is_accepted(world):
+def test_what_people_really_type_is_accepted(world: World) -> None:
     data = xlsx(
         [
             row(
@@ -133,7 +136,7 @@ def test_what_people_really_type_is_accepted(world):
     )
 
 
-def test_german_csv_with_semicolons_and_euro_amounts(world):
+def test_german_csv_with_semicolons_and_euro_amounts(world: World) -> None:
     data = csv_bytes(
         [
             row(
@@ -159,7 +162,7 @@ def test_german_csv_with_semicolons_and_euro_amounts(world):
     )
 
 
-def test_english_locale_refuses_a_decimal_comma_with_a_hint(world):
+def test_english_locale_refuses_a_decimal_comma_with_a_hint(world: World) -> None:
     data = csv_bytes([row(objective="X", kr="Y", start="1,5", target=3)])
     before = db_state()
     report = _import(world, data, name="plan.csv")
@@ -169,7 +172,7 @@ def test_english_locale_refuses_a_decimal_comma_with_a_hint(world):
     assert "German or French" in problem.hint
 
 
-def test_excel_percent_cells_and_date_accidents(world):
+def test_excel_percent_cells_and_date_accidents(world: World) -> None:
     import datetime as dt
 
     from openpyxl import Workbook
@@ -197,7 +200,7 @@ def test_excel_percent_cells_and_date_accidents(world):
     assert (kr.start_value, kr.target_value, kr.unit) == (Decimal(40), Decimal(65), "%")
 
 
-def test_conflicting_objective_cells_are_reported(world, plan):
+def test_conflicting_objective_cells_are_reported(world: World, plan: Plan) -> None:
     data = export_workbook(actor=world.champion, cycle=world.cycle)
     from tests.sheets.helpers import edit_xlsx
 
@@ -210,7 +213,7 @@ def test_conflicting_objective_cells_are_reported(world, plan):
     assert "make them the same" in problem.hint
 
 
-def test_copied_row_with_duplicate_kr_id_is_reported(world, plan):
+def test_copied_row_with_duplicate_kr_id_is_reported(world: World, plan: Plan) -> None:
     data = export_workbook(actor=world.champion, cycle=world.cycle)
     dup = row(
         id=f"O{plan.platform.pk}-KR{plan.kr_users.pk}",
@@ -228,11 +231,11 @@ def test_copied_row_with_duplicate_kr_id_is_reported(world, plan):
     assert problem.column == "ID" and "appears twice" in problem.message
 
 
-def test_example_rows_of_the_template_are_skipped(world):
+def test_example_rows_of_the_template_are_skipped(world: World) -> None:
     from ambit.okrs.models import CycleState
     from tests import factories as f
 
-    planning = f.CycleFactory(organisation=world.org, name="Next quarter", state=CycleState.PLANNING)
+    planning = f.CycleFactory.create(organisation=world.org, name="Next quarter", state=CycleState.PLANNING)
     data = export_workbook(actor=world.champion, cycle=planning)
     report = sheet_import(actor=world.champion, cycle=planning, data=data, filename="t.xlsx", dry_run=False)
     assert report.ok and report.skipped_examples == 3
@@ -243,7 +246,7 @@ def test_example_rows_of_the_template_are_skipped(world):
 # --- Files refused as a whole ------------------------------------------------------------------
 
 
-def _refused(world, data, name="p.xlsx"):
+def _refused(world: World, data: bytes, name: str = "p.xlsx") -> Problem:
     before = db_state()
     report = _import(world, data, name)
     assert db_state() == before
@@ -253,22 +256,22 @@ def _refused(world, data, name="p.xlsx"):
     return problem
 
 
-def test_not_a_spreadsheet(world):
+def test_not_a_spreadsheet(world: World) -> None:
     problem = _refused(world, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "photo.png")
     assert problem.message == "The file is not a spreadsheet."
 
 
-def test_corrupt_xlsx(world):
+def test_corrupt_xlsx(world: World) -> None:
     good = xlsx([row(objective="X")])
     problem = _refused(world, good[: len(good) // 2])
     assert "damaged" in problem.message
 
 
-def test_xlsx_named_file_with_text_inside(world):
+def test_xlsx_named_file_with_text_inside(world: World) -> None:
     assert "damaged" in _refused(world, b"hello", "plan.xlsx").message
 
 
-def test_password_protected_workbook(world):
+def test_password_protected_workbook(world: World) -> None:
     # An encrypted OOXML file is an OLE compound file holding an EncryptionInfo stream.
     blob = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + "EncryptionInfo".encode("utf-16-le") + b"\x00" * 64
     problem = _refused(world, blob)
@@ -276,35 +279,35 @@ def test_password_protected_workbook(world):
     assert "Remove the password" in problem.hint
 
 
-def test_old_xls(world):
+def test_old_xls(world: World) -> None:
     problem = _refused(world, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "old.xls")
     assert ".xls" in problem.message
 
 
-def test_huge_file(world):
+def test_huge_file(world: World) -> None:
     problem = _refused(world, b"a" * (5 * 1024 * 1024 + 1), "big.csv")
     assert "5 MB" in problem.message
 
 
-def test_too_many_rows(world):
+def test_too_many_rows(world: World) -> None:
     data = csv_bytes([row(objective=f"O{i}") for i in range(MAX_ROWS + 1)])
     problem = _refused(world, data, "many.csv")
     assert "5,000 rows" in problem.message
 
 
-def test_formulas(world):
+def test_formulas(world: World) -> None:
     data = xlsx([row(objective="X", kr="Y", start=1, target="=A1*2")])
     problem = _refused(world, data)
     assert "formulas (N2)" in problem.message
     assert "Values only" in problem.hint
 
 
-def test_formula_in_csv(world):
+def test_formula_in_csv(world: World) -> None:
     problem = _refused(world, csv_bytes([row(objective='=HYPERLINK("x")')]), "p.csv")
     assert "formulas" in problem.message
 
 
-def test_macros(world):
+def test_macros(world: World) -> None:
     good = xlsx([row(objective="X")])
     buf = io.BytesIO(good)
     with zipfile.ZipFile(buf, "a") as zf:
@@ -313,18 +316,18 @@ def test_macros(world):
     assert "macros" in problem.message
 
 
-def test_unknown_headers(world):
+def test_unknown_headers(world: World) -> None:
     problem = _refused(world, xlsx([["x", "y"]], headers=["Objective", "Budget", "Mood"]))
     assert problem.message == "Sheet “OKRs”: unknown column headers “Budget”, “Mood”."
     assert "Owner email" in problem.hint
 
 
-def test_missing_objective_column(world):
+def test_missing_objective_column(world: World) -> None:
     problem = _refused(world, csv_bytes([["a"]], headers=["Key result"]), "p.csv")
     assert "no “Objective” column" in problem.message
 
 
-def test_ods_is_refused_with_advice(world):
+def test_ods_is_refused_with_advice(world: World) -> None:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")

@@ -43,23 +43,24 @@ from ambit.sheets.parsing import ParsedNumber, ParseError, clean_text, parse_dat
         ("£9.99", "en", "9.99", "£"),
     ],
 )
-def test_parse_number(text, locale, value, unit):
+def test_parse_number(text: str, locale: str, value: str | None, unit: str | None) -> None:
     if value is None:
         with pytest.raises(ParseError):
             parse_number(text, locale=locale)
         return
+    assert unit is not None
     assert parse_number(text, locale=locale) == ParsedNumber(Decimal(value), unit)
 
 
 @pytest.mark.parametrize("value", [None, "", "   ", "\u00a0"])
-def test_empty_cells_are_none(value):
+def test_empty_cells_are_none(value: str | None) -> None:
     assert parse_number(value) is None
 
 
 @pytest.mark.parametrize(
     ("value", "expected"), [(7, Decimal(7)), (0.1, Decimal("0.1")), (Decimal("2.50"), Decimal("2.50"))]
 )
-def test_spreadsheet_numbers_pass_through(value, expected):
+def test_spreadsheet_numbers_pass_through(value: Decimal | float, expected: Decimal) -> None:
     assert parse_number(value) == ParsedNumber(expected)
 
 
@@ -77,26 +78,26 @@ def test_spreadsheet_numbers_pass_through(value, expected):
         ("--5", "en"),
     ],
 )
-def test_not_numbers(text, locale):
+def test_not_numbers(text: str, locale: str) -> None:
     with pytest.raises(ParseError) as exc:
         parse_number(text, locale=locale)
     assert exc.value.hint
 
 
-def test_decimal_comma_in_english_points_to_the_locale():
+def test_decimal_comma_in_english_points_to_the_locale() -> None:
     with pytest.raises(ParseError) as exc:
         parse_number("1,5", locale="en")
     assert "German or French" in exc.value.hint
 
 
-def test_dates_and_booleans_are_not_numbers():
+def test_dates_and_booleans_are_not_numbers() -> None:
     with pytest.raises(ParseError, match="into a date"):
         parse_number(dt.datetime(2026, 1, 2))
     with pytest.raises(ParseError, match="yes/no"):
         parse_number(True)
 
 
-def test_unknown_locale_is_a_programming_error():
+def test_unknown_locale_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="locale"):
         parse_number("1", locale="xx")
 
@@ -113,11 +114,11 @@ def test_unknown_locale_is_a_programming_error():
         ("", None),
     ],
 )
-def test_parse_date(value, expected):
+def test_parse_date(value: dt.datetime | dt.date | str | None, expected: dt.date | None) -> None:
     assert parse_date(value) == expected
 
 
-def test_parse_date_refuses_ambiguous_text():
+def test_parse_date_refuses_ambiguous_text() -> None:
     with pytest.raises(ParseError, match="not a date") as exc:
         parse_date("03/04/2026")
     assert "YYYY-MM-DD" in exc.value.hint
@@ -127,5 +128,5 @@ def test_parse_date_refuses_ambiguous_text():
     ("value", "expected"),
     [(None, ""), ("  a  ", "a"), (3.0, "3"), (2.5, "2.5"), (dt.date(2026, 1, 2), "2026-01-02"), ("a\u00a0", "a")],
 )
-def test_clean_text(value, expected):
+def test_clean_text(value: dt.date | float | str | None, expected: str) -> None:
     assert clean_text(value) == expected

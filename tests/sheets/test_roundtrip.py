@@ -10,6 +10,7 @@ from ambit.core.models import AuditEntry
 from ambit.okrs.models import Alignment, KeyResult, Objective
 from ambit.sheets.exporter import export_workbook
 from ambit.sheets.services import sheet_import
+from tests.builders import Plan, World
 from tests.sheets.conftest import db_state
 from tests.sheets.helpers import append_xlsx, edit_xlsx, row
 
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
-def test_download_upload_changes_nothing(world, plan, fmt):
+def test_download_upload_changes_nothing(world: World, plan: Plan, fmt: str) -> None:
     data = export_workbook(actor=world.champion, cycle=world.cycle, fmt=fmt)
     before = db_state()
     dry = sheet_import(actor=world.champion, cycle=world.cycle, data=data, filename=f"p.{fmt}")
@@ -29,7 +30,7 @@ def test_download_upload_changes_nothing(world, plan, fmt):
     assert db_state() == before
 
 
-def test_member_round_trip_of_own_view_changes_nothing(world, plan):
+def test_member_round_trip_of_own_view_changes_nothing(world: World, plan: Plan) -> None:
     data = export_workbook(actor=world.member, cycle=world.cycle)
     before = db_state()
     report = sheet_import(actor=world.member, cycle=world.cycle, data=data, filename="p.xlsx", dry_run=False)
@@ -38,7 +39,7 @@ def test_member_round_trip_of_own_view_changes_nothing(world, plan):
     assert db_state() == before
 
 
-def test_edits_arrive_exactly(world, plan):
+def test_edits_arrive_exactly(world: World, plan: Plan) -> None:
     data = export_workbook(actor=world.champion, cycle=world.cycle)
     kr_ref = f"O{plan.platform.pk}-KR{plan.kr_users.pk}"
     other_ref = f"O{plan.platform.pk}-KR{plan.kr_latency.pk}"
@@ -87,7 +88,7 @@ def test_edits_arrive_exactly(world, plan):
     assert AuditEntry.objects.count() == before_audit + 3
 
 
-def test_removing_a_parent_removes_the_alignment(world, plan):
+def test_removing_a_parent_removes_the_alignment(world: World, plan: Plan) -> None:
     data = export_workbook(actor=world.champion, cycle=world.cycle)
     edited = edit_xlsx(data, {(f"O{plan.sales.pk}", "parent"): None})
     report = sheet_import(actor=world.champion, cycle=world.cycle, data=edited, filename="p.xlsx", dry_run=False)
@@ -96,7 +97,7 @@ def test_removing_a_parent_removes_the_alignment(world, plan):
     assert Alignment.objects.filter(child=plan.platform, parent=plan.company).exists()
 
 
-def test_new_rows_create_objectives_key_results_and_alignments(world, plan):
+def test_new_rows_create_objectives_key_results_and_alignments(world: World, plan: Plan) -> None:
     data = export_workbook(actor=world.champion, cycle=world.cycle)
     edited = append_xlsx(
         data,

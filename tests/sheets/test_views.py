@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
+from ambit.accounts.models import Membership
 from ambit.core.models import AuditEntry
 from ambit.okrs import services as okrs
-from ambit.okrs.models import KeyResult, Objective
+from ambit.okrs.models import Cycle, KeyResult, Objective
 from ambit.sheets import uploads
 from ambit.sheets.exporter import export_workbook
 from tests import factories as f
+from tests.builders import Plan, World
+from tests.helpers import ClientResponse
 from tests.querycount import assert_queries
 from tests.sheets.conftest import db_state, read_okr_rows
 from tests.sheets.helpers import edit_xlsx, row, xlsx
@@ -21,12 +27,14 @@ from tests.sheets.helpers import edit_xlsx, row, xlsx
 pytestmark = pytest.mark.django_db
 
 
-def _client(client, membership):
+def _client(client: Client, membership: Membership) -> Client:
     client.force_login(membership.user)
     return client
 
 
-def _upload(client, cycle, data, name="plan.xlsx", locale="en", **extra):
+def _upload(
+    client: Client, cycle: Cycle, data: bytes, name: str = "plan.xlsx", locale: str = "en", **extra: Any
+) -> ClientResponse:
     return client.post(
         reverse("sheets:upload", args=[cycle.pk]),
         {"file": SimpleUploadedFile(name, data), "locale": locale},
@@ -34,7 +42,7 @@ def _upload(client, cycle, data, name="plan.xlsx", locale="en", **extra):
     )
 
 
-def test_cycle_page_lists_downloads_and_upload_form(client, world):
+def test_cycle_page_lists_downloads_and_upload_form(client: Client, world: World) -> None:
     res = _client(client, world.member).get(reverse("sheets:cycle", args=[world.cycle.pk]))
     assert res.status_code == 200
     html = res.content.decode()
@@ -43,23 +51,25 @@ def test_cycle_page_lists_downloads_and_upload_form(client, world):
     # The bar is driven by ambit.js (the Content-Security-Policy allows no inline script).
     from django.contrib.staticfiles import finders
 
-    assert "htmx:xhr:progress" in Path(finders.find("ambit/js/ambit.js")).read_text()
+    script = finders.find("ambit/js/ambit.js")
+    assert isinstance(script, str)
+    assert "htmx:xhr:progress" in Path(script).read_text()
     assert 'hx-encoding="multipart/form-data"' in html
 
 
-def test_cycle_page_query_count_does_not_grow_with_teams(client, world):
+def test_cycle_page_query_count_does_not_grow_with_teams(client: Client, world: World) -> None:
     c = _client(client, world.member)
     url = reverse("sheets:cycle", args=[world.cycle.pk])
     c.get(url)
     with assert_queries(8, at_most=True, label="sheets cycle page") as few:
         c.get(url)
     for i in range(15):
-        f.TeamFactory(organisation=world.org, slug=f"extra-{i}")
+        f.TeamFactory.create(organisation=world.org, slug=f"extra-{i}")
     with assert_queries(few, at_most=True, label="sheets cycle page with 15 more teams"):
         assert c.get(url).status_code == 200
 
 
-def test_outsider_gets_404(client, world):
+def test_outsider_gets_404(client: Client, world: World) -> None:
     c = _client(client, world.outsider)
     assert c.get(reverse("sheets:cycle", args=[world.cycle.pk])).status_code == 404
     assert c.get(reverse("sheets:download", args=[world.cycle.pk])).status_code == 404
@@ -68,12 +78,12 @@ def test_outsider_gets_404(client, world):
     assert db_state() == before
 
 
-def test_anonymous_is_sent_to_login(client, world):
+def test_anonymous_is_sent_to_login(client: Client, world: World) -> None:
     res = client.get(reverse("sheets:cycle", args=[world.cycle.pk]))
     assert res.status_code == 302 and "login" in res["Location"]
 
 
-def test_download_xlsx_and_csv(client, world, plan):
+def test_download_xlsx_and_csv(client: Client, world: World, plan: Plan) -> None:
     c = _client(client, world.viewer)
     res = c.get(reverse("sheets:download", args=[world.cycle.pk]), {"format": "xlsx", "team": "platform"})
     assert res.status_code == 200
@@ -86,7 +96,7 @@ def test_download_xlsx_and_csv(client, world, plan):
     assert c.get(reverse("sheets:download", args=[world.cycle.pk]), {"team": "nope"}).status_code == 404
 
 
-def test_download_query_count_is_fixed(client, world, plan):
+def test_download_query_count_is_fixed(client: Client, world: World, plan: Plan) -> None:
     c = _client(client, world.champion)
     url = reverse("sheets:download", args=[world.cycle.pk])
     with assert_queries(25, at_most=True, label="sheet download") as few:
@@ -101,7 +111,7 @@ def test_download_query_count_is_fixed(client, world, plan):
     assert len(read_okr_rows(res.content)) == 16
 
 
-def test_upload_dry_run_then_apply(client, world, plan):
+def test_upload_dry_run_then_apply(client: Client, world: World, plan: Plan) -> None:
     c = _client(client, world.champion)
     data = edit_xlsx(
         export_workbook(actor=world.champion, cycle=world.cycle),
@@ -125,7 +135,7 @@ def test_upload_dry_run_then_apply(client, world, plan):
     assert c.post(reverse("sheets:apply", args=[world.cycle.pk]), {"token": token}).status_code == 410
 
 
-def test_htmx_upload_returns_the_report_fragment(client, world, plan):
+def test_htmx_upload_returns_the_report_fragment(client: Client, world: World, plan: Plan) -> None:
     c = _client(client, world.champion)
     res = _upload(c, world.cycle, export_workbook(actor=world.champion, cycle=world.cycle), HTTP_HX_REQUEST="true")
     html = res.content.decode()
@@ -134,12 +144,13 @@ def test_htmx_upload_returns_the_report_fragment(client, world, plan):
     assert "Nothing to change" in html and "Apply these changes" not in html
 
 
-def test_upload_query_count_is_fixed_for_unchanged_rows(client, world, plan):
+def test_upload_query_count_is_fixed_for_unchanged_rows(client: Client, world: World, plan: Plan) -> None:
     c = _client(client, world.champion)
     # Was 30 before uploads became import jobs: the job adds a fixed cost (its insert, the worker's
     # read, its result, the page's re-read), never one per row (checked below).
+    exported = export_workbook(actor=world.champion, cycle=world.cycle)
     with assert_queries(31, at_most=True, label="sheet upload") as few:
-        _upload(c, world.cycle, export_workbook(actor=world.champion, cycle=world.cycle))
+        _upload(c, world.cycle, exported)
     for i in range(10):
         o = okrs.objective_create(
             actor=world.champion, cycle=world.cycle, title=f"More {i}", team=world.team, parents=[(plan.company, 1.0)]
@@ -151,7 +162,7 @@ def test_upload_query_count_is_fixed_for_unchanged_rows(client, world, plan):
     assert res.context["report"].unchanged == 28
 
 
-def test_member_changing_others_okrs_gets_permission_errors(client, world, plan):
+def test_member_changing_others_okrs_gets_permission_errors(client: Client, world: World, plan: Plan) -> None:
     c = _client(client, world.member)
     data = export_workbook(actor=world.member, cycle=world.cycle)
     data = edit_xlsx(
@@ -173,7 +184,7 @@ def test_member_changing_others_okrs_gets_permission_errors(client, world, plan)
     assert "Apply these changes" not in res.content.decode()
 
 
-def test_viewer_can_download_but_not_apply(client, world, plan):
+def test_viewer_can_download_but_not_apply(client: Client, world: World, plan: Plan) -> None:
     c = _client(client, world.viewer)
     before = db_state()
     res = _upload(c, world.cycle, xlsx([row(objective="Viewer's wish", owner="viewer@acme.test")]))
@@ -182,7 +193,7 @@ def test_viewer_can_download_but_not_apply(client, world, plan):
     assert db_state() == before
 
 
-def test_apply_refuses_someone_elses_or_tampered_upload(client, world, plan):
+def test_apply_refuses_someone_elses_or_tampered_upload(client: Client, world: World, plan: Plan) -> None:
     data = xlsx([row(team="platform", objective="New", owner="lead@acme.test")])
     token = uploads.upload_store(
         membership_id=world.champion.pk, cycle_id=world.cycle.pk, data=data, filename="p.xlsx", locale="en"
@@ -198,20 +209,20 @@ def test_apply_refuses_someone_elses_or_tampered_upload(client, world, plan):
     assert db_state() == before
 
 
-def test_expired_upload_is_gone(client, world, monkeypatch):
+def test_expired_upload_is_gone(client: Client, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     data = xlsx([row(team="platform", objective="New", owner="lead@acme.test")])
     token = uploads.upload_store(
         membership_id=world.champion.pk, cycle_id=world.cycle.pk, data=data, filename="p.xlsx", locale="en"
     )
-    real = uploads.time.time
-    monkeypatch.setattr(uploads.time, "time", lambda: real() + uploads.EXPIRY_SECONDS + 1)
+    real = time.time  # what ``uploads`` reads the clock with
+    monkeypatch.setattr("ambit.sheets.uploads.time.time", lambda: real() + uploads.EXPIRY_SECONDS + 1)
     c = _client(client, world.champion)
     assert c.post(reverse("sheets:apply", args=[world.cycle.pk]), {"token": token}).status_code == 410
     assert not list(uploads._dir().glob(f"{token}*"))
     assert not Objective.objects.filter(title="New").exists()
 
 
-def test_upload_without_file_and_too_large_file(client, world):
+def test_upload_without_file_and_too_large_file(client: Client, world: World) -> None:
     c = _client(client, world.champion)
     res = c.post(reverse("sheets:upload", args=[world.cycle.pk]), {"locale": "en"})
     assert res.status_code == 400 and "No file was chosen" in res.content.decode()
@@ -219,7 +230,7 @@ def test_upload_without_file_and_too_large_file(client, world):
     assert res.status_code == 413 and "limited to 5 MB" in res.content.decode()
 
 
-def test_apply_writes_audit_entries_per_change(client, world, plan):
+def test_apply_writes_audit_entries_per_change(client: Client, world: World, plan: Plan) -> None:
     c = _client(client, world.lead)
     data = xlsx(
         [row(team="platform", objective="Lead's new one", owner="lead@acme.test", kr="Thing", start=0, target=3)]

@@ -11,8 +11,8 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from ambit.api.common import actor_of, metrics_for, scale_of
+from ambit.api.key_result_in import ConfidenceIn, confidence_in
 from ambit.api.out import CONFIDENCE_DOC, CheckInCreatedOut, CheckInOut, check_in_out, key_result_out
-from ambit.api.routers.key_results import ConfidenceIn, confidence_in
 from ambit.api.schemas import Id, LongText, Number, PageQuery, as_page, page_of, paginate, reads, writes
 from ambit.okrs import selectors as sel
 from ambit.okrs import services
@@ -68,7 +68,7 @@ def check_in_create(request: HttpRequest, key_result_id: Id, payload: CheckInIn)
     objective = kr.objective
     prefetch_related_objects([objective], sel.key_results_prefetch())
     fresh = next(k for k in objective.key_results.all() if k.pk == kr.pk)
-    metrics = metrics_for(actor, [objective])
+    metrics = metrics_for(actor, [objective], with_forecast=True)
     scale = scale_of(actor)
     return Status(
         201,

@@ -2,7 +2,7 @@
 
 # PATCH bodies declare optional-but-not-null fields as `field: T = None` (pydantic does not validate
 # defaults, so an explicit null is refused); mypy cannot see that.
-# mypy: disable-error-code="assignment,arg-type"
+# mypy: disable-error-code="assignment"
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from ambit.api.common import actor_of, changed, resolve_optional, scale_of
+from ambit.api.enums import CycleKindName, CycleStateName
 from ambit.api.out import CycleOut, ObjectiveOut, SprintOut, cycle_out, objective_out, sprint_out
 from ambit.api.schemas import Day, Id, PageQuery, as_page, page_of, paginate, reads, text, writes
 from ambit.okrs import selectors as sel
@@ -20,9 +21,6 @@ from ambit.okrs import services
 from ambit.okrs.selectors_tree import TreeNode, alignment_levels, tree_unaligned_count
 
 router = Router(tags=["cycles"])
-
-CycleKindName = Literal["annual", "quarter", "custom"]
-CycleStateName = Literal["planning", "active", "review", "closed"]
 
 
 class CycleFilter(Schema):
@@ -42,8 +40,8 @@ class CycleIn(Schema):
 
 class CyclePatch(Schema):
     name: text(80, 1) = None  # type: ignore[valid-type]
-    start_date: Day = None  # type: ignore[assignment]
-    end_date: Day = None  # type: ignore[assignment]
+    start_date: Day = None
+    end_date: Day = None
 
 
 class CycleTransitionIn(Schema):
@@ -109,13 +107,26 @@ def _node_out(node: TreeNode, scale: str) -> dict[str, Any]:
 
 @router.get("/cycles", response=reads(page_of(CycleOut)), operation_id="cycle_list")
 def cycle_list(request: HttpRequest, filters: Query[CycleFilter], page: Query[PageQuery]) -> Any:
+    """The organisation's cycles, filtered by kind or state."""
     qs = sel.cycle_list(actor=actor_of(request), kind=filters.kind, state=filters.state)
     rows, nxt = paginate(qs, page)
     return as_page([cycle_out(c) for c in rows], nxt)
 
 
+# Before /cycles/{cycle_id}: "current" is not an id.
+@router.get("/cycles/current", response=reads(CycleOut), operation_id="cycle_current")
+def cycle_current(request: HttpRequest) -> Any:
+    """The cycle people work in today: the active quarter (or custom cycle) covering today, else the
+    nearest active one, else the latest. 404 while the organisation has no cycle."""
+    cycle = sel.cycle_current(actor=actor_of(request))
+    if cycle is None:
+        raise Http404("The organisation has no cycle yet: create one with POST /cycles.")
+    return cycle_out(cycle)
+
+
 @router.get("/cycles/{cycle_id}", response=reads(CycleOut), operation_id="cycle_get")
 def cycle_get(request: HttpRequest, cycle_id: Id) -> Any:
+    """One cycle: its dates (the end date is its last day, inclusive) and state."""
     return cycle_out(sel.cycle_get(actor=actor_of(request), cycle_id=cycle_id))
 
 
@@ -139,6 +150,7 @@ def cycle_create(request: HttpRequest, payload: CycleIn) -> Any:
 
 @router.patch("/cycles/{cycle_id}", response=writes(CycleOut), operation_id="cycle_update")
 def cycle_update(request: HttpRequest, cycle_id: Id, payload: CyclePatch) -> Any:
+    """Rename a cycle or move its dates (champions and admins)."""
     actor = actor_of(request)
     cycle = sel.cycle_get(actor=actor, cycle_id=cycle_id)
     return cycle_out(services.cycle_update(actor=actor, cycle=cycle, **changed(payload)))
@@ -146,6 +158,7 @@ def cycle_update(request: HttpRequest, cycle_id: Id, payload: CyclePatch) -> Any
 
 @router.post("/cycles/{cycle_id}/transition", response=writes(CycleOut), operation_id="cycle_transition")
 def cycle_transition(request: HttpRequest, cycle_id: Id, payload: CycleTransitionIn) -> Any:
+    """Move a cycle through planning → active → review → closed (or one step back)."""
     actor = actor_of(request)
     cycle = sel.cycle_get(actor=actor, cycle_id=cycle_id)
     return cycle_out(services.cycle_transition(actor=actor, cycle=cycle, state=payload.state))
@@ -153,6 +166,7 @@ def cycle_transition(request: HttpRequest, cycle_id: Id, payload: CycleTransitio
 
 @router.get("/cycles/{cycle_id}/sprints", response=reads(page_of(SprintOut)), operation_id="sprint_list")
 def sprint_list(request: HttpRequest, cycle_id: Id, page: Query[PageQuery]) -> Any:
+    """The sprints of a cycle, in order."""
     actor = actor_of(request)
     rows, nxt = paginate(sel.sprint_list(actor=actor, cycle=sel.cycle_get(actor=actor, cycle_id=cycle_id)), page)
     return as_page([sprint_out(s) for s in rows], nxt)
@@ -160,6 +174,7 @@ def sprint_list(request: HttpRequest, cycle_id: Id, page: Query[PageQuery]) -> A
 
 @router.get("/cycles/{cycle_id}/sprints/{sprint_id}", response=reads(SprintOut), operation_id="sprint_get")
 def sprint_get(request: HttpRequest, cycle_id: Id, sprint_id: Id) -> Any:
+    """One sprint of a cycle."""
     actor = actor_of(request)
     sprint = sel.sprint_list(actor=actor, cycle=sel.cycle_get(actor=actor, cycle_id=cycle_id)).filter(pk=sprint_id)
     found = sprint.first()

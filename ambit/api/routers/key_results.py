@@ -3,21 +3,22 @@ milestones, and duality (a key result becomes the next level's objective)."""
 
 # PATCH bodies declare optional-but-not-null fields as `field: T = None` (pydantic does not validate
 # defaults, so an explicit null is refused); mypy cannot see that.
-# mypy: disable-error-code="assignment,arg-type"
+# mypy: disable-error-code="assignment"
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import datetime as dt
+from typing import Any, Literal
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from ambit.accounts import selectors as acc
 from ambit.api.common import actor_of, changed, metrics_for, resolve_optional, scale_of
+from ambit.api.enums import AmbitionName, KindName, UnitKindName
+from ambit.api.key_result_in import KeyResultIn, MilestoneIn, Unit, key_result_arguments
 from ambit.api.out import (
-    CONFIDENCE_DOC,
     KeyResultMetricsOut,
     KeyResultOut,
     MilestoneOut,
@@ -26,7 +27,7 @@ from ambit.api.out import (
     kr_metrics_out,
     milestone_out,
 )
-from ambit.api.routers.objectives import AmbitionName, ScoreIn, objective_response
+from ambit.api.routers.objectives import ScoreIn, objective_response
 from ambit.api.schemas import (
     Id,
     LongText,
@@ -39,64 +40,33 @@ from ambit.api.schemas import (
     page_of,
     paginate,
     reads,
-    text,
     writes,
 )
-from ambit.okrs import engine, services
 from ambit.okrs import selectors as sel
+from ambit.okrs import services
 from ambit.okrs.models import KeyResult
 
 router = Router(tags=["key results"])
 
-KindName = Literal["increase", "decrease", "stay_above", "stay_below", "milestones", "binary"]
-UnitKindName = Literal["number", "percent", "currency"]
-ConfidenceIn = Annotated[float, Field(ge=0, le=10)] | Literal["red", "yellow", "green"]
-Unit = text(24)
-
-
-def confidence_in(actor: Any, raw: float | str | None) -> int | None:
-    """The organisation-scale confidence the client sent, as the stored 0–10 int."""
-    if raw is None:
-        return None
-    try:
-        return engine.from_scale(raw, str(actor.organisation.confidence_scale))
-    except ValueError as exc:
-        raise ValidationError({"confidence": str(exc)}) from None
-
-
-class MilestoneIn(Schema):
-    title: Title
-    weight: Weight = 1.0
-
-
-class KeyResultIn(Schema):
-    title: Title
-    kind: KindName = "increase"
-    start_value: Number | None = Field(None, description="Where you are today (increase / decrease).")
-    target_value: Number | None = None
-    stretch_target: Number | None = None
-    unit: Unit = ""  # type: ignore[valid-type]
-    unit_kind: UnitKindName = "number"
-    weight: Weight = 1.0
-    owner_id: Id | None = Field(None, description="Default: the objective's owner.")
-    description: LongText = ""
-    milestones: list[MilestoneIn] = Field(default_factory=list, max_length=50)
-    confidence: ConfidenceIn | None = Field(None, description="Starting confidence. " + CONFIDENCE_DOC)
-
 
 class KeyResultPatch(Schema):
-    title: Title = None  # type: ignore[assignment]
-    description: LongText = None  # type: ignore[assignment]
-    kind: KindName = None  # type: ignore[assignment]
+    title: Title = None
+    description: LongText = None
+    kind: KindName = None
     start_value: Number | None = None
     target_value: Number | None = None
     stretch_target: Number | None = None
-    unit: Unit = None  # type: ignore[valid-type]
-    unit_kind: UnitKindName = None  # type: ignore[assignment]
-    weight: Weight = None  # type: ignore[assignment]
-    owner_id: Id = None  # type: ignore[assignment]
+    unit: Unit = None
+    unit_kind: UnitKindName = None
+    weight: Weight = None
+    owner_id: Id = None
     position: int = Field(None, ge=0, le=2_147_483_647)
-    progress_from_children: bool = None  # type: ignore[assignment]
+    progress_from_children: bool = None
+    plan_start: dt.date | None = Field(
+        None,
+        description="The day its plan begins, within the cycle: pace and staleness count from here. "
+        "Null resets it to the default, the later of the cycle start and the day it is created.",
+    )
 
 
 class KeyResultCancelIn(Schema):
@@ -122,10 +92,11 @@ def _loaded(request: HttpRequest, key_result_id: int) -> tuple[Any, KeyResult]:
     return obj, loaded
 
 
-def key_result_response(request: HttpRequest, key_result_id: int, *, with_forecast: bool = False) -> dict[str, Any]:
+def key_result_response(request: HttpRequest, key_result_id: int) -> dict[str, Any]:
+    """The key result with its metrics, forecast included: one batched history read, as on a list."""
     actor = actor_of(request)
     obj, kr = _loaded(request, key_result_id)
-    metrics = metrics_for(actor, [obj], with_forecast=with_forecast)
+    metrics = metrics_for(actor, [obj], with_forecast=True)
     return key_result_out(kr, metrics.kr(kr), scale_of(actor))
 
 
@@ -133,9 +104,11 @@ def key_result_response(request: HttpRequest, key_result_id: int, *, with_foreca
     "/objectives/{objective_id}/key-results", response=reads(page_of(KeyResultOut)), operation_id="key_result_list"
 )
 def key_result_list(request: HttpRequest, objective_id: Id, page: Query[PageQuery]) -> Any:
+    """The key results of an objective, each with its metrics and forecast."""
     actor = actor_of(request)
     obj = sel.objective_get(actor=actor, objective_id=objective_id)
-    metrics = metrics_for(actor, [obj])
+    # One batched metrics call for the page, forecasts included (one history query, not one per row).
+    metrics = metrics_for(actor, [obj], with_forecast=True)
     rows, nxt = paginate(list(obj.key_results.all()), page)
     scale = scale_of(actor)
     return as_page([key_result_out(kr, metrics.kr(kr), scale) for kr in rows], nxt)
@@ -145,38 +118,22 @@ def key_result_list(request: HttpRequest, objective_id: Id, page: Query[PageQuer
     "/objectives/{objective_id}/key-results", response=writes(KeyResultOut, 201), operation_id="key_result_create"
 )
 def key_result_create(request: HttpRequest, objective_id: Id, payload: KeyResultIn) -> Any:
+    """Add a key result to an objective."""
     actor = actor_of(request)
     obj = sel.objective_get(actor=actor, objective_id=objective_id)
-    owner = resolve_optional(
-        "owner_id", payload.owner_id, acc.membership_get, actor=actor, membership_id=payload.owner_id
-    )
-    confidence = confidence_in(actor, payload.confidence)
-    kr = services.key_result_create(
-        actor=actor,
-        objective=obj,
-        title=payload.title,
-        kind=payload.kind,
-        start_value=payload.start_value,
-        target_value=payload.target_value,
-        stretch_target=payload.stretch_target,
-        unit=payload.unit,
-        unit_kind=payload.unit_kind,
-        weight=payload.weight,
-        owner=owner,
-        description=payload.description,
-        milestones=[(m.title, m.weight) for m in payload.milestones],
-        **({"confidence": confidence} if confidence is not None else {}),
-    )
+    kr = services.key_result_create(actor=actor, objective=obj, **key_result_arguments(actor, payload))
     return Status(201, key_result_response(request, kr.pk))
 
 
 @router.get("/key-results/{key_result_id}", response=reads(KeyResultOut), operation_id="key_result_get")
 def key_result_get(request: HttpRequest, key_result_id: Id) -> Any:
+    """One key result with its milestones and metrics, forecast included."""
     return key_result_response(request, key_result_id)
 
 
 @router.patch("/key-results/{key_result_id}", response=writes(KeyResultOut), operation_id="key_result_update")
 def key_result_update(request: HttpRequest, key_result_id: Id, payload: KeyResultPatch) -> Any:
+    """Change the fields sent; the others stay as they are."""
     actor = actor_of(request)
     kr = sel.key_result_get(actor=actor, key_result_id=key_result_id)
     fields = changed(payload)
@@ -189,6 +146,7 @@ def key_result_update(request: HttpRequest, key_result_id: Id, payload: KeyResul
 
 @router.post("/key-results/{key_result_id}/cancel", response=writes(KeyResultOut), operation_id="key_result_cancel")
 def key_result_cancel(request: HttpRequest, key_result_id: Id, payload: KeyResultCancelIn) -> Any:
+    """Cancel a key result with a reason: it stays in the history and leaves the roll-up."""
     actor = actor_of(request)
     kr = sel.key_result_get(actor=actor, key_result_id=key_result_id)
     services.key_result_cancel(actor=actor, key_result=kr, reason=payload.reason)
@@ -205,6 +163,7 @@ def key_result_delete(request: HttpRequest, key_result_id: Id) -> Any:
 
 @router.post("/key-results/{key_result_id}/score", response=writes(KeyResultOut), operation_id="key_result_score")
 def key_result_score(request: HttpRequest, key_result_id: Id, payload: ScoreIn) -> Any:
+    """Set (or, with null, clear) the end-of-cycle score of a key result."""
     actor = actor_of(request)
     kr = sel.key_result_get(actor=actor, key_result_id=key_result_id)
     services.key_result_score(actor=actor, key_result=kr, score=payload.score, note=payload.note)
@@ -226,6 +185,7 @@ def key_result_metrics(request: HttpRequest, key_result_id: Id) -> Any:
     "/key-results/{key_result_id}/milestones", response=reads(page_of(MilestoneOut)), operation_id="milestone_list"
 )
 def milestone_list(request: HttpRequest, key_result_id: Id, page: Query[PageQuery]) -> Any:
+    """The milestones of a milestone-checklist key result, with whether each is ticked."""
     actor = actor_of(request)
     kr = sel.key_result_get(actor=actor, key_result_id=key_result_id)
     rows, nxt = paginate(sel.milestone_list(actor=actor, key_result=kr), page)
@@ -237,6 +197,7 @@ def milestone_list(request: HttpRequest, key_result_id: Id, page: Query[PageQuer
     "/key-results/{key_result_id}/milestones", response=writes(MilestoneOut, 201), operation_id="milestone_add"
 )
 def milestone_add(request: HttpRequest, key_result_id: Id, payload: MilestoneIn) -> Any:
+    """Add a milestone to a milestone-checklist key result."""
     actor = actor_of(request)
     kr = sel.key_result_get(actor=actor, key_result_id=key_result_id)
     m = services.milestone_add(actor=actor, key_result=kr, title=payload.title, weight=payload.weight)

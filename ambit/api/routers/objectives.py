@@ -3,18 +3,25 @@ computed metrics, and classic alignment (parents and children)."""
 
 # PATCH bodies declare optional-but-not-null fields as `field: T = None` (pydantic does not validate
 # defaults, so an explicit null is refused); mypy cannot see that.
-# mypy: disable-error-code="assignment,arg-type"
+# mypy: disable-error-code="assignment"
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from typing import Any, Literal
 
+from django.db import transaction
+from django.db.models import Model
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from ambit.accounts import selectors as acc
+from ambit.accounts.models import Membership, Team
 from ambit.api.common import actor_of, changed, metrics_for, resolve, resolve_optional, scale_of
+from ambit.api.enums import AmbitionName, LevelName, ObjectiveStateName, StatusName, VisibilityName
+from ambit.api.key_result_in import KeyResultIn, errors_under, key_result_arguments
 from ambit.api.out import (
     AlignmentOut,
     KeyResultMetricsOut,
@@ -37,18 +44,13 @@ from ambit.api.schemas import (
     reads,
     writes,
 )
-from ambit.okrs import engine, services
 from ambit.okrs import selectors as sel
-from ambit.okrs.models import Objective
+from ambit.okrs import services
+from ambit.okrs.models import Cycle, Objective
 from ambit.strategy import selectors as strategy_sel
+from ambit.strategy.models import BigMove
 
 router = Router(tags=["objectives"])
-
-ObjectiveStateName = Literal["draft", "proposed", "active", "closed", "cancelled"]
-StatusName = Literal[engine.STATUSES]  # type: ignore[valid-type]
-LevelName = Literal["company", "department", "team", "individual"]
-AmbitionName = Literal["committed", "aspirational"]
-VisibilityName = Literal["public", "team", "private"]
 
 
 class ObjectiveFilter(Schema):
@@ -77,17 +79,32 @@ class ObjectiveIn(Schema):
     state: Literal["draft", "proposed", "active"] = "draft"
     parents: list[ParentLinkIn] = Field(default_factory=list, max_length=20)
     contributor_ids: list[Id] = Field(default_factory=list, max_length=50)
+    plan_start: dt.date | None = Field(
+        None,
+        description="The day its plan begins, within the cycle: pace and staleness count from here. "
+        "Null for the default, the later of the cycle start and the day it is created.",
+    )
+    key_results: list[KeyResultIn] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Key results created with the objective, in this order: all of them with it, or nothing.",
+    )
 
 
 class ObjectivePatch(Schema):
-    title: Title = None  # type: ignore[assignment]
-    description: LongText = None  # type: ignore[assignment]
-    owner_id: Id = None  # type: ignore[assignment]
+    title: Title = None
+    description: LongText = None
+    owner_id: Id = None
     team_id: Id | None = None
     theme_id: Id | None = None
-    ambition: AmbitionName = None  # type: ignore[assignment]
-    visibility: VisibilityName = None  # type: ignore[assignment]
+    ambition: AmbitionName = None
+    visibility: VisibilityName = None
     position: int = Field(None, ge=0, le=2_147_483_647)
+    plan_start: dt.date | None = Field(
+        None,
+        description="The day its plan begins, within the cycle: pace and staleness count from here. "
+        "Null resets it to the default, the later of the cycle start and the day it is created.",
+    )
 
 
 class CancelIn(Schema):
@@ -151,11 +168,13 @@ def objective_list(request: HttpRequest, filters: Query[ObjectiveFilter], page: 
 
 @router.get("/objectives/{objective_id}", response=reads(ObjectiveOut), operation_id="objective_get")
 def objective_get(request: HttpRequest, objective_id: Id) -> Any:
+    """One objective with its computed metrics."""
     return objective_response(request, objective_id)
 
 
 @router.post("/objectives", response=writes(ObjectiveOut, 201), operation_id="objective_create")
 def objective_create(request: HttpRequest, payload: ObjectiveIn) -> Any:
+    """Create an objective, optionally with its key results in the same call: all are created or none."""
     actor = actor_of(request)
     cycle = resolve("cycle_id", sel.cycle_get, actor=actor, cycle_id=payload.cycle_id)
     owner = resolve_optional(
@@ -173,6 +192,24 @@ def objective_create(request: HttpRequest, payload: ObjectiveIn) -> Any:
         resolve(f"contributor_ids.{i}", acc.membership_get, actor=actor, membership_id=mid)
         for i, mid in enumerate(payload.contributor_ids)
     ]
+    with transaction.atomic():
+        obj = _objective_create(actor, payload, cycle, owner, team, theme, parents, contributors)
+    return Status(201, objective_response(request, obj.pk))
+
+
+def _objective_create(
+    actor: Membership,
+    payload: ObjectiveIn,
+    cycle: Cycle,
+    owner: Membership | None,
+    team: Team | None,
+    theme: BigMove | None,
+    parents: list[tuple[Objective, float]],
+    contributors: list[Membership],
+) -> Objective:
+    """The objective, then each of its key results, through the services (each checks and audits);
+    the caller's transaction undoes them all when one fails, whose fields are named
+    ``key_results.<i>.<field>``."""
     obj = services.objective_create(
         actor=actor,
         cycle=cycle,
@@ -186,16 +223,22 @@ def objective_create(request: HttpRequest, payload: ObjectiveIn) -> Any:
         state=payload.state,
         parents=parents,
         contributors=contributors,
+        plan_start=payload.plan_start,
     )
-    return Status(201, objective_response(request, obj.pk))
+    for i, item in enumerate(payload.key_results):
+        with errors_under(f"key_results.{i}"):
+            services.key_result_create(actor=actor, objective=obj, **key_result_arguments(actor, item))
+    return obj
 
 
 @router.patch("/objectives/{objective_id}", response=writes(ObjectiveOut), operation_id="objective_update")
 def objective_update(request: HttpRequest, objective_id: Id, payload: ObjectivePatch) -> Any:
+    """Change the fields sent; the others stay as they are."""
     actor = actor_of(request)
     obj = sel.objective_get(actor=actor, objective_id=objective_id)
     fields = changed(payload)
-    refs = {
+    # body field -> (service argument, scoped getter, the getter's id argument)
+    refs: dict[str, tuple[str, Callable[..., Model], str]] = {
         "owner_id": ("owner", acc.membership_get, "membership_id"),
         "team_id": ("team", acc.team_get, "team_id"),
         "theme_id": ("theme", strategy_sel.big_move_get, "big_move_id"),
@@ -219,6 +262,7 @@ def objective_set_state(request: HttpRequest, objective_id: Id, payload: StateIn
 
 @router.post("/objectives/{objective_id}/cancel", response=writes(ObjectiveOut), operation_id="objective_cancel")
 def objective_cancel(request: HttpRequest, objective_id: Id, payload: CancelIn) -> Any:
+    """Cancel an objective with a reason: it stays in the history and leaves the roll-up."""
     actor = actor_of(request)
     obj = sel.objective_get(actor=actor, objective_id=objective_id)
     services.objective_cancel(actor=actor, objective=obj, reason=payload.reason)
@@ -235,6 +279,7 @@ def objective_delete(request: HttpRequest, objective_id: Id) -> Any:
 
 @router.post("/objectives/{objective_id}/score", response=writes(ObjectiveOut), operation_id="objective_score")
 def objective_score(request: HttpRequest, objective_id: Id, payload: ScoreIn) -> Any:
+    """Set (or, with null, clear) the end-of-cycle score of an objective."""
     actor = actor_of(request)
     obj = sel.objective_get(actor=actor, objective_id=objective_id)
     services.objective_score(actor=actor, objective=obj, score=payload.score, note=payload.note)
@@ -302,6 +347,7 @@ def alignment_add(request: HttpRequest, objective_id: Id, payload: AlignIn) -> A
     "/objectives/{objective_id}/parents/{parent_id}", response=writes(None, 204), operation_id="alignment_remove"
 )
 def alignment_remove(request: HttpRequest, objective_id: Id, parent_id: Id) -> Any:
+    """Stop aligning this objective to that parent."""
     actor = actor_of(request)
     child = sel.objective_get(actor=actor, objective_id=objective_id)
     parent = sel.objective_get(actor=actor, objective_id=parent_id)

@@ -1,13 +1,14 @@
 """Organisation and charter, members, teams and team membership."""
 
 # PATCH bodies declare optional-but-not-null fields as `field: T = None` (pydantic does not validate
-# defaults, so an explicit null is refused); mypy cannot see that.
+# defaults, so an explicit null is refused); mypy cannot see that (on `list[...] = Field(None)` it
+# reports arg-type rather than assignment).
 # mypy: disable-error-code="assignment,arg-type"
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
@@ -17,6 +18,15 @@ from ambit.accounts import invitations as acc_invitations
 from ambit.accounts import selectors as acc
 from ambit.accounts import services as acc_services
 from ambit.api.common import actor_of, changed, resolve_optional
+from ambit.api.enums import (
+    CascadeMethodName,
+    CheckInCadenceName,
+    ConfidenceScaleName,
+    CycleCadenceName,
+    LevelName,
+    RoleName,
+    TeamKindName,
+)
 from ambit.api.out import (
     MemberOut,
     OrganisationOut,
@@ -41,12 +51,9 @@ from ambit.api.schemas import (
     text,
     writes,
 )
+from ambit.core.web import site_url
 
 router = Router(tags=["organisation"])
-
-RoleName = Literal["admin", "champion", "member", "viewer"]
-LevelName = Literal["company", "department", "team", "individual"]
-TeamKindName = Literal["company", "department", "team"]
 
 
 # --- Organisation and charter -----------------------------------------------------------------
@@ -55,21 +62,21 @@ TeamKindName = Literal["company", "department", "team"]
 class CharterIn(Schema):
     """Only the fields sent are changed."""
 
-    name: Name = None  # type: ignore[assignment]
+    name: Name = None
     fiscal_year_start_month: int = Field(None, ge=1, le=12)
-    cycle_cadence: Literal["quarterly", "trimesters", "half_years"] = None  # type: ignore[assignment]
-    checkin_cadence: Literal["weekly", "biweekly"] = None  # type: ignore[assignment]
+    cycle_cadence: CycleCadenceName = None
+    checkin_cadence: CheckInCadenceName = None
     reminder_weekday: int = Field(None, ge=0, le=6, description="0 = Monday … 6 = Sunday")
     reminder_hour: int = Field(None, ge=0, le=23)
-    time_zone: TimeZone = None  # type: ignore[assignment]
-    confidence_scale: Literal["0-10", "0-1", "rag"] = None  # type: ignore[assignment]
+    time_zone: TimeZone = None
+    confidence_scale: ConfidenceScaleName = None
     pace_on_track: float = Field(None, ge=-1, le=0)
     pace_at_risk: float = Field(None, ge=-1, le=0)
     stale_grace_days: int = Field(None, ge=0, le=90)
     sprint_length_days: int = Field(None, ge=1, le=90)
     levels: list[LevelName] = Field(None, min_length=1, max_length=4)
-    cascade_method: Literal["classic", "duality", "both"] = None  # type: ignore[assignment]
-    approval_required: bool = None  # type: ignore[assignment]
+    cascade_method: CascadeMethodName = None
+    approval_required: bool = None
     child_blend: float = Field(None, ge=0, le=1)
 
 
@@ -94,15 +101,16 @@ class MemberFilter(Schema):
 
 
 class MemberPatch(Schema):
-    role: RoleName = None  # type: ignore[assignment]
-    title: ShortText = None  # type: ignore[assignment]
+    role: RoleName = None
+    title: ShortText = None
     manager_id: Id | None = None
-    is_executive_sponsor: bool = None  # type: ignore[assignment]
-    is_active: bool = None  # type: ignore[assignment]
+    is_executive_sponsor: bool = None
+    is_active: bool = None
 
 
 @router.get("/members", response=reads(page_of(MemberOut)), operation_id="member_list")
 def member_list(request: HttpRequest, filters: Query[MemberFilter], page: Query[PageQuery]) -> Any:
+    """Members of the organisation, filtered by role; inactive ones only when asked."""
     qs = acc.membership_list(actor=actor_of(request), include_inactive=filters.include_inactive)
     if filters.role:
         qs = qs.filter(role=filters.role)
@@ -112,6 +120,7 @@ def member_list(request: HttpRequest, filters: Query[MemberFilter], page: Query[
 
 @router.get("/members/{member_id}", response=reads(MemberOut), operation_id="member_get")
 def member_get(request: HttpRequest, member_id: Id) -> Any:
+    """One member of the organisation."""
     return member_out(acc.membership_get(actor=actor_of(request), membership_id=member_id))
 
 
@@ -144,7 +153,7 @@ class InvitationOut(Schema):
 
     id: int
     email: str
-    role: str
+    role: RoleName
     expires_at: dt.datetime
     url: str = Field(description="The one-time link that accepts the invitation; shown only in this response.")
 
@@ -154,7 +163,11 @@ def invitation_create(request: HttpRequest, payload: InvitationIn) -> Any:
     """Invite a person by email (admins). They join, with the role, when they accept the link with
     an account for that address; the link works once and expires after 14 days."""
     created = acc_invitations.invitation_create(
-        actor=actor_of(request), email=payload.email, role=payload.role, send=payload.send_email
+        actor=actor_of(request),
+        email=payload.email,
+        role=payload.role,
+        send=payload.send_email,
+        base_url=site_url(request),
     )
     invitation = created.invitation
     return Status(
@@ -181,6 +194,9 @@ def invitation_revoke(request: HttpRequest, invitation_id: Id) -> Any:
 # --- Teams ---------------------------------------------------------------------------------------
 
 
+TeamSlug = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[-a-z0-9_]+$")]
+
+
 class TeamIn(Schema):
     name: Name
     kind: TeamKindName = "team"
@@ -190,30 +206,40 @@ class TeamIn(Schema):
 
 
 class TeamPatch(Schema):
-    name: Name = None  # type: ignore[assignment]
-    kind: TeamKindName = None  # type: ignore[assignment]
+    name: Name = None
+    kind: TeamKindName = None
     parent_id: Id | None = None
     slug: str = Field(None, min_length=1, max_length=80, pattern=r"^[-a-z0-9_]+$")
-    description: LongText = None  # type: ignore[assignment]
+    description: LongText = None
 
 
 class TeamMemberIn(Schema):
     is_lead: bool = False
 
 
+class TeamFilter(Schema):
+    slug: TeamSlug | None = Field(None, description="Only the team with this slug (as in the web app's addresses).")
+
+
 @router.get("/teams", response=reads(page_of(TeamOut)), operation_id="team_list")
-def team_list(request: HttpRequest, page: Query[PageQuery]) -> Any:
-    rows, nxt = paginate(acc.team_list(actor=actor_of(request)), page)
+def team_list(request: HttpRequest, filters: Query[TeamFilter], page: Query[PageQuery]) -> Any:
+    """Teams of the organisation; with `slug`, the one team of that slug (an empty page when none)."""
+    teams = acc.team_list(actor=actor_of(request))
+    if filters.slug is not None:
+        teams = teams.filter(slug=filters.slug)
+    rows, nxt = paginate(teams, page)
     return as_page([team_out(t) for t in rows], nxt)
 
 
 @router.get("/teams/{team_id}", response=reads(TeamOut), operation_id="team_get")
 def team_get(request: HttpRequest, team_id: Id) -> Any:
+    """One team of the organisation."""
     return team_out(acc.team_get(actor=actor_of(request), team_id=team_id))
 
 
 @router.post("/teams", response=writes(TeamOut, 201), operation_id="team_create")
 def team_create(request: HttpRequest, payload: TeamIn) -> Any:
+    """Create a team (admins), optionally under a parent team."""
     actor = actor_of(request)
     parent = resolve_optional("parent_id", payload.parent_id, acc.team_get, actor=actor, team_id=payload.parent_id)
     team = acc_services.team_create(
@@ -229,6 +255,7 @@ def team_create(request: HttpRequest, payload: TeamIn) -> Any:
 
 @router.patch("/teams/{team_id}", response=writes(TeamOut), operation_id="team_update")
 def team_update(request: HttpRequest, team_id: Id, payload: TeamPatch) -> Any:
+    """Change a team's name, slug, kind, parent or description."""
     actor = actor_of(request)
     team = acc.team_get(actor=actor, team_id=team_id)
     fields = changed(payload)
@@ -248,6 +275,7 @@ def team_delete(request: HttpRequest, team_id: Id) -> Any:
 
 @router.get("/teams/{team_id}/members", response=reads(page_of(TeamMemberOut)), operation_id="team_member_list")
 def team_member_list(request: HttpRequest, team_id: Id, page: Query[PageQuery]) -> Any:
+    """The members of a team, leads marked."""
     actor = actor_of(request)
     team = acc.team_get(actor=actor, team_id=team_id)
     rows, nxt = paginate(acc.team_members(actor=actor, team=team), page)
@@ -267,6 +295,7 @@ def team_member_set(request: HttpRequest, team_id: Id, member_id: Id, payload: T
 
 @router.delete("/teams/{team_id}/members/{member_id}", response=writes(None, 204), operation_id="team_member_remove")
 def team_member_remove(request: HttpRequest, team_id: Id, member_id: Id) -> Any:
+    """Take a member out of a team."""
     actor = actor_of(request)
     team = acc.team_get(actor=actor, team_id=team_id)
     member = acc.membership_get(actor=actor, membership_id=member_id)

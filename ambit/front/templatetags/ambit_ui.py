@@ -32,7 +32,9 @@ def _clamp_pct(share: float | None) -> float | None:
 
 
 @register.inclusion_tag("partials/progress_bar.html")
-def progress_bar(value: Any, expected: Any = None, label: str = "Progress", status: str = "", large: bool = False):
+def progress_bar(
+    value: Any, expected: Any = None, label: str = "Progress", status: str = "", large: bool = False
+) -> dict[str, Any]:
     """Bar width is progress clamped to 0–100%; the marker shows where pace says we should be."""
     value_share = share(value) or 0.0
     exp = share(expected)

@@ -371,7 +371,7 @@ def _attach_related(objectives: Sequence[Objective], loaded: QuerySet[KeyResult]
 
 
 def _set_cache(instances: Sequence[Any], name: str, related: dict[int, list[Any]], none: QuerySet[Any]) -> None:
-    none._result_cache = []  # type: ignore[attr-defined]
+    none._result_cache = []
     none._prefetch_done = True  # type: ignore[attr-defined]
     for obj in instances:
         items = related.get(obj.pk)

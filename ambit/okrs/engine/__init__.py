@@ -56,6 +56,12 @@ from .constants import (
     STATUS_STALE,
     STATUSES,
     VALUE_KINDS,
+    VERDICT_MET,
+    VERDICT_MISS,
+    VERDICT_MISSED,
+    VERDICT_PARTIAL,
+    VERDICT_SUCCESS,
+    VERDICTS,
     WARNING_DROP,
     WARNING_LOW,
 )
@@ -81,6 +87,7 @@ from .pace import (
     kr_status,
     objective_status,
     pace_status,
+    plan_start,
 )
 from .progress import (
     KRNode,
@@ -93,9 +100,17 @@ from .progress import (
     kr_progress,
     objective_progress,
     rollup,
+    stretch_progress,
     weighted_mean,
 )
-from .scoring import objective_score, round_half_up, score_band, score_expectation, suggest_score
+from .scoring import (
+    objective_score,
+    round_half_up,
+    score_band,
+    score_expectation,
+    score_verdict,
+    suggest_score,
+)
 
 __all__ = [
     "AMBITIONS",
@@ -139,6 +154,12 @@ __all__ = [
     "STATUS_ON_TRACK",
     "STATUS_STALE",
     "VALUE_KINDS",
+    "VERDICTS",
+    "VERDICT_MET",
+    "VERDICT_MISS",
+    "VERDICT_MISSED",
+    "VERDICT_PARTIAL",
+    "VERDICT_SUCCESS",
     "WARNING_DROP",
     "WARNING_LOW",
     "ConfidenceWarning",
@@ -172,11 +193,14 @@ __all__ = [
     "objective_status",
     "organisation_progress",
     "pace_status",
+    "plan_start",
     "plausible_range",
     "rollup",
     "round_half_up",
     "score_band",
     "score_expectation",
+    "score_verdict",
+    "stretch_progress",
     "suggest_score",
     "supporters_progress",
     "team_progress",

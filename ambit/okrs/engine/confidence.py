@@ -101,16 +101,39 @@ class ConfidenceWarning:
     message: str
 
 
-def confidence_warnings(previous: int | None, current: int) -> list[ConfidenceWarning]:
-    """Early warnings for the owner's manager: a drop of 2 or more, and a value under 4."""
+def _spoken(value: int, scale: str) -> str:
+    shown = to_scale(value, scale)
+    return f"{shown:.1f}" if scale == SCALE_0_1 else str(shown)
+
+
+def _drop_message(previous: int, current: int, scale: str) -> str:
+    before, after = _spoken(previous, scale), _spoken(current, scale)
+    if before == after:
+        # On red/yellow/green a drop of 2 can stay inside one colour.
+        return f"Confidence fell, though it is still {after}"
+    return f"Confidence fell from {before} to {after}"
+
+
+def _low_message(current: int, scale: str) -> str:
+    if scale == SCALE_RAG:
+        return f"Confidence is low: {_spoken(current, scale)}"
+    out_of = "1.0" if scale == SCALE_0_1 else "10"
+    return f"Confidence is low: {_spoken(current, scale)} out of {out_of}"
+
+
+def confidence_warnings(previous: int | None, current: int, scale: str = SCALE_0_10) -> list[ConfidenceWarning]:
+    """Early warnings: a drop of 2 or more, and a value under 4 (stored 0-10 values).
+
+    The messages speak in the organisation's ``scale``, the one the person answered on: "fell
+    from green to red", never "2 out of 10" to someone who picked a colour.
+    """
+    _check_scale(scale)
     _check_stored(current)
     if previous is not None:
         _check_stored(previous)
     warnings: list[ConfidenceWarning] = []
     if previous is not None and previous - current >= DROP_WARNING_AT:
-        message = f"Confidence fell from {previous} to {current}"
-        warnings.append(ConfidenceWarning(WARNING_DROP, current, previous, message))
+        warnings.append(ConfidenceWarning(WARNING_DROP, current, previous, _drop_message(previous, current, scale)))
     if current < LOW_CONFIDENCE_BELOW:
-        message = f"Confidence is low: {current} out of 10"
-        warnings.append(ConfidenceWarning(WARNING_LOW, current, previous, message))
+        warnings.append(ConfidenceWarning(WARNING_LOW, current, previous, _low_message(current, scale)))
     return warnings

@@ -47,6 +47,15 @@ BAND_YELLOW: Final = "yellow"
 BAND_GREEN: Final = "green"
 BANDS: Final[tuple[str, ...]] = (BAND_RED, BAND_YELLOW, BAND_GREEN)
 
+# The verdict reads a score against the ambition (PRODUCT.md section 3): committed OKRs are met
+# or missed; aspirational ones are a success, partial or a miss.
+VERDICT_MET: Final = "met"
+VERDICT_MISSED: Final = "missed"
+VERDICT_SUCCESS: Final = "success"
+VERDICT_PARTIAL: Final = "partial"
+VERDICT_MISS: Final = "miss"
+VERDICTS: Final[tuple[str, ...]] = (VERDICT_MET, VERDICT_MISSED, VERDICT_SUCCESS, VERDICT_PARTIAL, VERDICT_MISS)
+
 SCALE_0_10: Final = "0-10"
 SCALE_0_1: Final = "0-1"
 SCALE_RAG: Final = "rag"

@@ -111,6 +111,17 @@ def pace_status(*, progress: float, expected: float, thresholds: PaceThresholds 
     return STATUS_BEHIND
 
 
+def plan_start(*, explicit: date | None, cycle_start: date, cycle_end: date, created: date) -> date:
+    """The day a key result's or objective's plan begins (PRODUCT.md section 3).
+
+    By default the later of the cycle start and the day it was created: something added mid-cycle
+    is judged from when it existed, not against a pace that began before it. An explicit plan
+    start wins. Either way it lies within the cycle, so its plan has at least its last day.
+    """
+    chosen = explicit if explicit is not None else max(cycle_start, created)
+    return min(max(chosen, cycle_start), cycle_end)
+
+
 def is_stale(
     *,
     last_checkin_at: datetime | None,
@@ -121,14 +132,16 @@ def is_stale(
 ) -> bool:
     """True when nothing was heard for longer than the check-in cadence plus the grace period.
 
-    Without any check-in the clock runs from when the key result became active, so silence is
-    never green. Exactly cadence + grace days is not yet stale.
+    The clock runs from the latest of the last check-in and ``active_since`` (the start of the
+    key result's plan, never before the cycle start): a reading from before the plan began does
+    not make it stale on its second day, and silence is never green. Exactly cadence + grace days
+    is not yet stale.
     """
     if cadence_days < 1:
         raise ValueError(f"cadence_days must be at least 1, got {cadence_days!r}")
     if grace_days < 0:
         raise ValueError(f"grace_days must not be negative, got {grace_days!r}")
-    since = last_checkin_at if last_checkin_at is not None else active_since
+    since = active_since if last_checkin_at is None else max(last_checkin_at, active_since)
     return now - since > timedelta(days=cadence_days + grace_days)
 
 

@@ -108,6 +108,29 @@ def kr_progress(
     return 0.0 if attainment is None else clamp01(attainment)
 
 
+def stretch_progress(
+    kind: str,
+    *,
+    start: float | None,
+    target: float | None,
+    stretch: float | None,
+    current: float | None,
+) -> float | None:
+    """How far past the target toward the stretch target a key result is, in [0, 1].
+
+    Progress stops at 1 at the target (PRODUCT.md section 3); what lies beyond is read against
+    the stretch: 0 at the target, 1 at (or past) the stretch. None when there is no stretch to
+    read against (no stretch, not an increase/decrease, no value yet) or the target is not
+    reached, so "40 % of the way to the stretch" is only ever said of a key result that made it.
+    """
+    if kind not in (KIND_INCREASE, KIND_DECREASE) or None in (start, target, stretch, current):
+        return None
+    assert start is not None and target is not None and stretch is not None and current is not None
+    if stretch == target or kr_progress(kind, start=start, target=target, current=current) < 1.0:
+        return None
+    return clamp01(_ratio(target, stretch, current))
+
+
 def weighted_mean(items: Sequence[Weighted]) -> float | None:
     """Weighted mean of ``progress``; items with a weight <= 0 (or not finite) do not count.
 

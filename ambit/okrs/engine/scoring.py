@@ -3,6 +3,7 @@
 import math
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Final
 
 from .constants import (
     AMBITION_ASPIRATIONAL,
@@ -11,8 +12,17 @@ from .constants import (
     BAND_GREEN,
     BAND_RED,
     BAND_YELLOW,
+    VERDICT_MET,
+    VERDICT_MISS,
+    VERDICT_MISSED,
+    VERDICT_PARTIAL,
+    VERDICT_SUCCESS,
 )
 from .progress import Weighted, clamp01, weighted_mean
+
+# Score bands, in tenths as scores are shown: 0.0-0.3 red, 0.4-0.6 yellow, 0.7-1.0 green.
+YELLOW_FROM: Final = 0.4
+GREEN_FROM: Final = 0.7
 
 
 def round_half_up(value: float, places: int) -> float:
@@ -37,22 +47,32 @@ def _check_ambition(ambition: str) -> None:
         raise ValueError(f"Unknown ambition {ambition!r}; expected one of {', '.join(AMBITIONS)}")
 
 
-def score_band(score: float, ambition: str) -> str:
-    """red, yellow or green for a score, read against the ambition.
+def score_band(score: float) -> str:
+    """red, yellow or green for a score: the same bands for every OKR (PRODUCT.md section 3).
 
-    Scores are read at one decimal, as people see them, so 0.95 counts as 1.0 and 0.35 as 0.4.
-    Aspirational: 0.0-0.3 red, 0.4-0.6 yellow, 0.7-1.0 green. Committed (expected at 1.0):
-    1.0 green, 0.7-0.9 yellow, below 0.7 red.
+    Scores are read at one decimal, as people see them, so 0.95 counts as 1.0 and 0.35 as 0.4:
+    0.0-0.3 red, 0.4-0.6 yellow, 0.7-1.0 green. Ambition does not move the bands; it changes the
+    verdict (``score_verdict``).
+    """
+    shown = suggest_score(score)
+    if shown >= GREEN_FROM:
+        return BAND_GREEN
+    return BAND_YELLOW if shown >= YELLOW_FROM else BAND_RED
+
+
+def score_verdict(score: float, ambition: str) -> str:
+    """What a score means for an OKR of this ambition, read at one decimal like the band.
+
+    A committed OKR is a promise: it is met only at 1.0, anything less is missed. An aspirational
+    one is a success from 0.7, partial from 0.4, else a miss.
     """
     _check_ambition(ambition)
     shown = suggest_score(score)
     if ambition == AMBITION_COMMITTED:
-        if shown >= 1.0:
-            return BAND_GREEN
-        return BAND_YELLOW if shown >= 0.7 else BAND_RED
-    if shown >= 0.7:
-        return BAND_GREEN
-    return BAND_YELLOW if shown >= 0.4 else BAND_RED
+        return VERDICT_MET if shown >= 1.0 else VERDICT_MISSED
+    if shown >= GREEN_FROM:
+        return VERDICT_SUCCESS
+    return VERDICT_PARTIAL if shown >= YELLOW_FROM else VERDICT_MISS
 
 
 def objective_score(items: Sequence[Weighted]) -> float | None:
@@ -62,8 +82,8 @@ def objective_score(items: Sequence[Weighted]) -> float | None:
 
 
 _EXPECTATIONS = {
-    AMBITION_COMMITTED: "Committed: expected to land at 1.0",
-    AMBITION_ASPIRATIONAL: "Aspirational: success is 0.6-0.7 (0.0-0.3 red, 0.4-0.6 yellow, 0.7-1.0 green)",
+    AMBITION_COMMITTED: "Committed: met only at 1.0, anything less is missed",
+    AMBITION_ASPIRATIONAL: "Aspirational: a success from 0.7, partial from 0.4, else a miss",
 }
 assert set(_EXPECTATIONS) == set(AMBITIONS)
 

@@ -268,8 +268,17 @@ class DemoBuilder:
                     sources[kr_spec.cascade] = kr
                 if step_days:
                     self._check_ins(kr, kr_spec, cycle, step_days=step_days, stop_early=bool(spec.cancel))
+            if step_days:
+                self._backdate(obj, cycle)
             if spec.cancel:
                 okrs.objective_cancel(actor=owner, objective=obj, reason=spec.cancel)
+
+    def _backdate(self, obj: Objective, cycle: Cycle) -> None:
+        """OKRs with a history were written in the planning week before their cycle, not today:
+        their creation dates agree with their back-dated check-ins (plan start, time travel)."""
+        planned = min(_at(cycle.start_date - dt.timedelta(days=7), 9), self.now)
+        Objective.objects.filter(pk=obj.pk).update(created_at=planned)
+        KeyResult.objects.filter(objective_id=obj.pk).update(created_at=planned)
 
     def _score_and_close(self, cycle: Cycle) -> None:
         for obj in Objective.objects.filter(cycle=cycle).select_related("organisation").prefetch_related("key_results"):

@@ -546,7 +546,7 @@ class SyntheticBuilder:
                     progress = ticked / max(1, kr._milestones)  # type: ignore[attr-defined]
                 elif value is not None:
                     above = kr.kind in ("stay_above", "binary")
-                    progress = float(value >= kr.target_value if above else value <= kr.target_value)  # type: ignore[operator]
+                    progress = float(value >= kr.target_value if above else value <= kr.target_value)
             finals.setdefault(kr.objective_id, []).append(max(0.0, min(1.0, progress)))
         scored = []
         for obj in {o.pk: o for o in objectives}.values():

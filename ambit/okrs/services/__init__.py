@@ -28,6 +28,7 @@ from ambit.okrs.services.key_results import (
     key_result_update,
     milestone_add,
     objective_create_from_key_result,
+    objective_create_with_key_results,
 )
 from ambit.okrs.services.objectives import (
     OBJECTIVE_FIELDS,
@@ -67,6 +68,7 @@ __all__ = [
     "objective_cancel",
     "objective_create",
     "objective_create_from_key_result",
+    "objective_create_with_key_results",
     "objective_delete",
     "objective_score",
     "objective_set_state",

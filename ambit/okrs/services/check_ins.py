@@ -55,6 +55,28 @@ def _checkin_values(
     return to_decimal(value, field="value", label="new value", required=True), []
 
 
+def _refuse_if_linked(key_result: KeyResult) -> None:
+    """A key result that takes its progress from child objectives has no readings of its own:
+    a new manual one would contradict what it shows, so it is refused, naming where to check in.
+    (Correcting a reading made before it was linked stays possible: that fixes the history.)"""
+    if not key_result.progress_from_children:
+        return
+    children = list(
+        key_result.child_objectives.exclude(state=ObjectiveState.CANCELLED)
+        .order_by("pk")
+        .values_list("title", flat=True)
+    )
+    if not children:
+        return
+    names = ", ".join(f"“{title}”" for title in children)
+    noun = "objective" if len(children) == 1 else "objectives"
+    raise Conflict(
+        f"“{key_result.title}” takes its progress from its child {noun} {names}: "
+        f"check in on the key results of {'that objective' if len(children) == 1 else 'those objectives'} instead.",
+        field="key_result",
+    )
+
+
 @transaction.atomic
 def check_in_record(
     *,
@@ -80,6 +102,8 @@ def check_in_record(
         raise Conflict(f"The objective is {objective.state}: it takes no more check-ins.", field="key_result")
     if objective.cycle.state == CycleState.CLOSED:
         raise Conflict(f"{objective.cycle.name} is closed: it takes no more check-ins.", field="key_result")
+    if corrects is None:
+        _refuse_if_linked(key_result)
     now = timezone.now()
     at = at or now
     if at > now + dt.timedelta(minutes=5):
@@ -122,7 +146,8 @@ def check_in_record(
             "updated_at",
         ]
     )
-    warnings = [w.message for w in confidence_warnings(previous_confidence, confidence)]
+    scale = actor.organisation.confidence_scale
+    warnings = [w.message for w in confidence_warnings(previous_confidence, confidence, scale)]
     changes: dict[str, Any] = {"value": str(number) if number is not None else None, "confidence": confidence}
     if ticked:
         changes["milestones_done"] = ticked
@@ -148,6 +173,7 @@ class CheckInEntry:
     milestones_done: Sequence[int] | None = None
     confidence: int | None = None
     note: str = ""
+    corrects: CheckIn | None = None  # the earlier check-in of the same key result this one corrects
 
 
 def check_in_many(*, actor: Membership, entries: Sequence[CheckInEntry]) -> list[CheckInResult]:
@@ -166,6 +192,7 @@ def check_in_many(*, actor: Membership, entries: Sequence[CheckInEntry]) -> list
                             milestones_done=entry.milestones_done,
                             confidence=entry.confidence,
                             note=entry.note,
+                            corrects=entry.corrects,
                         )
                     )
             except ValidationError as exc:

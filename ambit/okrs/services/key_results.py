@@ -27,7 +27,7 @@ from ambit.okrs.models import (
     Objective,
     ObjectiveState,
 )
-from ambit.okrs.services.objectives import OBJECTIVE_TEXT, objective_create
+from ambit.okrs.services.objectives import OBJECTIVE_TEXT, check_plan_start, objective_create
 
 # The free text each entity stores, cleaned by ambit.core.validation on every surface.
 KR_TEXT = {**OBJECTIVE_TEXT, "unit": TextRule(MAX_UNIT, single_line=True)}
@@ -106,6 +106,7 @@ def key_result_create(
     description: str = "",
     milestones: Sequence[str | tuple[str, float]] = (),
     confidence: int = 5,
+    plan_start: Any = None,
 ) -> KeyResult:
     require_can_edit_objective(actor, objective)
     if objective.state in (ObjectiveState.CLOSED, ObjectiveState.CANCELLED):
@@ -123,6 +124,7 @@ def key_result_create(
     if kind != KeyResultKind.MILESTONES and specs:
         raise ValidationError({"milestones": "Only a milestone checklist has milestones."})
     weight = check_weight(weight)
+    starts = check_plan_start(plan_start, objective.cycle)
     if not (0 <= confidence <= 10):
         raise ValidationError({"confidence": "Confidence is stored on a 0–10 scale."})
     kr = KeyResult(
@@ -140,6 +142,7 @@ def key_result_create(
         owner=owner,
         current_confidence=confidence,
         position=objective.key_results.count(),
+        plan_start=starts,
     )
     full_clean_or_raise(kr, exclude=["organisation"])
     kr.save()
@@ -170,6 +173,7 @@ KR_FIELDS = (
     "owner",
     "position",
     "progress_from_children",
+    "plan_start",
 )
 
 
@@ -196,6 +200,8 @@ def key_result_update(*, actor: Membership, key_result: KeyResult, **fields: Any
             fields[name] = to_decimal(fields[name], field=name, label=label)
     if "weight" in fields:
         fields["weight"] = check_weight(fields["weight"])
+    if "plan_start" in fields:
+        fields["plan_start"] = check_plan_start(fields["plan_start"], objective.cycle)
     fields = clean_texts(fields, KR_TEXT)
     kind = fields.get("kind", key_result.kind)
     start, target = _validate_kr_numbers(
@@ -347,3 +353,31 @@ def objective_create_from_key_result(
     )
     rollups.schedule_key_result(key_result)
     return child
+
+
+# How a key-result row's error is keyed when an objective is created with its key results.
+KR_ROW_KEY = "key_results.{index}.{field}"
+
+
+@transaction.atomic
+def objective_create_with_key_results(
+    *, actor: Membership, key_results: Sequence[dict[str, Any]], **objective_fields: Any
+) -> tuple[Objective, list[KeyResult]]:
+    """Create an objective (``objective_fields`` go to ``objective_create``) and its key results
+    (each the keyword arguments of ``key_result_create``) all or nothing, so a newcomer writes a
+    whole OKR at once. Each service checks and audits as usual; a key result's refusal is raised
+    as a ``ValidationError`` keyed ``key_results.<index>.<field>`` (``KR_ROW_KEY``) so the surface
+    can show it on that row, and nothing is saved."""
+    objective = objective_create(actor=actor, **objective_fields)
+    created: list[KeyResult] = []
+    for index, fields in enumerate(key_results):
+        try:
+            created.append(key_result_create(actor=actor, objective=objective, **fields))
+        except Conflict as exc:
+            raise ValidationError({KR_ROW_KEY.format(index=index, field=exc.field or "title"): [exc.message]}) from exc
+        except ValidationError as exc:
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {"title": exc.messages}
+            raise ValidationError(
+                {KR_ROW_KEY.format(index=index, field=name): messages for name, messages in errors.items()}
+            ) from exc
+    return objective, created

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -13,6 +14,7 @@ from ambit.core.audit import AuditAction, audit_record, snapshot
 from ambit.core.errors import Conflict
 from ambit.core.permissions import (
     can_create_objective_for,
+    require_can_activate_objective,
     require_can_edit_objective,
     require_same_org,
     require_writer,
@@ -50,7 +52,49 @@ def _check_objective_refs(
         raise ValidationError(errors)
 
 
-OBJECTIVE_FIELDS = ("title", "description", "owner", "team", "theme", "ambition", "visibility", "position")
+def check_plan_start(value: Any, cycle: Cycle) -> dt.date | None:
+    """A plan start (a date or ``YYYY-MM-DD``; empty for the default) that lies within ``cycle``.
+
+    Empty means "the later of the cycle start and the creation day", computed when read, so it
+    stays right if the cycle's dates move.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    day: dt.date | None = None
+    if isinstance(value, dt.datetime):
+        day = value.date()
+    elif isinstance(value, dt.date):
+        day = value
+    elif isinstance(value, str):
+        try:
+            day = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            day = None
+    if day is None:
+        raise ValidationError({"plan_start": f"Enter the plan start as a date (YYYY-MM-DD), not “{value}”."})
+    if not cycle.start_date <= day <= cycle.end_date:
+        raise ValidationError(
+            {
+                "plan_start": (
+                    f"The plan start must be a day of {cycle.name} "
+                    f"({cycle.start_date.isoformat()} to {cycle.end_date.isoformat()}), not {day.isoformat()}."
+                )
+            }
+        )
+    return day
+
+
+OBJECTIVE_FIELDS = (
+    "title",
+    "description",
+    "owner",
+    "team",
+    "theme",
+    "ambition",
+    "visibility",
+    "position",
+    "plan_start",
+)
 
 
 @transaction.atomic
@@ -69,6 +113,7 @@ def objective_create(
     parents: Sequence[tuple[Objective, float]] = (),
     contributors: Iterable[Membership] = (),
     source_key_result: KeyResult | None = None,
+    plan_start: Any = None,
 ) -> Objective:
     owner = owner or actor
     require_writer(actor)
@@ -83,6 +128,7 @@ def objective_create(
     if state == ObjectiveState.ACTIVE and actor.organisation.approval_required and not actor.is_org_wide_editor:
         state = ObjectiveState.PROPOSED
     texts = clean_texts({"title": title, "description": description}, OBJECTIVE_TEXT)
+    starts = check_plan_start(plan_start, cycle)
     position = Objective.objects.filter(cycle=cycle).count()
     objective = Objective(
         organisation_id=actor.organisation_id,
@@ -98,6 +144,7 @@ def objective_create(
         state=state,
         source_key_result=source_key_result,
         position=position,
+        plan_start=starts,
     )
     full_clean_or_raise(objective, exclude=["organisation"])
     objective.save()
@@ -131,6 +178,8 @@ def objective_update(*, actor: Membership, objective: Objective, **fields: Any) 
         actor, cycle=None, owner=fields.get("owner"), team=fields.get("team"), theme=fields.get("theme")
     )
     fields = clean_texts(fields, OBJECTIVE_TEXT)
+    if "plan_start" in fields:
+        fields["plan_start"] = check_plan_start(fields["plan_start"], objective.cycle)
     if "team" in fields or "owner" in fields:
         team = fields.get("team", objective.team)
         owner = fields.get("owner", objective.owner)
@@ -179,15 +228,8 @@ def objective_set_state(*, actor: Membership, objective: Objective, state: str, 
     allowed = OBJECTIVE_TRANSITIONS.get(objective.state, ())
     if state not in allowed:
         raise Conflict(f"A {objective.state} objective can become {', '.join(allowed)}, not {state}.", field="state")
-    needs_approval = objective.organisation.approval_required if hasattr(objective, "organisation") else False
-    if (
-        state == ObjectiveState.ACTIVE
-        and objective.state in (ObjectiveState.DRAFT, ObjectiveState.PROPOSED)
-        and needs_approval
-        and not actor.is_org_wide_editor
-        and objective.owner_id == actor.pk
-    ):
-        raise PermissionDenied("Approval is required: your lead or a champion activates your objective.")
+    if state == ObjectiveState.ACTIVE:
+        require_can_activate_objective(actor, objective)
     before = objective.state
     objective.state = state
     if state != ObjectiveState.CANCELLED:

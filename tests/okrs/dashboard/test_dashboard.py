@@ -7,6 +7,8 @@ import csv
 import datetime as dt
 import io
 import re
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -19,9 +21,12 @@ from ambit.accounts.models import Team
 from ambit.core.models import AuditEntry
 from ambit.okrs import charts, services
 from ambit.okrs.dashboard import selectors as selectors_dashboard
-from ambit.okrs.models import CheckIn, KeyResult
+from ambit.okrs.dashboard.selectors import DashboardSummary
+from ambit.okrs.dashboard.trends import midnight
+from ambit.okrs.models import CheckIn, Cycle, KeyResult, Objective
 from tests import factories as f
 from tests.builders import DashboardScenario, World, backdate, build_dashboard_scenario, days_ago
+from tests.helpers import ClientResponse
 from tests.okrs.conftest import login
 from tests.querycount import Queries, check_count, count_queries
 
@@ -40,7 +45,7 @@ AS_OF_COLD_QUERIES = 23
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
+def _empty_cache() -> Iterator[None]:
     # The summary lives in the process-wide cache; ids repeat across rolled-back tests.
     cache.clear()
     yield
@@ -70,7 +75,7 @@ def list_titles(html: str, name: str) -> list[str]:
     return re.findall(r'<th scope="row"><a href="[^"]+"[^>]*>([^<]+)</a>', body)
 
 
-def csv_rows(response) -> list[list[str]]:
+def csv_rows(response: ClientResponse) -> list[list[str]]:
     assert response["Content-Type"].startswith("text/csv")
     return list(csv.reader(io.StringIO(response.content.decode())))
 
@@ -136,12 +141,17 @@ def test_at_risk_and_stale_lists_worst_first_with_owner_objective_and_team(
     assert "Never" in stale and ">50<" in stale and ">30<" in stale and "Individual" in stale
 
 
-def _many_at_risk(world: World, cycle, count: int) -> list[KeyResult]:
+def _many_at_risk(world: World, cycle: Cycle, count: int) -> list[KeyResult]:
     o = services.objective_create(actor=world.champion, cycle=cycle, title="Lots", team=world.team, state="active")
     krs = []
     for i in range(count):
         kr = services.key_result_create(
-            actor=world.champion, objective=o, title=f"Risky {i:02d}", start_value=0, target_value=200
+            actor=world.champion,
+            objective=o,
+            title=f"Risky {i:02d}",
+            start_value=0,
+            target_value=200,
+            plan_start=cycle.start_date,  # planned for the whole cycle, so judged by its half-over pace
         )
         # 0%, 0.5%, 1%, …: all further behind than "Deals" (20%) and "Green builds" (30%).
         services.check_in_record(actor=world.champion, key_result=kr, value=i, confidence=5)
@@ -307,9 +317,7 @@ def test_as_of_a_past_day_shows_every_section_as_it_stood(world: World, scenario
     assert "Deals" in list_titles(html, "stale")
     assert max(w.start for w in response.context["summary"].discipline) == _monday(day)
     assert response.context["summary"].history[-1][1] == pytest.approx(response.context["summary"].progress)
-    assert response.context["summary"].history[-1][0] == selectors_dashboard.midnight(
-        day + dt.timedelta(days=1), dt.UTC
-    )
+    assert response.context["summary"].history[-1][0] == midnight(day + dt.timedelta(days=1), dt.UTC)
 
 
 @pytest.mark.parametrize(
@@ -362,7 +370,12 @@ def test_private_objectives_stay_hidden_and_viewers_do_not_share_a_summary(
         visibility="private",
     )
     kr = services.key_result_create(
-        actor=world.champion, objective=secret, title="Term sheet", start_value=0, target_value=1
+        actor=world.champion,
+        objective=secret,
+        title="Term sheet",
+        start_value=0,
+        target_value=1,
+        plan_start=scenario.cycle.start_date,
     )
     services.check_in_record(actor=world.champion, key_result=kr, value=0, confidence=2)
     member = login(world.member).get(scenario.url)
@@ -438,10 +451,10 @@ def test_lists_export_as_csv(world: World, scenario: DashboardScenario) -> None:
 def test_summary_is_computed_once_and_any_write_recomputes_it(
     world: World, scenario: DashboardScenario, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls = []
+    calls: list[int] = []
     real = selectors_dashboard.compute_dashboard_summary
 
-    def counting(**kwargs):
+    def counting(**kwargs: Any) -> DashboardSummary:
         calls.append(kwargs["as_of"].day)
         return real(**kwargs)
 
@@ -498,7 +511,7 @@ def test_data_version_moves_with_audit_entries_and_raw_check_ins(world: World, s
 # --- Cost -------------------------------------------------------------------------------------
 
 
-def grow(world: World, cycle, n: int) -> None:
+def grow(world: World, cycle: Cycle, n: int) -> None:
     """``n`` teams under Platform, each with an objective of three key results: one on track, one
     behind, one stale, and a private objective; plus check-ins over the weeks."""
     for i in range(n):
@@ -507,7 +520,7 @@ def grow(world: World, cycle, n: int) -> None:
         hidden = services.objective_create(
             actor=world.champion, cycle=cycle, title=f"P {n}-{i}", team=team, state="active", visibility="private"
         )
-        specs = [
+        specs: list[tuple[Objective, dict[str, Any]]] = [
             (o, {"start_value": 0, "target_value": 10}),
             (o, {"start_value": 0, "target_value": 10}),
             (o, {"kind": "milestones", "milestones": ["a", "b"]}),
@@ -521,7 +534,9 @@ def grow(world: World, cycle, n: int) -> None:
         services.check_in_record(actor=world.champion, key_result=krs[0], value=5, at=days_ago(3))
         services.check_in_record(actor=world.champion, key_result=krs[1], value=1, at=days_ago(9))
         services.check_in_record(actor=world.champion, key_result=krs[1], value=1, at=days_ago(1))
-        done = [krs[2].milestones.first().pk]
+        milestone = krs[2].milestones.first()
+        assert milestone is not None
+        done = [milestone.pk]
         services.check_in_record(actor=world.champion, key_result=krs[2], milestones_done=done, at=days_ago(20))
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from ambit.accounts.models import Organisation
 from ambit.okrs.seeding import demo_content as content
-from ambit.okrs.seeding.demo import DemoBuilder, demo_password
+from ambit.okrs.seeding.demo import DemoBuilder
 from ambit.okrs.seeding.purge import organisation_purge, users_purge
 
 
@@ -64,6 +64,5 @@ class Command(BaseCommand):
                 f"({time.monotonic() - started:.1f} s)."
             )
         )
-        password = demo_password()
-        for email, role in built.logins:
-            self.stdout.write(f"  {email:<28} {password:<14} {role}")
+        # The logins are listed once, with their real roles, by demo_logins (``make run`` calls it).
+        self.stdout.write("Run `manage.py demo_logins` for the logins.")

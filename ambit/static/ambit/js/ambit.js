@@ -46,6 +46,32 @@
     // Submit buttons only needed without JavaScript (autosubmitting selects) step aside.
     document.querySelectorAll("[data-js-hide]").forEach(function (el) { el.hidden = true; });
 
+    // The main navigation folds behind "Menu" on phones only: on a wide screen its <details> is
+    // kept open (the toggle is hidden there), and crossing the breakpoint folds it again.
+    var wide = window.matchMedia ? window.matchMedia("(min-width: 52rem)") : null;
+    function syncNav() {
+      document.querySelectorAll("details[data-nav-menu]").forEach(function (d) {
+        d.open = !!(wide && wide.matches);
+      });
+    }
+    syncNav();
+    if (wide && wide.addEventListener) wide.addEventListener("change", syncNav);
+    // A table wider than the screen scrolls inside its .table-wrap: keyboard users need to reach
+    // that scroll area, so it becomes a focusable region named after the table's caption.
+    syncScrollRegions(document);
+    window.addEventListener("resize", function () { syncScrollRegions(document); });
+    document.addEventListener("htmx:load", function (ev) { syncScrollRegions(document); });
+
+    // On a phone, Escape folds the open menu again and puts focus back on its toggle.
+    document.addEventListener("keydown", function (ev) {
+      if (ev.key !== "Escape" || (wide && wide.matches)) return;
+      document.querySelectorAll("details[data-nav-menu][open]").forEach(function (d) {
+        d.open = false;
+        var s = d.querySelector("summary");
+        if (s) s.focus();
+      });
+    });
+
     // Selects marked data-autosubmit submit their GET form on change; the button stays for no-JS users.
     document.addEventListener("change", function (ev) {
       var el = ev.target;
@@ -57,6 +83,30 @@
     document.addEventListener("focusin", function (ev) {
       var el = ev.target;
       if (el && el.matches && el.matches("input[data-select-on-focus]")) el.select();
+    });
+
+    // Copy buttons (data-copy-target="<input id>") copy that field's value; where the clipboard
+    // is unavailable (plain http, old browsers) the text is selected for the person to copy.
+    // The buttons are hidden in the markup, so without JavaScript only the selectable field shows.
+    document.querySelectorAll("[data-copy-target]").forEach(function (btn) { btn.hidden = false; });
+    document.addEventListener("click", function (ev) {
+      var btn = ev.target && ev.target.closest ? ev.target.closest("[data-copy-target]") : null;
+      if (!btn) return;
+      var id = btn.getAttribute("data-copy-target");
+      var field = document.getElementById(id);
+      var status = document.querySelector('[data-copy-status="' + id + '"]');
+      if (!field) return;
+      function say(text) { if (status) status.textContent = text; }
+      function selectIt() {
+        field.focus();
+        field.select();
+        say("Selected: press Ctrl+C (⌘C on a Mac) to copy.");
+      }
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(field.value).then(function () { say("Copied to the clipboard."); }, selectIt);
+      } else {
+        selectIt();
+      }
     });
 
     // Key result form: show only the fields the chosen kind uses (each block lists its kinds in
@@ -93,6 +143,25 @@
       document.querySelectorAll("details.menu[open]").forEach(function (d) {
         if (!d.contains(ev.target)) d.removeAttribute("open");
       });
+    });
+  }
+
+  function syncScrollRegions(scope) {
+    scope.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      var scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
+      if (scrolls && !wrap.hasAttribute("tabindex")) {
+        var caption = wrap.querySelector("caption");
+        var section = wrap.closest("[aria-labelledby]");
+        var heading = section ? document.getElementById(section.getAttribute("aria-labelledby")) : null;
+        var name = caption || heading;
+        wrap.setAttribute("tabindex", "0");
+        wrap.setAttribute("role", "region");
+        // Not the section's own name: two regions named alike would be two identical landmarks.
+        wrap.setAttribute("aria-label", (name ? name.textContent.trim() + ": table" : "Table") + ", scrolls sideways");
+        wrap.setAttribute("data-scroll-region", "");
+      } else if (!scrolls && wrap.hasAttribute("data-scroll-region")) {
+        ["tabindex", "role", "aria-label", "data-scroll-region"].forEach(function (a) { wrap.removeAttribute(a); });
+      }
     });
   }
 
