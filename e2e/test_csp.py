@@ -128,6 +128,7 @@ def test_behaviour_moved_out_of_inline_scripts_still_works(demo, page):
     page.goto(f"{demo}/settings/tokens/")
     page.get_by_label("Name").first.fill("CI")
     page.get_by_role("button", name="Create token").click()
+    page.wait_for_load_state("domcontentloaded")
     page.locator("#new-token").focus()
     selected = page.locator("#new-token").evaluate("el => el.value.substring(el.selectionStart, el.selectionEnd)")
     assert selected.startswith("amb_") and selected == page.locator("#new-token").input_value()

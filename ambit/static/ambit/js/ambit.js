@@ -78,13 +78,6 @@
       if (el && el.matches && el.matches("select[data-autosubmit]") && el.form) el.form.requestSubmit();
     });
 
-    // Read-only fields marked data-select-on-focus (a new token, an invitation link) select their
-    // whole value when focused, ready to copy.
-    document.addEventListener("focusin", function (ev) {
-      var el = ev.target;
-      if (el && el.matches && el.matches("input[data-select-on-focus]")) el.select();
-    });
-
     // Copy buttons (data-copy-target="<input id>") copy that field's value; where the clipboard
     // is unavailable (plain http, old browsers) the text is selected for the person to copy.
     // The buttons are hidden in the markup, so without JavaScript only the selectable field shows.
@@ -209,6 +202,14 @@
     if (!el || el === document.body || !el.querySelector) return;
     var focusEl = el.matches("[data-focus-first]") ? el : el.querySelector("[data-focus-first]");
     if (focusEl) focusEl.focus();
+  });
+
+  // Read-only fields marked data-select-on-focus (a new token, an invitation link) select their
+  // whole value when focused, ready to copy. Delegated from the document at once, not when the
+  // DOM is ready: a field focused while the page is still loading selects too.
+  document.addEventListener("focusin", function (ev) {
+    var el = ev.target;
+    if (el && el.matches && el.matches("input[data-select-on-focus]")) el.select();
   });
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", onReady);
