@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html.parser
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 
@@ -118,16 +119,23 @@ def checkin_form(page: str) -> list[tuple[str, str]]:
 
 
 def bump_values(fields: list[tuple[str, str]], turn: int) -> list[tuple[str, str]]:
-    """A new value for every numeric key result, alternating so each submit records a change."""
+    """A new value for every numeric key result, alternating so each submit records a change.
+
+    Values are written as plain decimals (the form refuses exponents such as 1.2e+06), and each
+    row carries its "Save anyway" tick: a first value of 1 can lie far outside a key result's
+    range, which the form would otherwise hold back for confirmation.
+    """
     out = []
     for k, v in fields:
         if k.endswith("-value") and not v.strip():
             v = "1"  # a key result never checked in: the person enters its first value
         elif k.endswith("-value") and v not in ("0", "1"):
             try:
-                number = float(v.replace(",", "").replace("%", ""))
-            except ValueError:
-                number = 0.0
-            v = f"{number + (1 if turn % 2 == 0 else -1):g}"
+                number = Decimal(v.replace(",", "").replace("%", "").strip())
+            except InvalidOperation:
+                number = Decimal(0)
+            v = format(number + (1 if turn % 2 == 0 else -1), "f")
         out.append((k, v))
+        if k.endswith("-value"):
+            out.append((k[: -len("-value")] + "-confirm", "1"))
     return out

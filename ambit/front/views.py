@@ -69,7 +69,8 @@ def checkin(request: MemberRequest) -> HttpResponse:
     show_all = source.get("all") == "1"
     # A submit needs the rows and whether each is due, not the forecasts drawn on the page.
     week = my_week(actor=member, cycle=cycle, with_forecast=request.method != "POST")
-    items = [i for i in week.items if i.can_check_in and (show_all or i.km.due)]
+    # A key result that takes its progress from its child objectives is checked in there, not here.
+    items = [i for i in week.items if i.can_check_in and not i.km.linked and (show_all or i.km.due)]
     rows = build_rows(
         key_results=[i.kr for i in items],
         metrics={i.kr.pk: i.km for i in items},

@@ -171,6 +171,15 @@ def test_a_linked_key_result_offers_no_check_in_button(client: Client, world: Wo
     assert "Checked in on its child objective" in html
 
 
+def test_the_weekly_check_in_leaves_out_a_linked_key_result(client: Client, world: World, tree: Tree) -> None:
+    """Its input would only be refused on submit and hold back every other row with it."""
+    _feed_child(world, tree, 90)
+    client.force_login(world.lead.user)
+    html = client.get(reverse("front:checkin") + "?all=1").content.decode()
+    assert 'name="kr-' in html and '-value"' in html  # the form still lists the lead's other key results
+    assert f'name="kr-{tree.latency.pk}-value"' not in html
+
+
 # --- Item 6: verdict and stretch --------------------------------------------------------------------
 
 
