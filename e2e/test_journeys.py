@@ -101,6 +101,7 @@ def test_bad_value_keeps_everything_and_points_at_the_field(demo, page):
     first_value.fill("lots")
     page.locator("button[type=submit]", has_text="Save check-in").click()
     summary = page.locator("#error-summary")
+    summary.wait_for()  # the answer to the submit, not the page before it
     assert summary.is_visible()
     assert "is not a number" in summary.inner_text()
     assert first_value.get_attribute("aria-invalid") == "true"
