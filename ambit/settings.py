@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "ambit.accounts",
     "ambit.strategy",
     "ambit.okrs",
+    "ambit.dashboards",
     "ambit.front",
     "ambit.api",
     "ambit.sheets",
@@ -83,8 +84,6 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "ambit.core.context_processors.membership",
             ],
-            # The dashboard keeps its tags in its own package (ambit/okrs/dashboard/).
-            "libraries": {"dashboard_ui": "ambit.okrs.dashboard.templatetags"},
         },
     },
 ]

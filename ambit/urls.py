@@ -16,6 +16,7 @@ urlpatterns = [
     path("strategy/", include("ambit.okrs.urls_strategy")),
     path("settings/tokens/", include("ambit.api.web_urls")),
     path("", include("ambit.okrs.urls")),
+    path("", include("ambit.dashboards.urls")),
     path("", include("ambit.front.urls")),
 ]
 

@@ -369,7 +369,7 @@ class DashboardScenario:
 
     @property
     def url(self) -> str:
-        return f"{reverse('okrs:dashboard')}?cycle={self.cycle.pk}"
+        return f"{reverse('dashboards:organisation')}?cycle={self.cycle.pk}"
 
 
 def build_dashboard_scenario(world: World) -> DashboardScenario:

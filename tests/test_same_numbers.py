@@ -170,7 +170,7 @@ def test_every_key_result_shows_one_progress_on_every_surface(demo: dict[str, An
         weighted = [engine.Weighted(kr["metrics"]["progress"], kr["weight"]) for kr in live]
         assert context["metrics"].progress == pytest.approx(engine.objective_progress(weighted), abs=SAME)
 
-    summary = _page(demo, reverse("okrs:dashboard")).context["summary"]
+    summary = _page(demo, reverse("dashboards:organisation")).context["summary"]
     listed = [*summary.at_risk, *summary.stale]
     assert listed
     for entry in listed:
@@ -221,7 +221,7 @@ def test_every_team_and_the_organisation_show_one_progress_everywhere(demo: dict
         return engine.team_progress(o["metrics"]["progress"] for o in live.values() if o["team_id"] in ids)
 
     # The organisation's headline on the dashboard.
-    summary = _page(demo, reverse("okrs:dashboard")).context["summary"]
+    summary = _page(demo, reverse("dashboards:organisation")).context["summary"]
     organisation = engine.organisation_progress(o["metrics"]["progress"] for o in live.values())
     assert summary.progress == pytest.approx(organisation, abs=SAME)
     assert summary.history[-1][1] == pytest.approx(organisation, abs=SAME)
@@ -234,7 +234,7 @@ def test_every_team_and_the_organisation_show_one_progress_everywhere(demo: dict
         assert cell.progress == pytest.approx(team_value(team, subtree=True), abs=SAME), team.name
 
     # The same numbers in the dashboard's teams spreadsheet (percent, one decimal).
-    response = demo["web"].get(reverse("okrs:dashboard"), {"cycle": cycle.pk, "export": "teams.csv"})
+    response = demo["web"].get(reverse("dashboards:organisation"), {"cycle": cycle.pk, "export": "teams.csv"})
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     by_name = {row["Team"] or row["Department"]: row for row in rows}
     for cell in cells.values():

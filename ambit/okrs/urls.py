@@ -1,14 +1,12 @@
 from django.urls import path
 
 from ambit.okrs import views, views_edit, views_pages
-from ambit.okrs.dashboard import views as views_dashboard
 
 app_name = "okrs"
 urlpatterns = [
     path("company/", views_pages.company, name="company"),
     path("company/objectives/<int:pk>/children/", views_pages.tree_children, name="tree-children"),
     path("company/unaligned/", views_pages.tree_unaligned, name="tree-unaligned"),
-    path("dashboard/", views_dashboard.dashboard, name="dashboard"),
     path("teams/", views_pages.team_list, name="team-list"),
     path("teams/<slug:slug>/", views_pages.team_detail, name="team-detail"),
     path("cycles/", views_pages.cycle_list_view, name="cycle-list"),

@@ -99,7 +99,7 @@ def member_pages(world: World, tree: Tree) -> list[str]:
         reverse("okrs:team-detail", args=[world.company.slug]) + f"?cycle={world.cycle.pk}",
         reverse("okrs:company"),
         reverse("okrs:company") + f"?cycle={world.cycle.pk}",
-        reverse("okrs:dashboard"),
+        reverse("dashboards:organisation"),
         reverse("okrs:cycle-list"),
         reverse("strategy:detail"),
         reverse("strategy:edit"),

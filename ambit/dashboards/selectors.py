@@ -35,8 +35,7 @@ from django.utils import timezone
 from ambit.accounts.models import Membership, Organisation
 from ambit.accounts.selectors import team_list
 from ambit.core.models import AuditEntry
-from ambit.okrs import engine
-from ambit.okrs.dashboard.trends import (
+from ambit.dashboards.trends import (
     DisciplineWeek,
     discipline,
     discipline_weeks,
@@ -46,6 +45,7 @@ from ambit.okrs.dashboard.trends import (
     progress_history,
     readings,
 )
+from ambit.okrs import engine
 from ambit.okrs.metrics import Metrics, compute_metrics
 from ambit.okrs.models import (
     Alignment,

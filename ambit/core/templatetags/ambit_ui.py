@@ -6,7 +6,6 @@
 - ``{{ status|status_label }}`` — "at_risk" → "At risk" (badges always show this text).
 - ``{% url_if 'ns:name' arg … as var %}`` — the URL, or "" when it does not resolve (for links to
   features that may not be installed).
-- ``{% org_switcher %}`` — the organisation menu in the top bar (one query).
 """
 
 from __future__ import annotations
@@ -54,20 +53,3 @@ def url_if(name: str, *args: Any, **kwargs: Any) -> str:
         return reverse(name, args=args or None, kwargs=kwargs or None)
     except NoReverseMatch:
         return ""
-
-
-@register.inclusion_tag("partials/org_switcher.html", takes_context=True)
-def org_switcher(context: template.Context) -> dict[str, Any]:
-    from ambit.accounts.selectors import memberships_of_user
-
-    request = context.get("request")
-    current = context.get("membership")
-    user = getattr(request, "user", None)
-    memberships = list(memberships_of_user(user=user)) if user is not None and user.is_authenticated else []
-    return {
-        "memberships": memberships,
-        "current": current,
-        "csrf_token": context.get("csrf_token"),
-        "switch_url": url_if("front:switch-org"),
-        "next": request.get_full_path() if request is not None else "/",
-    }

@@ -19,10 +19,10 @@ from django.utils import timezone
 from ambit.accounts import services as accounts
 from ambit.accounts.models import Team
 from ambit.core.models import AuditEntry
+from ambit.dashboards import selectors as selectors_dashboard
+from ambit.dashboards.selectors import DashboardSummary
+from ambit.dashboards.trends import midnight
 from ambit.okrs import charts, services
-from ambit.okrs.dashboard import selectors as selectors_dashboard
-from ambit.okrs.dashboard.selectors import DashboardSummary
-from ambit.okrs.dashboard.trends import midnight
 from ambit.okrs.models import CheckIn, Cycle, KeyResult, Objective
 from tests import factories as f
 from tests.builders import DashboardScenario, World, backdate, build_dashboard_scenario, days_ago
@@ -32,7 +32,7 @@ from tests.querycount import Queries, check_count, count_queries
 
 pytestmark = pytest.mark.django_db
 
-URL = reverse("okrs:dashboard")
+URL = reverse("dashboards:organisation")
 # Pinned for a member (visibility look-ups included); a change here needs a reason.
 # Warm (summary cached): session, user, membership, cycle, cycle switcher, data version, the
 # member's teams and led teams, the visible objectives' fingerprint, one page of each list, the

@@ -1,4 +1,4 @@
-"""The organisation dashboard (``okrs:dashboard``): where the selected cycle stands, today or as of
+"""The organisation dashboard (``dashboards:organisation``): where the selected cycle stands, today or as of
 a past day, with each list pageable (``?at_risk_page=``, ``?stale_page=``; HTMX appends the next
 rows) and exportable as CSV (``?export=at_risk.csv`` and friends)."""
 
@@ -28,8 +28,7 @@ from ambit.core.http import MemberRequest
 from ambit.core.params import parse_page
 from ambit.core.spreadsheet import SafeCsvWriter
 from ambit.core.web import member_required, render_page
-from ambit.okrs import charts, engine
-from ambit.okrs.dashboard.selectors import (
+from ambit.dashboards.selectors import (
     NO_DATA,
     STATUS_ORDER,
     AsOf,
@@ -43,6 +42,7 @@ from ambit.okrs.dashboard.selectors import (
     org_today,
     page_of,
 )
+from ambit.okrs import charts, engine
 from ambit.okrs.models import Cycle
 from ambit.okrs.views_common import cycle_switcher_context, selected_cycle
 
@@ -142,7 +142,7 @@ def _heatmap_html(summary: DashboardSummary, cycle: Cycle, as_of: AsOf) -> SafeS
 
     def render_cells() -> str:
         context = {"summary": summary, "cycle": cycle}
-        return render_to_string("okrs/partials/dashboard_heatmap.html", context)
+        return render_to_string("dashboards/partials/dashboard_heatmap.html", context)
 
     if not summary.cache_key:
         return mark_safe(render_cells())
@@ -182,7 +182,7 @@ def dashboard(request: MemberRequest) -> HttpResponse:
         return _export(request, actor, cycle, as_of, export)
 
     params: dict[str, Any] = {"cycle": cycle.pk if cycle else None, "as_of": None if as_of.is_today else as_of.day}
-    target = reverse("okrs:dashboard")
+    target = reverse("dashboards:organisation")
     context: dict[str, Any] = {
         "cycle": cycle,
         "form": form,
@@ -197,7 +197,7 @@ def dashboard(request: MemberRequest) -> HttpResponse:
         if getattr(request, "htmx", False) and part in LISTS:
             entries = summary.at_risk if part == "at_risk" else summary.stale
             list_context = _list_context(request, actor, part, entries, params, appended=True)
-            return render(request, "okrs/partials/dashboard_rows.html", {"lst": list_context, "cycle": cycle})
+            return render(request, "dashboards/partials/dashboard_rows.html", {"lst": list_context, "cycle": cycle})
         counts = summary.status_counts
         context.update(
             summary=summary,
@@ -211,7 +211,7 @@ def dashboard(request: MemberRequest) -> HttpResponse:
             exports={name.removesuffix(".csv"): _link(request, params, export=name) for name in EXPORTS},
             today_url=_link(request, {"cycle": cycle.pk}),
         )
-    return render_page(request, "okrs/dashboard.html", context, status=status)
+    return render_page(request, "dashboards/dashboard.html", context, status=status)
 
 
 # --- CSV --------------------------------------------------------------------------------------
