@@ -34,3 +34,6 @@ StatusName = Literal["cancelled", "closed", "stale", "on_track", "at_risk", "beh
 BandName = Literal["red", "yellow", "green"]
 VerdictName = Literal["met", "missed", "success", "partial", "miss"]
 ForecastMethodName = Literal["linear_fit", "from_start", "flat"]
+
+# What an objective read can nest in its answer (``?expand=``); not a model choice.
+ObjectiveExpandName = Literal["key_results"]

@@ -9,24 +9,33 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from django.db import transaction
 from django.db.models import Model
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, ValidationError, ValidatorFunctionWrapHandler, WithJsonSchema, WrapValidator
+from pydantic_core import PydanticCustomError
 
 from ambit.accounts import selectors as acc
 from ambit.accounts.models import Membership, Team
 from ambit.api.common import actor_of, changed, metrics_for, resolve, resolve_optional, scale_of
-from ambit.api.enums import AmbitionName, LevelName, ObjectiveStateName, StatusName, VisibilityName
+from ambit.api.enums import (
+    AmbitionName,
+    LevelName,
+    ObjectiveExpandName,
+    ObjectiveStateName,
+    StatusName,
+    VisibilityName,
+)
 from ambit.api.key_result_in import KeyResultIn, errors_under, key_result_arguments
 from ambit.api.out import (
     AlignmentOut,
     KeyResultMetricsOut,
     ObjectiveMetricsOut,
     ObjectiveOut,
+    key_result_out,
     kr_metrics_out,
     objective_metrics_out,
     objective_out,
@@ -46,6 +55,7 @@ from ambit.api.schemas import (
 )
 from ambit.okrs import selectors as sel
 from ambit.okrs import services
+from ambit.okrs.metrics import Metrics
 from ambit.okrs.models import Cycle, Objective
 from ambit.strategy import selectors as strategy_sel
 from ambit.strategy.models import BigMove
@@ -60,6 +70,37 @@ class ObjectiveFilter(Schema):
     state: ObjectiveStateName | None = None
     level: LevelName | None = None
     status: StatusName | None = Field(None, description="Computed status (on_track, at_risk, behind, …).")
+
+
+EXPANSIONS: list[str] = list(get_args(ObjectiveExpandName))
+
+
+def _expansions(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """The ``expand`` values, or one error on the parameter naming what cannot be expanded."""
+    try:
+        return handler(value)
+    except ValidationError:
+        unknown = [str(v)[:40] for v in (value if isinstance(value, list) else [value]) if v not in EXPANSIONS]
+        if not unknown:
+            raise
+        raise PydanticCustomError(
+            "expand",
+            "{unknown} cannot be expanded: use {allowed}.",
+            {"unknown": ", ".join(f"“{v}”" for v in unknown), "allowed": ", ".join(EXPANSIONS)},
+        ) from None
+
+
+# An enum in the document: pydantic writes a one-value Literal as `const`.
+Expansion = Annotated[ObjectiveExpandName, WithJsonSchema({"type": "string", "enum": EXPANSIONS})]
+
+
+class ExpandQuery(Schema):
+    expand: Annotated[list[Expansion], WrapValidator(_expansions)] = Field(
+        default_factory=list,
+        max_length=5,
+        description="Nest more in each objective: `key_results` fills its `key_results` (null otherwise) with "
+        "every key result, its milestones and metrics, forecast included, at a fixed cost for the whole page.",
+    )
 
 
 class ParentLinkIn(Schema):
@@ -133,17 +174,28 @@ class ObjectiveMetricsDetailOut(Schema):
     key_results: list[KeyResultMetricsItem]
 
 
-def objective_response(request: HttpRequest, objective_id: int) -> dict[str, Any]:
+def objective_response(request: HttpRequest, objective_id: int, *, expand: bool = False) -> dict[str, Any]:
     actor = actor_of(request)
     obj = sel.objective_get(actor=actor, objective_id=objective_id)
-    return objective_out(obj, metrics_for(actor, [obj]).objective(obj), scale_of(actor))
+    return _out(obj, metrics_for(actor, [obj], with_forecast=expand), scale_of(actor), expand=expand)
+
+
+def _out(obj: Objective, metrics: Metrics, scale: str, *, expand: bool) -> dict[str, Any]:
+    """The objective, with its key results (prefetched by the selector, in their order) when expanded;
+    ``metrics`` then hold theirs, forecasts included."""
+    key_results = [key_result_out(kr, metrics.kr(kr), scale) for kr in obj.key_results.all()] if expand else None
+    return objective_out(obj, metrics.objective(obj), scale, key_results)
 
 
 @router.get("/objectives", response=reads(page_of(ObjectiveOut)), operation_id="objective_list")
-def objective_list(request: HttpRequest, filters: Query[ObjectiveFilter], page: Query[PageQuery]) -> Any:
+def objective_list(
+    request: HttpRequest, filters: Query[ObjectiveFilter], page: Query[PageQuery], expand: Query[ExpandQuery]
+) -> Any:
     """Objectives the caller may see. With `status`, metrics are computed for the whole filtered
-    set before paging (status is computed, not stored); otherwise only for the page."""
+    set before paging (status is computed, not stored); otherwise only for the page. With
+    `expand=key_results`, each objective carries its key results: one call for a page, not one per objective."""
     actor = actor_of(request)
+    nested = "key_results" in expand.expand
     qs = sel.objective_list(
         actor=actor,
         cycle=resolve_optional("cycle_id", filters.cycle_id, sel.cycle_get, actor=actor, cycle_id=filters.cycle_id),
@@ -159,17 +211,19 @@ def objective_list(request: HttpRequest, filters: Query[ObjectiveFilter], page: 
         metrics = metrics_for(actor, everything)
         matching = [o for o in everything if metrics.objective(o).status == filters.status]
         rows, nxt = paginate(matching, page)
+        if nested:  # forecasts for the page only: one history read for its key results
+            metrics = metrics_for(actor, rows, with_forecast=True)
     else:
         rows, nxt = paginate(qs, page)
-        metrics = metrics_for(actor, rows)
+        metrics = metrics_for(actor, rows, with_forecast=nested)
     scale = scale_of(actor)
-    return as_page([objective_out(o, metrics.objective(o), scale) for o in rows], nxt)
+    return as_page([_out(o, metrics, scale, expand=nested) for o in rows], nxt)
 
 
 @router.get("/objectives/{objective_id}", response=reads(ObjectiveOut), operation_id="objective_get")
-def objective_get(request: HttpRequest, objective_id: Id) -> Any:
-    """One objective with its computed metrics."""
-    return objective_response(request, objective_id)
+def objective_get(request: HttpRequest, objective_id: Id, expand: Query[ExpandQuery]) -> Any:
+    """One objective with its computed metrics; with `expand=key_results`, its key results too."""
+    return objective_response(request, objective_id, expand="key_results" in expand.expand)
 
 
 @router.post("/objectives", response=writes(ObjectiveOut, 201), operation_id="objective_create")
