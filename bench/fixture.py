@@ -6,7 +6,9 @@ are picked deterministically: members who own key results in the current cycle (
 read their week, their team, their objective) and team leads (they read their team's page).
 
 Run by ``bench/run.py`` as ``python bench/fixture.py <org-slug> <count>`` with the benchmark's
-DATABASE_URL in the environment; ``python bench/fixture.py --tasks`` reports the background queue.
+DATABASE_URL in the environment. ``python bench/fixture.py --tasks`` reports the background queue;
+``--serve`` answers run.py line by line for the life of a server: ``tasks`` with the same, ``drain
+SECONDS`` once the queue is empty, with when it was seen so (Unix time; null after SECONDS).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -186,12 +189,25 @@ def tasks() -> dict[str, int]:
     }
 
 
+def drain(timeout: float) -> dict[str, Any]:
+    """Poll the queue every 0.1 s until nothing is queued or running: the moment it was seen empty."""
+    started = time.time()
+    while (state := tasks())["pending"] and time.time() - started < timeout:
+        time.sleep(0.1)
+    return {**state, "empty_at": None if state["pending"] else time.time()}
+
+
 def main() -> None:
     import django
 
     django.setup()
     if sys.argv[1] == "--tasks":
         json.dump(tasks(), sys.stdout)
+        return
+    if sys.argv[1] == "--serve":  # set up once, so a drain starts polling the moment it is asked
+        for line in sys.stdin:
+            command, *rest = line.split()
+            print(json.dumps(drain(float(rest[0])) if command == "drain" else tasks()), flush=True)
         return
     slug, count = sys.argv[1], int(sys.argv[2])
     json.dump(build(slug, count), sys.stdout)

@@ -1,18 +1,24 @@
-"""Locust load for one operation at a time (BENCH_OP), as the people in BENCH_FIXTURE.
+"""Locust load for one operation at a time (BENCH_OP), or for the interleaved writes-plus-reads
+run (BENCH_OP=mix, the proportions in ops.MIX), as the people in BENCH_FIXTURE.
 
-Each simulated user is a different person, logged in through a real session, and fires the
-operation back to back (no think time): a closed loop of N concurrent users. Every response time
-is written to BENCH_RAW when the run stops, so run.py computes exact percentiles itself.
-Started by bench/run.py; by hand:
+Each simulated user is a different person, logged in through a real session, and fires requests
+back to back (no think time): a closed loop of N concurrent users. In the mix, user i is the i-th
+member (the i-th team lead for the team page) and goes round ops.mix_schedule() from a random
+place in it. Every response time is written to BENCH_RAW when the run stops, as
+``[start, milliseconds, error, operation]``, so run.py computes exact percentiles itself. Each
+measured request carries ``X-Bench: <BENCH_TAG>|<operation>``, by which the server's hooks
+(gunicorn_conf.py) total its CPU time. Started by bench/run.py; by hand:
     BENCH_OP=my_week BENCH_FIXTURE=fixture.json BENCH_RAW=raw.json \
         locust -f bench/locustfile.py --headless -u 1 -r 1 -t 10s -H http://127.0.0.1:8766
 """
 
 from __future__ import annotations
 
+import collections
 import itertools
 import json
 import os
+import random
 import sys
 import time
 from pathlib import Path
@@ -22,21 +28,22 @@ from urllib.parse import urlencode
 from locust import FastHttpUser, events, task
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ops import OPS_BY_NAME, bump_values, checkin_form, cookie_header
+from ops import MIX, OPS_BY_NAME, Op, bump_values, checkin_form, cookie_header, mix_schedule
 
-OP = OPS_BY_NAME[os.environ["BENCH_OP"]]
+RUN = os.environ["BENCH_OP"]
+TAG = os.environ.get("BENCH_TAG", RUN)
+MEASURED: list[str] = list(MIX) if RUN == "mix" else [RUN]
 FIXTURE: dict[str, Any] = json.loads(Path(os.environ["BENCH_FIXTURE"]).read_text())
-PEOPLE: list[dict[str, Any]] = FIXTURE[OP.persona]
 _next_person = itertools.count()
-_samples: list[tuple[float, float, str | None]] = []  # (start, milliseconds, error) of the measured operation
+# (start, milliseconds, error, operation) of every measured request
+_samples: list[tuple[float, float, str | None, str]] = []
 
 
 @events.request.add_listener
 def _record(request_type: str, name: str, response_time: float, exception: Any, **_: Any) -> None:
-    if name == OP.name:
-        _samples.append(
-            (time.time() - response_time / 1000, response_time, None if exception is None else str(exception))
-        )
+    if name in MEASURED:
+        start = time.time() - response_time / 1000
+        _samples.append((start, response_time, None if exception is None else str(exception), name))
 
 
 @events.quitting.add_listener
@@ -48,39 +55,63 @@ def _write(**_: Any) -> None:
 
 class Person(FastHttpUser):
     def on_start(self) -> None:
-        self.person = PEOPLE[next(_next_person) % len(PEOPLE)]
-        self.path = OP.path(FIXTURE, self.person)
-        self.turn = 0
-        if OP.api:
-            self.headers = {"Authorization": f"Bearer {self.person['token']}", "Accept": "application/json"}
+        index = next(_next_person)
+        self.people = {persona: FIXTURE[persona][index % len(FIXTURE[persona])] for persona in ("members", "leads")}
+        if RUN == "mix":
+            schedule = mix_schedule()
+            start = random.Random(index).randrange(len(schedule))  # people are not in step
+            schedule = schedule[start:] + schedule[:start]
         else:
-            self.headers = {"Cookie": cookie_header(self.person)}
-        if OP.name == "checkin_web":
-            with self.client.get("/check-in/?all=1", headers=self.headers, name="setup", catch_response=True) as r:
-                if r.status_code != 200:
-                    r.failure(f"check-in page answered {r.status_code}")
-                    self.form: list[tuple[str, str]] = []
-                    return
-                self.form = checkin_form(r.text or "")
+            schedule = [RUN]
+        self.schedule = itertools.cycle(schedule)
+        self.turns: collections.Counter[str] = collections.Counter()  # per write, so each alternates
+        self.form: list[tuple[str, str]] | None = None
+        if RUN == "checkin_web":
+            self._load_form()
+
+    def _load_form(self) -> None:
+        """The weekly check-in form as the page shows it (not measured). In the mix it is read at
+        the person's first submit, so the other operations start at once."""
+        self.form = []
+        headers = {"Cookie": cookie_header(self.people["members"])}
+        with self.client.get("/check-in/?all=1", headers=headers, name="setup", catch_response=True) as r:
+            if r.status_code != 200:
+                r.failure(f"check-in page answered {r.status_code}")
+                return
+            self.form = checkin_form(r.text or "")
+
+    def _headers(self, op: Op, person: dict[str, Any]) -> dict[str, str]:
+        if op.api:
+            headers = {"Authorization": f"Bearer {person['token']}", "Accept": "application/json"}
+        else:
+            headers = {"Cookie": cookie_header(person)}
+        return {**headers, "X-Bench": f"{TAG}|{op.name}"}
 
     @task
     def operate(self) -> None:
-        self.turn += 1
-        if OP.method == "GET":
-            with self.client.get(self.path, headers=self.headers, name=OP.name, catch_response=True) as r:
+        op = OPS_BY_NAME[next(self.schedule)]
+        person = self.people[op.persona]
+        path = op.path(FIXTURE, person)
+        headers = self._headers(op, person)
+        self.turns[op.name] += 1
+        turn = self.turns[op.name]
+        if op.method == "GET":
+            with self.client.get(path, headers=headers, name=op.name, catch_response=True) as r:
                 if r.status_code != 200:
                     r.failure(f"{r.status_code}")
-        elif OP.method == "POST":
-            data = urlencode([("all", "1"), *bump_values(self.form, self.turn)])
-            headers = {**self.headers, "Content-Type": "application/x-www-form-urlencoded"}
+        elif op.method == "POST":
+            if self.form is None:
+                self._load_form()
+            data = urlencode([("all", "1"), *bump_values(self.form or [], turn)])
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
             with self.client.post(
-                self.path, data=data, headers=headers, name=OP.name, allow_redirects=False, catch_response=True
+                path, data=data, headers=headers, name=op.name, allow_redirects=False, catch_response=True
             ) as r:
                 if r.status_code != 302:
                     r.failure(f"{r.status_code}: the check-in was not saved")
         else:
-            value = self.person["value"] + (1 if self.turn % 2 else 0)
+            value = person["value"] + (1 if turn % 2 else 0)
             body = {"value": value, "confidence": 7, "note": "bench"}
-            with self.client.post(self.path, json=body, headers=self.headers, name=OP.name, catch_response=True) as r:
+            with self.client.post(path, json=body, headers=headers, name=op.name, catch_response=True) as r:
                 if r.status_code != 201:
                     r.failure(f"{r.status_code}: {(r.text or '')[:200]}")

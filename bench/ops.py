@@ -22,6 +22,7 @@ class Op:
         return {
             "floor": "/accounts/password/change/",
             "my_week": "/",
+            "checkin_page": "/check-in/",
             "checkin_web": "/check-in/",
             "checkin_api": f"/api/v1/key-results/{person.get('key_result_id')}/check-ins",
             "objective": f"/objectives/{person.get('objective_id')}/",
@@ -36,6 +37,7 @@ class Op:
 OPS: list[Op] = [
     Op("floor", "floor: password change page", "GET", "members"),
     Op("my_week", "my week", "GET", "members"),
+    Op("checkin_page", "weekly check-in page", "GET", "members"),
     Op("checkin_web", "weekly check-in submit (web)", "POST", "members"),
     Op("checkin_api", "check-in POST (API)", "API-POST", "members", api=True),
     Op("objective", "objective page", "GET", "members"),
@@ -47,6 +49,36 @@ OPS: list[Op] = [
     Op("api_tree", "API alignment tree", "GET", "members", api=True),
 ]
 OPS_BY_NAME = {op.name: op for op in OPS}
+
+# The interleaved writes-plus-reads run (``mix``): each simulated person goes through these in
+# these proportions (requests out of 100) — mostly reading their week and their objectives,
+# checking in on the web (the page, then the submit) or through an integration, and now and then
+# the dashboard and their team's page (as its lead).
+MIX: dict[str, int] = {
+    "my_week": 25,
+    "checkin_page": 10,
+    "checkin_web": 10,
+    "checkin_api": 15,
+    "objective": 20,
+    "dashboard": 10,
+    "team": 10,
+}
+
+
+def mix_schedule() -> list[str]:
+    """One cycle of the mix (100 requests), each operation spread evenly through it (smooth
+    weighted round robin), so that even a few seconds of it keep the proportions."""
+    total = sum(MIX.values())
+    current = dict.fromkeys(MIX, 0)
+    out = []
+    for _ in range(total):
+        for name, weight in MIX.items():
+            current[name] += weight
+        pick = max(current, key=lambda name: current[name])
+        current[pick] -= total
+        out.append(pick)
+    return out
+
 
 # A fixed CSRF secret: Django accepts the unmasked 32-character secret in the form when it matches
 # the cookie, so the load run needs no extra request to fetch one.

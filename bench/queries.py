@@ -28,7 +28,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from ops import CSRF_SECRET, OPS, Op, bump_values, checkin_form  # noqa: E402
 
-REPEATS = 3
+REPEATS = 3  # counted requests per operation (the most is reported); a third argument overrides it
 
 
 def _request(client: Client, op: Op, fixture: dict[str, Any], person: dict[str, Any], turn: int) -> int:
@@ -49,7 +49,7 @@ def dict_from(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
     return out
 
 
-def count(op: Op, fixture: dict[str, Any]) -> int:
+def count(op: Op, fixture: dict[str, Any], repeats: int = REPEATS) -> int:
     person = fixture[op.persona][0]
     headers = {"HTTP_AUTHORIZATION": f"Bearer {person['token']}"} if op.api else {}
     client = Client(**headers)
@@ -61,7 +61,7 @@ def count(op: Op, fixture: dict[str, Any]) -> int:
     if status != expected:
         raise SystemExit(f"{op.name}: {op.path(fixture, person)} answered {status}, expected {expected}")
     counts = []
-    for turn in range(1, REPEATS + 1):
+    for turn in range(1, repeats + 1):
         if op.method == "POST":  # the form is read before each submit; count the submit alone
             form = checkin_form(client.get("/check-in/?all=1").content.decode())
             data = dict_from([("all", "1"), *bump_values(form, turn)])
@@ -79,7 +79,8 @@ def count(op: Op, fixture: dict[str, Any]) -> int:
 def main() -> None:
     fixture = json.loads(Path(sys.argv[1]).read_text())
     wanted = set(sys.argv[2].split(",")) if len(sys.argv) > 2 else None
-    json.dump({op.name: count(op, fixture) for op in OPS if wanted is None or op.name in wanted}, sys.stdout)
+    repeats = int(sys.argv[3]) if len(sys.argv) > 3 else REPEATS
+    json.dump({op.name: count(op, fixture, repeats) for op in OPS if wanted is None or op.name in wanted}, sys.stdout)
 
 
 if __name__ == "__main__":
