@@ -6,14 +6,16 @@ the team pages, the dashboard (and its teams spreadsheet), the objective page, t
 the stored roll-ups. The reference is the API's per-objective progress aggregated by the engine's
 own functions, so a surface that averages for itself (or over other objectives) fails here.
 
-The planning sheet (``ambit/sheets/exporter.py``) carries the plan only — titles, targets and
-weights — and no computed number, so it has nothing to disagree about.
+The planning sheet (``ambit/sheets/exporter.py``) carries the plan — titles, targets and
+weights — and, for reading only, each score, verdict and forecast: the forecasts are checked here
+against My week, the objective page and the API (issue 12).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -23,11 +25,15 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from openpyxl import load_workbook
 from pytest_django import Settings
 
 from ambit.accounts.models import Membership, Team
+from ambit.core.display import pct
 from ambit.okrs import engine
-from ambit.okrs.models import Alignment, Cycle, Objective, ObjectiveState
+from ambit.okrs.models import Alignment, Cycle, KeyResult, Objective, ObjectiveState
+from ambit.sheets.exporter import export_workbook
+from ambit.sheets.layout import SHEET_COLUMNS
 from ambit.strategy.models import BigMove
 from tests.api.conftest import ApiClient, token_for
 
@@ -254,3 +260,83 @@ def test_every_team_and_the_organisation_show_one_progress_everywhere(demo: dict
             assert sub.progress == pytest.approx(team_value(sub.team, subtree=True), abs=SAME), sub.team.name
             if sub.team.pk in cells:
                 assert sub.progress == pytest.approx(cells[sub.team.pk].progress, abs=SAME)
+
+
+# --- Forecasts (issue 12 item 2) ---------------------------------------------------------------
+
+_TAG = re.compile(r"<[^>]+>")
+_SAID = re.compile(r"On course for (\d+%) by (?:\d{1,2} \w{3}|the end of the cycle) · score (\d\.\d)\b")
+
+
+def _forecasts_said(html: str) -> dict[int, str | None]:
+    """Each key-result row's forecast as the reader sees it (tags stripped), None when the row
+    says none. A row runs from its ``kr-row`` item to the next one."""
+    said: dict[int, str | None] = {}
+    for chunk in html.split('class="kr-row')[1:]:
+        found = re.match(r'[^"]*" id="kr-(\d+)"', chunk)
+        assert found is not None, chunk[:200]
+        text = re.search(r"<span class=\"forecast[^\"]*\" data-forecast>(.*?)</span>\s*</p>", chunk, re.DOTALL)
+        said[int(found.group(1))] = None if text is None else " ".join(_TAG.sub("", text.group(1)).split())
+    return said
+
+
+def test_every_forecast_says_one_percentage_and_one_score_everywhere(demo: dict[str, Any]) -> None:
+    """For every key result of the demo: My week (its owner's), the objective page, the API and
+    the cycle's spreadsheet give the same projected percentage and the same projected score, and
+    that score is the score rule applied to that progress. They used to say "land at 0.80" on My
+    week and "Forecast: 75 %" on the objective page for the same key result."""
+    cycle = demo["cycle"]
+    live = _api_objectives(demo, cycle)
+    api: dict[int, dict[str, Any]] = {}
+    page: dict[int, str | None] = {}
+    for objective_id in live:
+        body = demo["api"].get(f"objectives/{objective_id}/metrics").json()
+        api |= {kr["key_result_id"]: kr["metrics"] for kr in body["key_results"]}
+        html = demo["web"].get(reverse("okrs:objective-detail", args=[objective_id])).content.decode()
+        page |= _forecasts_said(html)
+    assert api.keys() == page.keys()
+
+    sheet = export_workbook(actor=demo["admin"], cycle=cycle)
+    ws = load_workbook(io.BytesIO(sheet))["OKRs"]
+    keys = [c.key for c in SHEET_COLUMNS]
+    cells = {
+        row["id"]: row for row in (dict(zip(keys, [c.value for c in r], strict=True)) for r in ws.iter_rows(min_row=2))
+    }
+
+    owners = dict(KeyResult.objects.filter(pk__in=api).values_list("pk", "owner__user_id"))
+    week: dict[int, str | None] = {}
+    for user_id in set(owners.values()):
+        client = Client()
+        client.force_login(Membership.objects.get(user_id=user_id, organisation=demo["admin"].organisation).user)
+        response = client.get(reverse("front:home"), {"cycle": cycle.pk})
+        assert response.status_code == 200
+        week |= {pk: text for pk, text in _forecasts_said(response.content.decode()).items() if pk in api}
+
+    projected = 0
+    for pk, metrics in api.items():
+        row = next(r for rid, r in cells.items() if rid.endswith(f"-KR{pk}"))
+        fc = metrics["forecast"]
+        if fc is None:
+            note = metrics["forecast_note"]
+            assert page[pk] == note, pk
+            assert (row["forecast_progress"], row["forecast_score"], row["forecast_note"]) == (None, None, note), pk
+            if pk in week:
+                assert week[pk] == note, pk
+            continue
+        projected += 1
+        said = _SAID.match(page[pk] or "")
+        assert said is not None, (pk, page[pk])
+        # The page: pct's percentage of the API's progress, and the API's score in tenths ...
+        assert said.group(1) == pct(fc["progress"]), pk
+        assert said.group(2) == f"{fc['score']:.1f}", pk
+        # ... which is the score rule applied to that progress, nothing else.
+        assert fc["score"] == engine.suggest_score(fc["progress"]), pk
+        # The spreadsheet: the same progress (a percentage cell) and the same score.
+        assert row["forecast_progress"] == pytest.approx(fc["progress"], abs=SAME), pk
+        assert pct(row["forecast_progress"]) == said.group(1), pk
+        assert row["forecast_score"] == fc["score"], pk
+        assert row["forecast_note"] is None, pk
+        # My week says it in the very same words.
+        assert week[pk] == page[pk], pk
+    assert projected >= 10
+    assert set(week) >= {pk for pk, m in api.items() if m["forecast"] is not None}

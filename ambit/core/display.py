@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 STATUS_LABELS = {
@@ -26,11 +28,21 @@ def share(value: Any) -> float | None:
 
 
 def pct(value: Any, digits: int = 0) -> str:
-    """A 0–1 share as a percentage for display; blank input shows an em dash."""
+    """A 0–1 share as a percentage for display; blank input shows an em dash.
+
+    The one percentage rounding of every surface: half up on the shortest decimal form of the
+    share (0.745 → "75%", as a spreadsheet's "0%" format shows the same cell, and as scores
+    round, see ``engine.round_half_up``), never the binary float's half-even (which said "74%").
+    """
     number = share(value)
-    if number is None:
+    if number is None or not math.isfinite(number):
         return "—"
-    return f"{number * 100:.{int(digits)}f}%"
+    places = int(digits)
+    exact = Decimal(repr(number)) * 100
+    # Enough precision for any finite float's digits (1e308 has 309 of them before the point).
+    context = Context(prec=max(28, exact.adjusted() + places + 2))
+    shown = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP, context=context)
+    return f"{shown + 0:.{places}f}%"
 
 
 def status_label(value: Any) -> str:

@@ -18,6 +18,7 @@ from ambit.okrs.engine import (
     expected_progress,
     forecast,
     plausible_range,
+    suggest_score,
 )
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
@@ -179,6 +180,53 @@ def test_forecast_is_a_frozen_value() -> None:
 def test_unknown_kind_rejected() -> None:
     with pytest.raises(ValueError, match="'grow'"):
         run("grow", 0, 1, [(1, 1)])
+
+
+# --- The projected score (issue 12 item 2) -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "start", "target", "points", "attainment", "progress", "score"),
+    [
+        # 30 by day 30 from 0: on course for 90 of 100 by day 90, a score of 0.9.
+        ("increase", 0, 100, [(30, 30)], 0.9, 0.9, 0.9),
+        # 45 by day 30: 135 projected, attainment 1.35; progress stops at 1, and so does the score.
+        ("increase", 0, 100, [(30, 45)], 1.35, 1.0, 1.0),
+        # 0.745 of the way (74.5 %): scores 0.7, the same tenths a final check-in there would score.
+        ("increase", 0, 1000, [(30, 248.3333333333333)], 0.745, 0.745, 0.7),
+        # A decrease projected beyond its target: progress 1, score 1.0.
+        ("decrease", 200, 100, [(30, 150)], 1.5, 1.0, 1.0),
+        # A stay-below key result projected outside its band: progress 0, score 0.0.
+        ("stay_below", 10, 20, [(0, 10), (30, 18)], 0.0, 0.0, 0.0),
+    ],
+)
+def test_projected_score_is_the_score_rule_applied_to_projected_progress(
+    kind: str,
+    start: float,
+    target: float,
+    points: list[tuple[float, float]],
+    attainment: float,
+    progress: float,
+    score: float,
+) -> None:
+    result = run(kind, start, target, points)
+    assert result is not None and result.progress is not None
+    assert result.attainment == pytest.approx(attainment)
+    assert result.progress == pytest.approx(progress)
+    assert result.score == score == suggest_score(result.progress)
+
+
+def test_a_forecast_cannot_carry_a_score_its_progress_does_not_earn() -> None:
+    """The score is never set apart from the progress: it used to be read off attainment and
+    printed alone ("land at 0.80") where another page printed the progress ("75 %")."""
+    assert Forecast.landing(80.0, 0.8, 0.8, "linear_fit").score == 0.8
+    assert Forecast.landing(130.0, 1.3, 1.0, "linear_fit").score == 1.0
+    assert Forecast.landing(0.5, 0.5, 0.25, "linear_fit").score == 0.3  # half up, on the progress
+    with pytest.raises(ValueError, match="suggest_score"):
+        Forecast(80.0, 0.8, 0.8, 0.75, "linear_fit")
+    with pytest.raises(ValueError, match="suggest_score"):
+        Forecast(None, None, None, 0.5, None, "too_early")
+    assert Forecast.too_early().score is None
 
 
 # --- Too early to forecast ------------------------------------------------------------------
@@ -489,6 +537,7 @@ def test_forecast_is_finite_and_within_its_bounds(
     assert math.isfinite(result.end_value)
     assert 0.0 <= result.progress <= 1.0
     assert 0.0 <= result.score <= 1.0
+    assert result.score == suggest_score(result.progress)  # one score rule, read off the progress
     if result.attainment is not None:
         assert math.isfinite(result.attainment)
     if kind in ("milestones", "binary"):

@@ -43,7 +43,7 @@ def progress_bar(
         "label": label,
         "status": status or "",
         "large": large,
-        "text": f"{round(value_share * 100)}%" + (f", expected {round(exp * 100)}%" if exp is not None else ""),
+        "text": pct(value_share) + (f", expected {pct(exp)}" if exp is not None else ""),
     }
 
 

@@ -81,6 +81,21 @@ class Forecast:
     method: str | None
     reason: str | None = None
 
+    def __post_init__(self) -> None:
+        # The projected score is the projected progress read through the score rule, and nothing
+        # else: a surface showing "75 %" and "score 0.8" shows two readings of one number.
+        if self.score != (None if self.progress is None else suggest_score(self.progress)):
+            raise ValueError(
+                f"A forecast's score is suggest_score(progress): {self.score!r} given for progress {self.progress!r}"
+            )
+
+    @classmethod
+    def landing(cls, end_value: float | None, attainment: float | None, progress: float, method: str) -> "Forecast":
+        """A projection: its score is ``suggest_score(progress)``, the score rule applied to the
+        projected progress (so a value key result projected past its target scores 1.0, one
+        projected below its start 0.0), the same tenths every surface shows."""
+        return cls(end_value, attainment, progress, suggest_score(progress), method)
+
     @classmethod
     def too_early(cls) -> "Forecast":
         return cls(None, None, None, None, None, FORECAST_TOO_EARLY)
@@ -290,11 +305,11 @@ def forecast(
             progress = math.floor(end_value * milestones_total + _SNAP) / milestones_total
         else:
             progress = end_value
-        return Forecast(end_value, progress, progress, suggest_score(progress), method)
+        return Forecast.landing(end_value, progress, progress, method)
     low, high = plausible_range(
         kind, start=start, target=target, stretch=stretch, readings=[value for _, value in daily]
     )
     end_value = min(max(projected, low), high)
     attainment = kr_attainment(kind, start=start, target=target, current=end_value)
     progress = kr_progress(kind, start=start, target=target, current=end_value)
-    return Forecast(end_value, attainment, progress, suggest_score(attainment), method)
+    return Forecast.landing(end_value, attainment, progress, method)
