@@ -28,13 +28,14 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from django.core.cache import cache
-from django.db.models import JSONField, OuterRef, QuerySet, Subquery
+from django.db.models import Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
 from ambit.accounts.models import Membership, Organisation
 from ambit.accounts.selectors import team_list
 from ambit.core.models import AuditEntry
+from ambit.dashboards.rewind import KEY_RESULT, OBJECTIVE, Then, changes_since, checkin_annotations, rewind
 from ambit.dashboards.trends import (
     DisciplineWeek,
     discipline,
@@ -47,6 +48,7 @@ from ambit.dashboards.trends import (
 )
 from ambit.okrs import engine
 from ambit.okrs.metrics import Metrics, compute_metrics
+from ambit.okrs.metrics_then import LinksThen, aligned
 from ambit.okrs.models import (
     Alignment,
     CheckIn,
@@ -263,8 +265,9 @@ def cache_seconds(as_of: AsOf) -> int:
 
 def compute_dashboard_summary(*, actor: Membership, cycle: Cycle, as_of: AsOf) -> DashboardSummary:
     org = actor.organisation
-    objectives = _load_objectives(actor, cycle, as_of)
-    metrics = compute_metrics(organisation=org, objectives=objectives, now=as_of.now)
+    objectives, then = _load_objectives(actor, cycle, as_of)
+    links = then.links_at(as_of.moment) if then is not None else None
+    metrics = compute_metrics(organisation=org, objectives=objectives, now=as_of.now, then=links)
     expected = engine.expected_progress(start=cycle.start_date, end=cycle.end_date, on=as_of.day)
     thresholds = engine.PaceThresholds(on_track=org.pace_on_track, at_risk=org.pace_at_risk)
     progress_by_obj = {o.pk: metrics.objective(o).progress for o in objectives}
@@ -277,7 +280,7 @@ def compute_dashboard_summary(*, actor: Membership, cycle: Cycle, as_of: AsOf) -
         counts[km.status] = counts.get(km.status, 0) + 1
         done += km.status != engine.STATUS_CANCELLED and km.progress >= 1.0
     tz = org_time_zone(org)
-    history = _history(actor, cycle, objectives, as_of, tz)
+    history = _history(actor, cycle, objectives, as_of, tz, links)
     progress = engine.organisation_progress(progress_by_obj.values())
     return DashboardSummary(
         cycle_id=cycle.pk,
@@ -295,7 +298,7 @@ def compute_dashboard_summary(*, actor: Membership, cycle: Cycle, as_of: AsOf) -
         heatmap=_heatmap(actor, objectives, progress_by_obj, expected, thresholds),
         at_risk=_at_risk(key_results, metrics),
         stale=_stale(key_results, metrics, midnight(cycle.start_date, tz), as_of),
-        discipline=_discipline(actor, cycle, as_of, tz),
+        discipline=_discipline(actor, cycle, as_of, tz, then),
         history=history,
         forecast=forecast(start=cycle.start_date, end=cycle.end_date, history=history, moment=as_of.moment, tz=tz),
         status=(
@@ -306,20 +309,12 @@ def compute_dashboard_summary(*, actor: Membership, cycle: Cycle, as_of: AsOf) -
     )
 
 
-def _state_then_annotations(moment: dt.datetime) -> dict[str, Any]:
-    latest = CheckIn.objects.filter(key_result=OuterRef("pk"), created_at__lt=moment).order_by("-created_at", "-id")
-    return {
-        "then_value": Subquery(latest.values("value")[:1]),
-        "then_milestones": Subquery(latest.values("milestones_done")[:1], output_field=JSONField()),
-        "then_confidence": Subquery(latest.values("confidence")[:1]),
-        "then_at": Subquery(latest.values("created_at")[:1]),
-    }
-
-
-def _load_objectives(actor: Membership, cycle: Cycle, as_of: AsOf) -> list[Objective]:
+def _load_objectives(actor: Membership, cycle: Cycle, as_of: AsOf) -> tuple[list[Objective], Then | None]:
     """The objectives the actor sees in ``cycle`` with their key results, milestones and
-    checkpoints loaded (four queries), rewound to ``as_of`` for a past day: only what existed then,
-    each key result's latest check-in by then, and states as the audit log says they were."""
+    checkpoints loaded (four queries), rewound to ``as_of`` for a past day (one more query, the
+    audit entries since; see ``rewind``): only what existed then, each key result's latest
+    check-in by then, and states, weights, targets and teams as they were. Returns what was
+    different then too (None for today)."""
     qs = _objectives_seen(actor, cycle).select_related(None).defer("description")
     krs = KeyResult.objects.filter(organisation_id=actor.organisation_id, objective__in=qs.values("pk"))
     krs = krs.defer("description")
@@ -329,7 +324,7 @@ def _load_objectives(actor: Membership, cycle: Cycle, as_of: AsOf) -> list[Objec
     else:
         qs = qs.filter(created_at__lt=as_of.moment)
         krs = krs.filter(created_at__lt=as_of.moment)
-        loaded = krs.annotate(**_state_then_annotations(as_of.moment))
+        loaded = krs.annotate(**checkin_annotations(as_of.moment))
     objectives = list(qs)
     # Every objective is in ``cycle``: share one copy of it (rewound below) instead of a join.
     shared = copy.copy(cycle)
@@ -337,15 +332,10 @@ def _load_objectives(actor: Membership, cycle: Cycle, as_of: AsOf) -> list[Objec
         o._state.fields_cache["cycle"] = shared
     _attach_related(objectives, loaded, krs)
     if as_of.is_today:
-        return objectives
-    states = _states_then(actor.organisation_id, as_of.moment)
-    shared.state = states.get(("okrs.cycle", str(cycle.pk)), cycle.state)
-    for o in objectives:
-        o.state = states.get(("okrs.objective", str(o.pk)), o.state)
-        for kr in o.key_results.all():
-            kr.state = states.get(("okrs.keyresult", str(kr.pk)), kr.state)
-            _rewind(kr)
-    return [o for o in objectives if o.state != ObjectiveState.CANCELLED]
+        return objectives, None
+    then = rewind(changes_since(actor.organisation_id, as_of.moment))
+    then.rewind_objectives(objectives)
+    return [o for o in objectives if o.state != ObjectiveState.CANCELLED], then
 
 
 def _attach_related(objectives: Sequence[Objective], loaded: QuerySet[KeyResult], krs: QuerySet[KeyResult]) -> None:
@@ -383,38 +373,6 @@ def _set_cache(instances: Sequence[Any], name: str, related: dict[int, list[Any]
         if cache_of is None:
             obj._prefetched_objects_cache = cache_of = {}
         cache_of[name] = qs
-
-
-def _rewind(kr: KeyResult) -> None:
-    """Make the in-memory key result look as it did (never saved): its latest check-in then."""
-    at = getattr(kr, "then_at", None)
-    kr.last_checkin_at = at
-    kr.checkin_count = 1 if at is not None else 0
-    kr.current_value = getattr(kr, "then_value", None) if at is not None else None
-    kr.current_milestones_done = (getattr(kr, "then_milestones", None) or []) if at is not None else []
-    confidence = getattr(kr, "then_confidence", None)
-    kr.current_confidence = confidence if confidence is not None else engine.DEFAULT_CONFIDENCE
-
-
-def _states_then(org_id: int, moment: dt.datetime) -> dict[tuple[str, str], str]:
-    """State of every cycle, objective and key result that changed state since ``moment``: the
-    "before" side of its first state change after it (one query over those changes only)."""
-    out: dict[tuple[str, str], str] = {}
-    changes = (
-        AuditEntry.objects.filter(
-            organisation_id=org_id,
-            object_type__in=("okrs.cycle", "okrs.objective", "okrs.keyresult"),
-            created_at__gte=moment,
-            changes__has_key="state",
-        )
-        .order_by("created_at", "id")
-        .values_list("object_type", "object_id", "changes")
-    )
-    for object_type, object_id, change in changes:
-        value = change.get("state") if isinstance(change, dict) else None
-        if isinstance(value, list) and len(value) == 2 and value[0]:
-            out.setdefault((object_type, object_id), str(value[0]))
-    return out
 
 
 # --- Heat map ---------------------------------------------------------------------------------
@@ -557,16 +515,32 @@ def _key_results_seen(actor: Membership, cycle: Cycle) -> QuerySet[KeyResult]:
     return KeyResult.objects.filter(organisation_id=actor.organisation_id, objective__in=seen.values("pk"))
 
 
-def _discipline(actor: Membership, cycle: Cycle, as_of: AsOf, tz: dt.tzinfo) -> list[DisciplineWeek]:
-    """Key results of the running (or since closed) objectives the actor sees."""
+def _discipline(actor: Membership, cycle: Cycle, as_of: AsOf, tz: dt.tzinfo, then: Then | None) -> list[DisciplineWeek]:
+    """Key results of the running (or since closed) objectives the actor sees (on a past day:
+    running then, with the objective and key-result states then)."""
     live = _objectives_seen(actor, cycle).filter(state__in=_COUNTED_OBJECTIVE_STATES)
+    kr_states: dict[int, Any] = {}
+    if then is not None:
+        states = then.changed(OBJECTIVE, "state")
+        if states:
+            revived = [pk for pk, state in states.items() if state in _COUNTED_OBJECTIVE_STATES]
+            live = _objectives_seen(actor, cycle).filter(Q(state__in=_COUNTED_OBJECTIVE_STATES) | Q(pk__in=revived))
+            live = live.exclude(pk__in=[pk for pk in states if pk not in revived])
+        kr_states = then.changed(KEY_RESULT, "state")
     krs = KeyResult.objects.filter(organisation_id=actor.organisation_id, objective__in=live.values("pk"))
     weeks = discipline_weeks(start=cycle.start_date, end=cycle.end_date, day=as_of.day)
-    return discipline(organisation=actor.organisation, key_results=krs, weeks=weeks, moment=as_of.moment, tz=tz)
+    return discipline(
+        organisation=actor.organisation, key_results=krs, weeks=weeks, moment=as_of.moment, tz=tz, states=kr_states
+    )
 
 
 def _history(
-    actor: Membership, cycle: Cycle, objectives: Sequence[Objective], as_of: AsOf, tz: dt.tzinfo
+    actor: Membership,
+    cycle: Cycle,
+    objectives: Sequence[Objective],
+    as_of: AsOf,
+    tz: dt.tzinfo,
+    then: LinksThen | None = None,
 ) -> list[tuple[dt.datetime, float]]:
     org = actor.organisation
     samples = history_samples(start=cycle.start_date, end=cycle.end_date, moment=as_of.moment, tz=tz)
@@ -577,7 +551,7 @@ def _history(
         ids = {o.pk for o in objectives}
         seen = _objectives_seen(actor, cycle).values("pk")
         links = Alignment.objects.filter(organisation_id=org.pk, parent_id__in=seen)
-        for child, parent, weight in links.values_list("child_id", "parent_id", "weight"):
+        for child, parent, weight in aligned(links, then, ids):
             if child in ids:
                 classic.setdefault(parent, []).append((child, weight))
     read = readings(key_results=_key_results_seen(actor, cycle), samples=samples)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,11 +64,13 @@ def discipline(
     weeks: Sequence[tuple[dt.date, dt.date]],
     moment: dt.datetime,
     tz: dt.tzinfo,
+    states: Mapping[int, str] | None = None,
 ) -> list[DisciplineWeek]:
     """Per week, of ``key_results`` active through it (active, and created before the week began
     or first checked in by the end of its grace days): how many were checked in during the week
     (on time), only in the organisation's grace days after it (late), or neither (missed).
-    Nothing after ``moment`` counts.
+    Nothing after ``moment`` counts; ``states`` gives the state at ``moment`` of key results whose
+    state changed since (a past day of the dashboard).
 
     Two aggregate queries, whatever the size: distinct key results per week over the check-ins
     of the weeks' range (the ``(organisation, created_at)`` index), and the key results active
@@ -81,6 +83,10 @@ def discipline(
         ws, we = midnight(start, tz), midnight(end + dt.timedelta(days=1), tz)
         bounds.append((ws, min(we, moment), min(we + grace, moment), we + grace <= moment))
     active = key_results.filter(state=KeyResultState.ACTIVE)
+    if states:
+        revived = [pk for pk, state in states.items() if state == KeyResultState.ACTIVE]
+        active = key_results.filter(Q(state=KeyResultState.ACTIVE) | Q(pk__in=revived))
+        active = active.exclude(pk__in=[pk for pk in states if pk not in revived])
     heard: dict[str, Any] = {}
     existed: dict[str, Any] = {}
     first = CheckIn.objects.filter(key_result=OuterRef("pk")).order_by("created_at").values("created_at")[:1]

@@ -133,6 +133,7 @@ def _progress_chart(cycle: Cycle, summary: DashboardSummary) -> str:
         actual=summary.history,
         forecast=summary.forecast,
         today=summary.day,
+        past=not summary.is_today,
     )
     return charts.progress_chart(spec)
 

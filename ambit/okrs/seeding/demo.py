@@ -16,15 +16,17 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
 from ambit.accounts import services as accounts
 from ambit.accounts.models import Membership, Organisation, Team, User
+from ambit.core.models import AuditAction, AuditEntry
 from ambit.core.permissions import can_create_objective_for, can_edit_objective
 from ambit.okrs import engine
 from ambit.okrs import services as okrs
-from ambit.okrs.models import Cycle, CycleKind, CycleState, KeyResult, Objective, ObjectiveState
+from ambit.okrs.models import CheckIn, Cycle, CycleKind, CycleState, KeyResult, Objective, ObjectiveState
 from ambit.okrs.rollups import refresh_all
 from ambit.okrs.seeding import demo_content as content
 from ambit.okrs.seeding import demo_okrs as okr_specs
@@ -272,6 +274,8 @@ class DemoBuilder:
                 self._backdate(obj, cycle)
             if spec.cancel:
                 okrs.objective_cancel(actor=owner, objective=obj, reason=spec.cancel)
+                if step_days:
+                    self._backdate_cancel(obj, cycle)
 
     def _backdate(self, obj: Objective, cycle: Cycle) -> None:
         """OKRs with a history were written in the planning week before their cycle, not today:
@@ -279,6 +283,28 @@ class DemoBuilder:
         planned = min(_at(cycle.start_date - dt.timedelta(days=7), 9), self.now)
         Objective.objects.filter(pk=obj.pk).update(created_at=planned)
         KeyResult.objects.filter(objective_id=obj.pk).update(created_at=planned)
+        # So do the audit entries that wrote them: the dashboard's past days read the log back
+        # from today (dashboards/rewind.py), and a link logged today did not exist last month.
+        kr_ids = [str(pk) for pk in KeyResult.objects.filter(objective_id=obj.pk).values_list("pk", flat=True)]
+        written = (AuditAction.OBJECTIVE_CREATE, AuditAction.ALIGNMENT_ADD)
+        AuditEntry.objects.filter(
+            Q(object_type="okrs.objective", object_id=str(obj.pk), action__in=written)
+            | Q(object_type="okrs.keyresult", object_id__in=kr_ids, action=AuditAction.KEY_RESULT_CREATE),
+            organisation_id=obj.organisation_id,
+        ).update(created_at=planned)
+
+    def _backdate_cancel(self, obj: Objective, cycle: Cycle) -> None:
+        """A cancelled OKR of the story was cancelled at the mid-cycle review (after its last
+        check-in), not today: its past days show it running until then."""
+        mid = _at(cycle.start_date + (cycle.end_date - cycle.start_date) / 2, 11)
+        last = CheckIn.objects.filter(key_result__objective=obj).order_by("-created_at").values("created_at").first()
+        when = max(min(mid, self.now), last["created_at"] if last else mid)
+        AuditEntry.objects.filter(
+            organisation_id=obj.organisation_id,
+            object_type="okrs.objective",
+            object_id=str(obj.pk),
+            action=AuditAction.OBJECTIVE_CANCEL,
+        ).update(created_at=min(when, self.now))
 
     def _score_and_close(self, cycle: Cycle) -> None:
         for obj in Objective.objects.filter(cycle=cycle).select_related("organisation").prefetch_related("key_results"):

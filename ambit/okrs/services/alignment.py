@@ -48,14 +48,16 @@ def alignment_add(*, actor: Membership, child: Objective, parent: Objective, wei
 @transaction.atomic
 def alignment_remove(*, actor: Membership, child: Objective, parent: Objective) -> None:
     require_can_edit_objective(actor, child)
-    deleted, _ = Alignment.objects.filter(child=child, parent=parent).delete()
-    if not deleted:
+    link = Alignment.objects.filter(child=child, parent=parent).select_for_update().first()
+    if link is None:
         raise ValidationError({"parent": "These objectives are not aligned."})
+    link.delete()
+    # The weight too: the dashboard's past days put the link back as it was (dashboards/rewind.py).
     audit_record(
         actor=actor,
         organisation=actor.organisation,
         action=AuditAction.ALIGNMENT_REMOVE,
         obj=child,
-        changes={"parent": [parent.pk, None]},
+        changes={"parent": [parent.pk, None], "weight": [link.weight, None]},
     )
     rollups.schedule_objective(child, former_parent_id=parent.pk)
