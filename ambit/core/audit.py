@@ -6,7 +6,7 @@ the service that causes it, where a reader can see it, never from here."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +17,7 @@ from ambit.core.models import AuditAction, AuditEntry
 if TYPE_CHECKING:
     from ambit.accounts.models import Membership, Organisation, User
 
-__all__ = ["AuditAction", "audit_record", "diff", "snapshot"]
+__all__ = ["AuditAction", "audit_entry", "audit_record", "audit_record_all", "diff", "snapshot"]
 
 
 def _jsonable(value: Any) -> Any:
@@ -58,8 +58,23 @@ def audit_record(
     changes: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
     """Record that ``actor`` did ``action`` to ``obj``; ``changes`` maps a field to ``[before, after]``."""
+    entry = audit_entry(actor=actor, organisation=organisation, action=action, obj=obj, changes=changes)
+    entry.save()
+    return entry
+
+
+def audit_entry(
+    *,
+    actor: Membership | User | None,
+    organisation: Organisation | None,
+    action: AuditAction,
+    obj: models.Model,
+    changes: Mapping[str, Any] | None = None,
+) -> AuditEntry:
+    """The entry ``audit_record`` writes, not yet saved: a service recording many of them at once
+    (the weekly check-in) builds them with this and writes them with :func:`audit_record_all`."""
     user: Any = getattr(actor, "user", actor)
-    return AuditEntry.objects.create(
+    return AuditEntry(
         organisation=organisation,
         actor=user if user is not None and getattr(user, "pk", None) else None,
         action=action,
@@ -68,3 +83,10 @@ def audit_record(
         object_repr=str(obj)[:300],
         changes={k: _jsonable(v) for k, v in (changes or {}).items()},
     )
+
+
+def audit_record_all(entries: Sequence[AuditEntry]) -> list[AuditEntry]:
+    """Write entries built by :func:`audit_entry` in one INSERT (none: no query)."""
+    if any(e.pk is not None for e in entries):
+        raise ValueError("The audit log is append-only.")
+    return AuditEntry.objects.bulk_create(entries) if entries else []

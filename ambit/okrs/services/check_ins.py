@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NoReturn
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from ambit.accounts.models import Membership
-from ambit.core.audit import AuditAction, audit_record
+from ambit.core.audit import AuditAction, audit_entry, audit_record_all
 from ambit.core.errors import Conflict
 from ambit.core.permissions import require_can_check_in
 from ambit.core.services import to_decimal
 from ambit.core.validation import MAX_LONG_TEXT, clean_text
 from ambit.okrs import rollups
-from ambit.okrs.models import CheckIn, CycleState, KeyResult, KeyResultKind, ObjectiveState
+from ambit.okrs.models import CheckIn, CycleState, KeyResult, KeyResultKind, KeyResultState, ObjectiveState
 
 
 @dataclass
@@ -38,7 +39,7 @@ def _checkin_values(
             ids = sorted({int(i) for i in (milestones_done or [])})
         except (TypeError, ValueError):
             raise ValidationError({"milestones_done": "Tick milestones by their ids (whole numbers)."}) from None
-        known = set(key_result.milestones.values_list("id", flat=True))
+        known = {m.pk for m in key_result.milestones.all()}  # prefetched by the pages that list them
         unknown = [i for i in ids if i not in known]
         if unknown:
             raise ValidationError({"milestones_done": f"Milestones {unknown} do not belong to this key result."})
@@ -77,24 +78,21 @@ def _refuse_if_linked(key_result: KeyResult) -> None:
     )
 
 
-@transaction.atomic
-def check_in_record(
-    *,
-    actor: Membership,
-    key_result: KeyResult,
-    value: Any = None,
-    milestones_done: Sequence[int] | None = None,
-    confidence: int | None = None,
-    note: str = "",
-    corrects: CheckIn | None = None,
-    at: dt.datetime | None = None,
-) -> CheckInResult:
-    """Append a check-in and refresh the key result's latest value. ``confidence`` is on the
-    internal 0–10 scale (callers convert from the organisation's scale); it defaults to the last."""
-    from ambit.okrs.engine import confidence_warnings
+@dataclass
+class _Prepared:
+    """One validated check-in, ready to write."""
 
-    require_can_check_in(actor, key_result)
-    key_result = KeyResult.objects.select_for_update().select_related("objective__cycle").get(pk=key_result.pk)
+    key_result: KeyResult
+    at: dt.datetime
+    number: Decimal | None
+    ticked: list[int]
+    confidence: int
+    note: str
+    corrects: CheckIn | None
+    warnings: list[str]
+
+
+def _refuse_if_closed(key_result: KeyResult) -> None:
     objective = key_result.objective
     if key_result.is_cancelled:
         raise Conflict("This key result is cancelled: it takes no more check-ins.", field="key_result")
@@ -102,6 +100,27 @@ def check_in_record(
         raise Conflict(f"The objective is {objective.state}: it takes no more check-ins.", field="key_result")
     if objective.cycle.state == CycleState.CLOSED:
         raise Conflict(f"{objective.cycle.name} is closed: it takes no more check-ins.", field="key_result")
+
+
+def _prepare(
+    actor: Membership,
+    key_result: KeyResult,
+    *,
+    value: Any,
+    milestones_done: Sequence[int] | None,
+    confidence: int | None,
+    note: str,
+    corrects: CheckIn | None,
+    at: dt.datetime | None,
+) -> _Prepared:
+    """Every rule of a check-in, read from the key result as loaded (with its objective and
+    cycle): raises PermissionDenied, Conflict or ValidationError; runs no query unless the key
+    result takes its progress from children (their names) or is a checklist loaded without its
+    milestones."""
+    from ambit.okrs.engine import confidence_warnings
+
+    require_can_check_in(actor, key_result)
+    _refuse_if_closed(key_result)
     if corrects is None:
         _refuse_if_linked(key_result)
     now = timezone.now()
@@ -117,53 +136,178 @@ def check_in_record(
         raise ValidationError({"corrects": "A correction must refer to a check-in of the same key result."})
     note = clean_text(note, field="note", max_length=MAX_LONG_TEXT)
     previous_confidence = key_result.current_confidence if key_result.checkin_count else None
-    checkin = CheckIn(
-        organisation_id=key_result.organisation_id,
-        key_result=key_result,
-        author=actor,
-        value=number,
-        milestones_done=ticked,
-        confidence=confidence,
-        note=note.strip(),
-        is_correction=corrects is not None,
-        corrects=corrects,
-        created_at=at,
-    )
-    checkin.save()
-    if key_result.last_checkin_at is None or at >= key_result.last_checkin_at:
-        key_result.current_value = number
-        key_result.current_milestones_done = ticked
-        key_result.current_confidence = confidence
-        key_result.last_checkin_at = at
-    key_result.checkin_count += 1
-    key_result.save(
-        update_fields=[
-            "current_value",
-            "current_milestones_done",
-            "current_confidence",
-            "last_checkin_at",
-            "checkin_count",
-            "updated_at",
-        ]
-    )
     scale = actor.organisation.confidence_scale
     warnings = [w.message for w in confidence_warnings(previous_confidence, confidence, scale)]
-    changes: dict[str, Any] = {"value": str(number) if number is not None else None, "confidence": confidence}
-    if ticked:
-        changes["milestones_done"] = ticked
-    if corrects is not None:
-        changes["corrects"] = corrects.pk
-    if warnings:
-        changes["warnings"] = warnings
-    audit_record(
-        actor=actor,
-        organisation=actor.organisation,
-        action=AuditAction.CHECK_IN_RECORD,
-        obj=key_result,
-        changes=changes,
+    return _Prepared(key_result, at, number, ticked, confidence, note.strip(), corrects, warnings)
+
+
+def _newer(at: dt.datetime) -> Q:
+    return Q(last_checkin_at__isnull=True) | Q(last_checkin_at__lte=at)
+
+
+def _store_latest(prepared: Sequence[_Prepared], now: dt.datetime) -> None:
+    """Copy each key result's latest reading onto it in ONE UPDATE, without reading it first.
+
+    The statement does what a locked read-modify-write would: ``checkin_count`` grows by the
+    check-ins written, and the ``current_*`` fields take a reading only if it is not older than the
+    one already stored (a back-dated check-in adds history without moving them). Its WHERE repeats
+    the rules that were checked on the loaded row (the key result still active and of the same
+    kind, its objective live, its cycle open); a row a concurrent write changed since is not
+    matched, and the whole check-in is refused with the reason read afresh."""
+    by_kr: dict[int, list[_Prepared]] = {}
+    for p in prepared:
+        by_kr.setdefault(p.key_result.pk, []).append(p)
+    # Each key result's newest reading; of equally dated ones the last given, as in sequence.
+    latest = {pk: max(reversed(ps), key=lambda p: p.at) for pk, ps in by_kr.items()}
+
+    def per_row(field: str, then: Callable[[_Prepared], Any], output: models.Field[Any, Any]) -> Case:
+        return Case(
+            *(
+                When(pk=pk, then=Case(When(_newer(p.at), then=Value(then(p), output_field=output)), default=F(field)))
+                for pk, p in latest.items()
+            ),
+            default=F(field),
+            output_field=output,
+        )
+
+    fields = KeyResult._meta
+    matches = Q()
+    for pk, ps in by_kr.items():
+        matches |= Q(pk=pk, kind=ps[0].key_result.kind)
+    matched = (
+        KeyResult.objects.filter(matches, state=KeyResultState.ACTIVE)
+        .exclude(objective__state__in=[ObjectiveState.CANCELLED, ObjectiveState.CLOSED])
+        .exclude(objective__cycle__state=CycleState.CLOSED)
+        .update(
+            current_value=per_row("current_value", lambda p: p.number, fields.get_field("current_value")),
+            current_milestones_done=per_row(
+                "current_milestones_done", lambda p: p.ticked, fields.get_field("current_milestones_done")
+            ),
+            current_confidence=per_row(
+                "current_confidence", lambda p: p.confidence, fields.get_field("current_confidence")
+            ),
+            last_checkin_at=per_row("last_checkin_at", lambda p: p.at, fields.get_field("last_checkin_at")),
+            checkin_count=F("checkin_count")
+            + Case(*(When(pk=pk, then=Value(len(ps))) for pk, ps in by_kr.items()), default=Value(0)),
+            updated_at=Value(now, output_field=fields.get_field("updated_at")),
+        )
     )
-    rollups.schedule_key_result(key_result)
-    return CheckInResult(check_in=checkin, warnings=warnings)
+    if matched != len(by_kr):
+        _explain_changed(
+            [ps[0].key_result.pk for ps in by_kr.values()], {pk: ps[0].key_result.kind for pk, ps in by_kr.items()}
+        )
+    for pk, ps in by_kr.items():
+        kr = ps[0].key_result
+        p = latest[pk]
+        if kr.last_checkin_at is None or p.at >= kr.last_checkin_at:
+            kr.current_value = p.number
+            kr.current_milestones_done = p.ticked
+            kr.current_confidence = p.confidence
+            kr.last_checkin_at = p.at
+        kr.checkin_count += len(ps)
+        kr.updated_at = now
+
+
+class _Changed(Conflict):
+    """A key result changed between its load and the write (``key_result_id`` says which)."""
+
+    def __init__(self, message: str, *, key_result_id: int) -> None:
+        super().__init__(message, field="key_result")
+        self.key_result_id = key_result_id
+
+
+def _explain_changed(ids: list[int], kinds: dict[int, str]) -> NoReturn:
+    """Some key result changed between its load and the write: say why, as read now."""
+    for kr in KeyResult.objects.filter(pk__in=ids).select_related("objective__cycle").order_by("pk"):
+        try:
+            _refuse_if_closed(kr)
+        except Conflict as exc:
+            raise _Changed(exc.message, key_result_id=kr.pk) from None
+        if kr.kind != kinds[kr.pk]:
+            raise _Changed(f"“{kr.title}” changed while you were checking in: check in again.", key_result_id=kr.pk)
+    raise _Changed("A key result changed while you were checking in: check in again.", key_result_id=ids[0])
+
+
+def _write(actor: Membership, prepared: Sequence[_Prepared]) -> list[CheckInResult]:
+    """Write validated check-ins in a fixed number of statements, however many: one UPDATE of the
+    key results, one INSERT of the check-ins, one of their audit entries; the roll-up of the
+    objectives above is queued for when the transaction commits (one task for all of them)."""
+    now = timezone.now()
+    _store_latest(prepared, now)
+    check_ins = [
+        CheckIn(
+            organisation_id=p.key_result.organisation_id,
+            key_result=p.key_result,
+            author=actor,
+            value=p.number,
+            milestones_done=p.ticked,
+            confidence=p.confidence,
+            note=p.note,
+            is_correction=p.corrects is not None,
+            corrects=p.corrects,
+            created_at=p.at,
+            updated_at=now,
+        )
+        for p in prepared
+    ]
+    if len(check_ins) == 1:
+        check_ins[0].save()
+    else:
+        CheckIn.objects.bulk_create(check_ins)
+    entries = []
+    for p in prepared:
+        changes: dict[str, Any] = {"value": str(p.number) if p.number is not None else None, "confidence": p.confidence}
+        if p.ticked:
+            changes["milestones_done"] = p.ticked
+        if p.corrects is not None:
+            changes["corrects"] = p.corrects.pk
+        if p.warnings:
+            changes["warnings"] = p.warnings
+        entries.append(
+            audit_entry(
+                actor=actor,
+                organisation=actor.organisation,
+                action=AuditAction.CHECK_IN_RECORD,
+                obj=p.key_result,
+                changes=changes,
+            )
+        )
+    audit_record_all(entries)
+    for p in prepared:
+        rollups.schedule_key_result(p.key_result)  # batched: one refresh task per transaction
+    return [CheckInResult(check_in=c, warnings=p.warnings) for c, p in zip(check_ins, prepared, strict=True)]
+
+
+@transaction.atomic
+def check_in_record(
+    *,
+    actor: Membership,
+    key_result: KeyResult,
+    value: Any = None,
+    milestones_done: Sequence[int] | None = None,
+    confidence: int | None = None,
+    note: str = "",
+    corrects: CheckIn | None = None,
+    at: dt.datetime | None = None,
+) -> CheckInResult:
+    """Append a check-in and refresh the key result's latest value. ``confidence`` is on the
+    internal 0–10 scale (callers convert from the organisation's scale); it defaults to the last.
+
+    The rules read ``key_result`` as the caller loaded it (load it with its objective and cycle:
+    ``selectors.key_result_for_check_in``); the write re-checks them in its UPDATE, and leaves
+    ``key_result`` as the check-in leaves it. Statements: UPDATE key result, INSERT check-in,
+    INSERT audit entry; on commit one roll-up task."""
+    prepared = _prepare(
+        actor,
+        key_result,
+        value=value,
+        milestones_done=milestones_done,
+        confidence=confidence,
+        note=note,
+        corrects=corrects,
+        at=at,
+    )
+    return _write(actor, [prepared])[0]
 
 
 @dataclass
@@ -177,30 +321,38 @@ class CheckInEntry:
 
 
 def check_in_many(*, actor: Membership, entries: Sequence[CheckInEntry]) -> list[CheckInResult]:
-    """The weekly check-in: all entries or none. Errors are keyed ``"<key result id>.<field>"``."""
+    """The weekly check-in: all entries or none. Errors are keyed ``"<key result id>.<field>"``.
+
+    Every entry is validated before anything is written, then all are written together in the
+    same fixed number of statements as one (see ``_write``)."""
     errors: dict[str, list[str]] = {}
-    results: list[CheckInResult] = []
+    prepared: list[_Prepared] = []
+    for entry in entries:
+        try:
+            prepared.append(
+                _prepare(
+                    actor,
+                    entry.key_result,
+                    value=entry.value,
+                    milestones_done=entry.milestones_done,
+                    confidence=entry.confidence,
+                    note=entry.note,
+                    corrects=entry.corrects,
+                    at=None,
+                )
+            )
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                errors.setdefault(f"{entry.key_result.pk}.{field}", []).extend(messages)
+        except Conflict as exc:
+            errors.setdefault(f"{entry.key_result.pk}.{exc.field or 'key_result'}", []).append(exc.message)
+    if errors:
+        raise ValidationError(errors)
+    if not prepared:
+        return []
     with transaction.atomic():
-        for entry in entries:
-            try:
-                with transaction.atomic():
-                    results.append(
-                        check_in_record(
-                            actor=actor,
-                            key_result=entry.key_result,
-                            value=entry.value,
-                            milestones_done=entry.milestones_done,
-                            confidence=entry.confidence,
-                            note=entry.note,
-                            corrects=entry.corrects,
-                        )
-                    )
-            except ValidationError as exc:
-                for field, messages in exc.message_dict.items():
-                    errors.setdefault(f"{entry.key_result.pk}.{field}", []).extend(messages)
-            except Conflict as exc:
-                errors.setdefault(f"{entry.key_result.pk}.{exc.field or 'key_result'}", []).append(exc.message)
-        if errors:
-            # Raising inside the outer atomic block rolls back every check-in already written.
-            raise ValidationError(errors)
-    return results
+        try:
+            return _write(actor, prepared)
+        except _Changed as exc:
+            # A key result changed under the submit: nothing is written, the reason is shown on it.
+            raise ValidationError({f"{exc.key_result_id}.key_result": [exc.message]}) from exc
