@@ -78,7 +78,7 @@ fmt: install-dev
 	$(VENV)/bin/ruff check --fix .
 
 typecheck: install-dev
-	$(VENV)/bin/mypy ambit tests
+	$(VENV)/bin/mypy ambit tests e2e
 
 check: lint typecheck
 	$(PY) manage.py makemigrations --check --dry-run

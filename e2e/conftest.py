@@ -7,9 +7,14 @@ import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Request, ViewportSize
+    from pytest_django.live_server_helper import LiveServer
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM refuses that unless told.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -25,8 +30,8 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 DEMO_PASSWORD = "ambit-demo"
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 # axe-core 4.10.3 from npm (``npm pack axe-core@4.10.3``), vendored with its licence so nothing is
 # fetched at test time. The strict CSP blocks an inline <script>, which is what
 # ``add_script_tag(path=...)`` makes, so the file is served from the app's own origin instead:
@@ -45,7 +50,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is not installed")
     from playwright.sync_api import sync_playwright
@@ -57,7 +62,7 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def demo(transactional_db, live_server) -> str:  # type: ignore[no-untyped-def]
+def demo(transactional_db: None, live_server: LiveServer) -> str:
     """The Northwind demo organisation (and Globex), served at the returned base URL."""
     from django.core.management import call_command
 
@@ -78,7 +83,7 @@ document.addEventListener("securitypolicyviolation", function (e) {
 """
 
 
-def watch_csp(context) -> list[str]:  # type: ignore[no-untyped-def]
+def watch_csp(context: BrowserContext) -> list[str]:
     """Collect every CSP violation in a browser context: the DOM event, and Chromium's console
     message ("Refused to … because it violates the following Content Security Policy …")."""
     violations: list[str] = []
@@ -89,7 +94,7 @@ def watch_csp(context) -> list[str]:  # type: ignore[no-untyped-def]
     context.expose_function("__ambitCspViolation", record)
     context.add_init_script(CSP_LISTENER)
 
-    def on_console(message) -> None:  # type: ignore[no-untyped-def]
+    def on_console(message: ConsoleMessage) -> None:
         if "Content Security Policy" in message.text:
             violations.append(f"console: {message.text}")
 
@@ -97,7 +102,7 @@ def watch_csp(context) -> list[str]:  # type: ignore[no-untyped-def]
     return violations
 
 
-def close_checking_csp(context, violations: list[str]) -> None:  # type: ignore[no-untyped-def]
+def close_checking_csp(context: BrowserContext, violations: list[str]) -> None:
     """Close the context, then fail the test if any page in it broke the policy."""
     for open_page in context.pages:
         # A page that is gone or mid-navigation has nothing left to report.
@@ -108,7 +113,7 @@ def close_checking_csp(context, violations: list[str]) -> None:  # type: ignore[
     assert not unique, "Content-Security-Policy violations:\n" + "\n".join(unique)
 
 
-def serve_axe(context) -> None:  # type: ignore[no-untyped-def]
+def serve_axe(context: BrowserContext) -> None:
     """Answer AXE_PATH on any origin of ``context`` with the vendored axe-core."""
     context.route(
         f"**{AXE_PATH}",
@@ -116,26 +121,26 @@ def serve_axe(context) -> None:  # type: ignore[no-untyped-def]
     )
 
 
-def axe_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
+def axe_violations(page: Page) -> list[str]:
     """axe-core's violations on the page as it is now, one line each ("" when none).
     Its context must have been given ``serve_axe``."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(url=page.evaluate("location.origin") + AXE_PATH)
-    return list(page.evaluate(AXE_RUN))
+    return [str(line) for line in page.evaluate(AXE_RUN)]
 
 
-def check_accessibility(page) -> None:  # type: ignore[no-untyped-def]
+def check_accessibility(page: Page) -> None:
     """Fail on any axe-core violation on the page as it is now (e.g. with a form's errors shown)."""
     violations = axe_violations(page)
     assert not violations, f"axe-core on {page.url} at {page.viewport_size}:\n" + "\n".join(violations)
 
 
-def track_pages(context) -> list[str]:  # type: ignore[no-untyped-def]
+def track_pages(context: BrowserContext) -> list[str]:
     """Every page a tab of ``context`` loads with GET, in order, as the journey goes (a form's
     POST answer is not one: replaying it as a GET would only meet "405 Method Not Allowed")."""
     visited: list[str] = []
 
-    def on_request(request) -> None:  # type: ignore[no-untyped-def]
+    def on_request(request: Request) -> None:
         with contextlib.suppress(Exception):  # a request from a frame already gone
             if request.is_navigation_request() and request.method == "GET" and request.frame.parent_frame is None:
                 visited.append(request.url)
@@ -144,7 +149,7 @@ def track_pages(context) -> list[str]:  # type: ignore[no-untyped-def]
     return visited
 
 
-def audit_visited(context, visited: list[str]) -> list[str]:  # type: ignore[no-untyped-def]
+def audit_visited(context: BrowserContext, visited: list[str]) -> list[str]:
     """Open every page the journey showed again, at desktop and phone size, and run axe-core on
     each: the journeys then check accessibility on every page they pass without saying so.
     Only GET pages of the app are reopened; what a journey changed in place (an HTMX form, an
@@ -173,7 +178,7 @@ def audit_visited(context, visited: list[str]) -> list[str]:  # type: ignore[no-
 
 
 @contextlib.contextmanager
-def audited_context(browser, **options):  # type: ignore[no-untyped-def]
+def audited_context(browser: Browser, **options: Any) -> Iterator[BrowserContext]:
     """A browser context whose pages are checked for CSP violations and, when the test is done,
     for accessibility (axe-core at desktop and phone size) on every page they showed."""
     context = browser.new_context(**options)
@@ -187,18 +192,18 @@ def audited_context(browser, **options):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def page(browser):  # type: ignore[no-untyped-def]
+def page(browser: Browser) -> Iterator[Page]:
     with audited_context(browser, viewport=DESKTOP) as context:
         yield context.new_page()
 
 
 @pytest.fixture
-def phone(browser):  # type: ignore[no-untyped-def]
+def phone(browser: Browser) -> Iterator[Page]:
     with audited_context(browser, viewport=PHONE, device_scale_factor=2, is_mobile=True) as context:
         yield context.new_page()
 
 
-def login(page, base: str, email: str, password: str = DEMO_PASSWORD) -> None:  # type: ignore[no-untyped-def]
+def login(page: Page, base: str, email: str, password: str = DEMO_PASSWORD) -> None:
     page.goto(f"{base}/accounts/login/")
     page.fill("#id_username", email)
     page.fill("#id_password", password)
@@ -206,6 +211,6 @@ def login(page, base: str, email: str, password: str = DEMO_PASSWORD) -> None:  
     page.wait_for_url(f"{base}/")
 
 
-def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+def shot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

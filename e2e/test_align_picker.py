@@ -4,11 +4,17 @@ type (HTMX), and the same search as a plain form to the align page with JavaScri
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from e2e.conftest import login, shot
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
 
-def _unaligned_platform_objective(title: str):  # type: ignore[no-untyped-def]
+    from ambit.okrs.models import Objective
+
+
+def _unaligned_platform_objective(title: str) -> tuple[Objective, Objective]:
     from ambit.accounts.models import Membership
     from ambit.okrs import services
     from ambit.okrs.models import Objective
@@ -31,7 +37,7 @@ def _unaligned_platform_objective(title: str):  # type: ignore[no-untyped-def]
     return child, parent
 
 
-def test_lead_aligns_an_objective_by_searching_as_they_type(demo, page):
+def test_lead_aligns_an_objective_by_searching_as_they_type(demo: str, page: Page) -> None:
     child, parent = _unaligned_platform_objective("Make on-call quiet")
     base = demo
     login(page, base, "lead@northwind.test")
@@ -55,7 +61,7 @@ def test_lead_aligns_an_objective_by_searching_as_they_type(demo, page):
     assert supports.get_by_role("link", name=parent.title, exact=True).count() == 1
 
 
-def test_align_picker_works_with_javascript_off(demo, browser):
+def test_align_picker_works_with_javascript_off(demo: str, browser: Browser) -> None:
     child, parent = _unaligned_platform_objective("Retire the old queue")
     base = demo
     context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=False)

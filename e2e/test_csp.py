@@ -4,14 +4,20 @@ on any violation.)"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 from e2e.conftest import login, shot
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+    from pytest_django.live_server_helper import LiveServer
+
 pytestmark = pytest.mark.e2e
 
 
-def _operation_count(page, base: str) -> int:  # type: ignore[no-untyped-def]
+def _operation_count(page: Page, base: str) -> int:
     schema = page.request.get(f"{base}/api/v1/openapi.json").json()
     return sum(
         1
@@ -21,7 +27,9 @@ def _operation_count(page, base: str) -> int:  # type: ignore[no-untyped-def]
     )
 
 
-def test_api_docs_render_every_operation_under_the_policy(transactional_db, live_server, page):
+def test_api_docs_render_every_operation_under_the_policy(
+    transactional_db: None, live_server: LiveServer, page: Page
+) -> None:
     # The docs are public (the API itself needs a token), so no demo data or login is needed.
     base = live_server.url
     response = page.goto(f"{base}/api/v1/docs")
@@ -50,7 +58,7 @@ ADMIN_PAGES = [
 ]
 
 
-def test_admin_pages_work_under_the_policy(demo, page):
+def test_admin_pages_work_under_the_policy(demo: str, page: Page) -> None:
     from ambit.okrs.models import Objective
 
     login(page, demo, "admin@northwind.test")
@@ -80,7 +88,7 @@ def test_admin_pages_work_under_the_policy(demo, page):
     shot(page, "admin-cycle-add")
 
 
-def test_the_watch_catches_a_violation(browser):
+def test_the_watch_catches_a_violation(browser: Browser) -> None:
     """The fixtures' watch is real: an inline style and script under the policy are both reported."""
     from e2e.conftest import watch_csp
 
@@ -110,7 +118,7 @@ def test_the_watch_catches_a_violation(browser):
     assert any("Content Security Policy" in line for line in violations)
 
 
-def test_behaviour_moved_out_of_inline_scripts_still_works(demo, page):
+def test_behaviour_moved_out_of_inline_scripts_still_works(demo: str, page: Page) -> None:
     """The key result form's kind switch and the select-on-focus fields now live in ambit.js."""
     from ambit.okrs.models import Objective
 

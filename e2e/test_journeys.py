@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import pytest
 
 from e2e.conftest import PHONE, login, shot
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
 pytestmark = pytest.mark.e2e
 
 
-def _due_rows(page) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _due_rows(page: Page) -> dict[str | None, str | None]:
     """{row id: aria-valuenow} of the key results listed under "Due now"."""
     rows = page.locator("section[aria-labelledby=due-list-title] li.kr-row")
     return {
@@ -20,7 +24,7 @@ def _due_rows(page) -> dict[str, str]:  # type: ignore[no-untyped-def]
     }
 
 
-def _tab_to(page, predicate: str, limit: int = 60) -> None:  # type: ignore[no-untyped-def]
+def _tab_to(page: Page, predicate: str, limit: int = 60) -> None:
     for _ in range(limit):
         page.keyboard.press("Tab")
         if page.evaluate(f"(() => {{ const el = document.activeElement; return {predicate}; }})()"):
@@ -28,7 +32,7 @@ def _tab_to(page, predicate: str, limit: int = 60) -> None:  # type: ignore[no-u
     raise AssertionError(f"Tab never reached: {predicate}")
 
 
-def _fill_check_in_by_keyboard(page) -> int:  # type: ignore[no-untyped-def]
+def _fill_check_in_by_keyboard(page: Page) -> int:
     """Walk the form with Tab; set each value to its target, tick every milestone, mark binaries
     done, confidence 8, a short note; stop on the submit button and press Enter."""
     _tab_to(page, "el.closest('form.stack') !== null && el.type !== 'hidden'")
@@ -63,7 +67,7 @@ def _fill_check_in_by_keyboard(page) -> int:  # type: ignore[no-untyped-def]
     raise AssertionError("never reached the submit button")
 
 
-def test_member_does_the_weekly_check_in_by_keyboard_alone(demo, page):
+def test_member_does_the_weekly_check_in_by_keyboard_alone(demo: str, page: Page) -> None:
     base = demo
     page.goto(f"{base}/")
     shot(page, "login")
@@ -93,7 +97,7 @@ def test_member_does_the_weekly_check_in_by_keyboard_alone(demo, page):
     shot(page, "my-week-after")
 
 
-def test_bad_value_keeps_everything_and_points_at_the_field(demo, page):
+def test_bad_value_keeps_everything_and_points_at_the_field(demo: str, page: Page) -> None:
     base = demo
     login(page, base, "member@northwind.test")
     page.goto(f"{base}/check-in/")
@@ -111,7 +115,7 @@ def test_bad_value_keeps_everything_and_points_at_the_field(demo, page):
     assert page.evaluate("document.activeElement.name") == first_value.get_attribute("name")
 
 
-def test_quick_check_in_inline_with_htmx(demo, page):
+def test_quick_check_in_inline_with_htmx(demo: str, page: Page) -> None:
     base = demo
     login(page, base, "member@northwind.test")
     row = page.locator("li.kr-row").first
@@ -121,14 +125,16 @@ def test_quick_check_in_inline_with_htmx(demo, page):
     if value.count():
         value.wait_for()
         assert value.evaluate("el => el === document.activeElement")
-        value.fill(value.get_attribute("data-target"))
+        target = value.get_attribute("data-target")
+        assert target is not None
+        value.fill(target)
     page.locator(f"#{row_id}-slot button[type=submit]").click()
     page.locator(f"#{row_id} >> text=Checked in.").wait_for()
     assert page.url.rstrip("/") == base  # no navigation: the row was swapped in place
 
 
 @pytest.mark.parametrize("email", ["lead@northwind.test", "admin@northwind.test"])
-def test_lead_and_admin_sign_in_and_see_their_pages(demo, page, email):
+def test_lead_and_admin_sign_in_and_see_their_pages(demo: str, page: Page, email: str) -> None:
     base = demo
     login(page, base, email)
     assert page.locator("h1").first.inner_text() == "My week"
@@ -138,7 +144,7 @@ def test_lead_and_admin_sign_in_and_see_their_pages(demo, page, email):
     assert invite_form.count() == (1 if email.startswith("admin") else 0)
 
 
-def test_globex_admin_gets_404_on_northwind_urls(demo, page):
+def test_globex_admin_gets_404_on_northwind_urls(demo: str, page: Page) -> None:
     from ambit.okrs.models import KeyResult
 
     base = demo
@@ -150,7 +156,7 @@ def test_globex_admin_gets_404_on_northwind_urls(demo, page):
         assert response is not None and response.status == 404, path
 
 
-def test_my_week_on_a_phone(demo, phone):
+def test_my_week_on_a_phone(demo: str, phone: Page) -> None:
     login(phone, demo, "member@northwind.test")
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"page scrolls sideways at {PHONE['width']}px ({width}px)"

@@ -5,11 +5,16 @@ main OKR pages, in both themes."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from e2e.conftest import login, shot
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
-def test_lead_creates_aligned_objective_and_sees_it_roll_up(demo, page):
+
+def test_lead_creates_aligned_objective_and_sees_it_roll_up(demo: str, page: Page) -> None:
     from ambit.okrs.models import Objective
 
     base = demo
@@ -24,7 +29,7 @@ def test_lead_creates_aligned_objective_and_sees_it_roll_up(demo, page):
     page.get_by_role("button", name="Create objective").click()
     page.wait_for_url(re.compile(r"/objectives/\d+/$"))
     objective = Objective.objects.get(title="Make deploys boring")
-    assert objective.team.slug == "platform"
+    assert objective.team is not None and objective.team.slug == "platform"
     assert list(objective.parents.values_list("pk", flat=True)) == [parent.pk]
 
     page.get_by_role("link", name="Add key result").click()
@@ -35,7 +40,7 @@ def test_lead_creates_aligned_objective_and_sees_it_roll_up(demo, page):
     page.get_by_role("button", name=re.compile("key result", re.I)).click()
     page.wait_for_url(re.compile(rf"/objectives/{objective.pk}/$"))
     kr = objective.key_results.get()
-    assert (kr.start_value, kr.target_value) == (2, 10)
+    assert (kr.start_value, kr.target_value) == (Decimal(2), Decimal(10))
 
     # Quick check-in from the objective page (HTMX swaps the row in place).
     page.get_by_role("link", name="Check in on Deploys per week").click()
@@ -55,7 +60,11 @@ def test_lead_creates_aligned_objective_and_sees_it_roll_up(demo, page):
     page.goto(f"{base}/company/")
     chain = [parent]
     while chain[0].parents.exists() or chain[0].source_key_result_id:
-        up = chain[0].parents.first() or chain[0].source_key_result.objective
+        up = chain[0].parents.first()
+        if up is None:
+            source = chain[0].source_key_result
+            assert source is not None
+            up = source.objective
         chain.insert(0, up)
     for ancestor in chain:
         # The fold's <summary> names its objective (for screen readers) instead of holding its link.
@@ -79,7 +88,7 @@ def test_lead_creates_aligned_objective_and_sees_it_roll_up(demo, page):
     shot(page, "strategy")
 
 
-def test_pages_in_the_dark_theme(demo, page):
+def test_pages_in_the_dark_theme(demo: str, page: Page) -> None:
     base = demo
     login(page, base, "admin@northwind.test")
     page.locator("[data-theme-toggle]").click()
@@ -91,7 +100,7 @@ def test_pages_in_the_dark_theme(demo, page):
     shot(page, "my-week-dark")
 
 
-def test_champion_reads_the_dashboard_pages_the_at_risk_list_and_looks_back(demo, page):
+def test_champion_reads_the_dashboard_pages_the_at_risk_list_and_looks_back(demo: str, page: Page) -> None:
     import datetime as dt
 
     from django.core.cache import cache
@@ -133,7 +142,7 @@ def test_champion_reads_the_dashboard_pages_the_at_risk_list_and_looks_back(demo
     heatmap = page.locator(".heatmap")
     assert heatmap.locator("a.heat-cell").count() >= 4
     platform = page.get_by_role("link", name=re.compile(r"^Platform \d+%"))
-    assert platform.count() == 1 and "expected" in (platform.inner_text() + platform.text_content())
+    assert platform.count() == 1 and "expected" in (platform.inner_text() + (platform.text_content() or ""))
     assert re.search(r"\d+%", page.locator("#stat-progress").inner_text())
     shot(page, "dashboard")
 
@@ -144,7 +153,9 @@ def test_champion_reads_the_dashboard_pages_the_at_risk_list_and_looks_back(demo
     # A locator wait, not wait_for_function: Playwright polls a string predicate with eval, which
     # the Content-Security-Policy blocks (and the fixture reports as a violation).
     at_risk.locator("th[scope=row]").nth(20).wait_for(state="attached")
-    total = int(re.search(r"of (\d+)", at_risk.locator(".more-row").inner_text()).group(1))
+    more = re.search(r"of (\d+)", at_risk.locator(".more-row").inner_text())
+    assert more is not None
+    total = int(more.group(1))
     assert at_risk.locator("th[scope=row]").count() == min(total, 40)
     focused = page.evaluate("document.activeElement.closest('tr') && document.activeElement.textContent")
     assert focused  # focus moved to the first new row

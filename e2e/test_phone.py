@@ -3,9 +3,14 @@ compact, the whole menu is reachable, and axe-core finds nothing (issue 12, item
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 from e2e.conftest import PHONE, check_accessibility, login, shot
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 pytestmark = pytest.mark.e2e
 
@@ -19,8 +24,8 @@ PAGES = [
 ]
 
 
-def _layout(page) -> dict[str, float]:  # type: ignore[no-untyped-def]
-    return page.evaluate(
+def _layout(page: Page) -> dict[str, float]:
+    layout: dict[str, float] = page.evaluate(
         """() => {
           const header = document.querySelector("header.topbar").getBoundingClientRect();
           const tables = [...document.querySelectorAll("main table")];
@@ -28,9 +33,10 @@ def _layout(page) -> dict[str, float]:  # type: ignore[no-untyped-def]
           return {scroll: document.documentElement.scrollWidth, header: header.height, table_right: widest};
         }"""
     )
+    return layout
 
 
-def _nav_links_reachable(page) -> list[str]:  # type: ignore[no-untyped-def]
+def _nav_links_reachable(page: Page) -> list[str]:
     """The main navigation's links, each checked to lie fully inside the screen once shown."""
     toggle = page.locator("[data-nav-toggle]")
     if toggle.is_visible():
@@ -74,7 +80,7 @@ def _some_key_results_at_risk() -> None:
         services.check_in_record(actor=champion, key_result=kr, value=0, confidence=3)
 
 
-def test_every_main_page_fits_a_phone(demo, phone):
+def test_every_main_page_fits_a_phone(demo: str, phone: Page) -> None:
     _some_key_results_at_risk()
     login(phone, demo, "champion@northwind.test")
     for name, path in PAGES:
@@ -97,7 +103,7 @@ def test_every_main_page_fits_a_phone(demo, phone):
     assert phone.evaluate("document.activeElement.hasAttribute('data-nav-toggle')")
 
 
-def test_the_account_menu_and_company_tree_pass_axe(demo, page):
+def test_the_account_menu_and_company_tree_pass_axe(demo: str, page: Page) -> None:
     login(page, demo, "champion@northwind.test")
     page.goto(f"{demo}/company/")
     page.locator("details.menu > summary").last.click()

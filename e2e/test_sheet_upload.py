@@ -4,14 +4,21 @@ a clear refusal, never a blank result."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 from e2e.conftest import login, shot
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from playwright.sync_api import Page
+
 pytestmark = pytest.mark.e2e
 
 
-def _sheet_page(page, base: str) -> None:  # type: ignore[no-untyped-def]
+def _sheet_page(page: Page, base: str) -> None:
     from ambit.okrs.models import Cycle
 
     cycle = Cycle.objects.filter(organisation__slug="northwind", state="active", kind="quarter").first()
@@ -19,14 +26,14 @@ def _sheet_page(page, base: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{base}/sheets/cycles/{cycle.pk}/")
 
 
-def _upload(page, tmp_path, name: str, data: bytes) -> None:  # type: ignore[no-untyped-def]
+def _upload(page: Page, tmp_path: Path, name: str, data: bytes) -> None:
     path = tmp_path / name
     path.write_bytes(data)
     page.set_input_files("#upload-file", str(path))
     page.click("#upload-form button[type=submit]")
 
 
-def test_a_file_with_problems_shows_its_report_in_place(demo, page, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_file_with_problems_shows_its_report_in_place(demo: str, page: Page, tmp_path: Path) -> None:
     login(page, demo, "admin@northwind.test")
     _sheet_page(page, demo)
     csv = "Objective,Key result,Kind,Start,Target,Weight\nGrow revenue,Reach 10 clients,increase,0,abc,1e12\n"
@@ -39,7 +46,7 @@ def test_a_file_with_problems_shows_its_report_in_place(demo, page, tmp_path) ->
     shot(page, "sheet-upload-problems")
 
 
-def test_a_damaged_workbook_is_refused_with_a_message(demo, page, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_damaged_workbook_is_refused_with_a_message(demo: str, page: Page, tmp_path: Path) -> None:
     login(page, demo, "admin@northwind.test")
     _sheet_page(page, demo)
     _upload(page, tmp_path, "plan.xlsx", b"PK\x03\x04 this is not really a workbook")

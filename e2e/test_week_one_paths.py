@@ -5,6 +5,7 @@ from My week, a newcomer's empty My week, and the company tree's drafts and link
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from e2e.conftest import (
     DEMO_PASSWORD,
@@ -16,8 +17,14 @@ from e2e.conftest import (
     watch_csp,
 )
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
 
-def _membership(email: str):  # type: ignore[no-untyped-def]
+    from ambit.accounts.models import Membership
+    from ambit.okrs.models import Cycle
+
+
+def _membership(email: str) -> Membership:
     from ambit.accounts.models import Membership
 
     return Membership.objects.select_related("organisation", "user").get(
@@ -25,7 +32,7 @@ def _membership(email: str):  # type: ignore[no-untyped-def]
     )
 
 
-def _current_cycle():  # type: ignore[no-untyped-def]
+def _current_cycle() -> Cycle:
     from ambit.okrs.selectors import cycle_current
 
     cycle = cycle_current(actor=_membership("admin@northwind.test"))
@@ -33,7 +40,7 @@ def _current_cycle():  # type: ignore[no-untyped-def]
     return cycle
 
 
-def test_the_stand_alone_check_in_page_saves(demo, page):  # type: ignore[no-untyped-def]
+def test_the_stand_alone_check_in_page_saves(demo: str, page: Page) -> None:
     from ambit.okrs.models import KeyResult
 
     base = demo
@@ -56,7 +63,7 @@ def test_the_stand_alone_check_in_page_saves(demo, page):  # type: ignore[no-unt
     assert kr.current_value == kr.target_value
 
 
-def test_an_admin_copies_an_invitation_link_built_from_the_address_in_use(demo, page):  # type: ignore[no-untyped-def]
+def test_an_admin_copies_an_invitation_link_built_from_the_address_in_use(demo: str, page: Page) -> None:
     base = demo
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
     login(page, base, "admin@northwind.test")
@@ -75,7 +82,7 @@ def test_an_admin_copies_an_invitation_link_built_from_the_address_in_use(demo, 
     shot(page, "invitation-link-copied")
 
 
-def test_with_approval_required_the_owner_sees_no_activate_and_a_refusal_is_a_page(demo, browser):  # type: ignore[no-untyped-def]
+def test_with_approval_required_the_owner_sees_no_activate_and_a_refusal_is_a_page(demo: str, browser: Browser) -> None:
     # Its own context: the refusal answers a POST, which the audited ``page`` fixture would reopen
     # with a GET afterwards; the refusal page is checked with axe-core here instead.
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -88,7 +95,7 @@ def test_with_approval_required_the_owner_sees_no_activate_and_a_refusal_is_a_pa
         close_checking_csp(context, violations)
 
 
-def _approval_journey(base: str, page) -> None:  # type: ignore[no-untyped-def]
+def _approval_journey(base: str, page: Page) -> None:
     from ambit.okrs import services
 
     member = _membership("member@northwind.test")
@@ -117,7 +124,7 @@ def _approval_journey(base: str, page) -> None:  # type: ignore[no-untyped-def]
     shot(page, "not-found-404")
 
 
-def test_a_lead_creates_an_objective_with_key_results_from_my_week(demo, page):  # type: ignore[no-untyped-def]
+def test_a_lead_creates_an_objective_with_key_results_from_my_week(demo: str, page: Page) -> None:
     from ambit.okrs.models import Objective
 
     base = demo
@@ -148,7 +155,7 @@ def test_a_lead_creates_an_objective_with_key_results_from_my_week(demo, page): 
     shot(page, "cycles")
 
 
-def test_a_newcomer_lands_on_a_next_step(demo, page):  # type: ignore[no-untyped-def]
+def test_a_newcomer_lands_on_a_next_step(demo: str, page: Page) -> None:
     from ambit.accounts.models import Membership, Role, User
 
     base = demo
@@ -164,7 +171,7 @@ def test_a_newcomer_lands_on_a_next_step(demo, page):  # type: ignore[no-untyped
     page.wait_for_url(re.compile(r"/objectives/new/"))
 
 
-def test_the_company_tree_marks_drafts_and_labels_links(demo, page):  # type: ignore[no-untyped-def]
+def test_the_company_tree_marks_drafts_and_labels_links(demo: str, page: Page) -> None:
     from ambit.okrs import services
     from ambit.okrs.models import Objective
 
@@ -188,7 +195,7 @@ def test_the_company_tree_marks_drafts_and_labels_links(demo, page):  # type: ig
     shot(page, "company-tree-draft-and-links")
 
 
-def test_an_htmx_action_that_is_refused_shows_the_reason_in_place(demo, page):  # type: ignore[no-untyped-def]
+def test_an_htmx_action_that_is_refused_shows_the_reason_in_place(demo: str, page: Page) -> None:
     from ambit.okrs import services
     from ambit.okrs.models import KeyResult, Objective
 
