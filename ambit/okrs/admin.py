@@ -82,6 +82,7 @@ class ObjectiveAdmin(TenantScopedAdmin):
         "visibility",
         "state",
         "contributors",
+        "plan_start",
     )
     update_fields = services.OBJECTIVE_FIELDS
 
@@ -125,6 +126,7 @@ class KeyResultAdmin(TenantScopedAdmin):
         "unit_kind",
         "weight",
         "owner",
+        "plan_start",
     )
     update_fields = services.KR_FIELDS
 

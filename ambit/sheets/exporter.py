@@ -23,6 +23,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ambit.accounts.models import Membership, Team
+from ambit.core.display import pct
 from ambit.core.spreadsheet import SafeCsvWriter, set_safe_cell
 from ambit.okrs.metrics import Metrics, compute_metrics
 from ambit.okrs.models import Ambition, Cycle, CycleState, KeyResult, KeyResultKind, Objective, Visibility
@@ -35,6 +36,7 @@ from ambit.sheets.layout import (
     MAX_UPLOAD_BYTES,
     OKR_SHEET,
     SHEET_COLUMNS,
+    Column,
     format_parent,
     format_row_id,
 )
@@ -60,6 +62,7 @@ def _objective_cells(o: Objective, parents: list[Objective]) -> Row:
         "visibility": o.visibility,
         "theme": o.theme.title if o.theme else "",
         "parent": "; ".join(format_parent(p.pk, p.title) for p in parents),
+        "plan_start": o.plan_start,  # blank when it is the default: the upload then keeps the default
     }
 
 
@@ -73,6 +76,7 @@ def _kr_cells(kr: KeyResult) -> Row:
         "stretch": _number(kr.stretch_target),
         "unit": kr.unit,
         "weight": _number(kr.weight),
+        "kr_plan_start": kr.plan_start,
     }
 
 
@@ -88,6 +92,18 @@ def _kr_score_cells(kr: KeyResult, metrics: Metrics) -> Row:
     return {"kr_score": kr.score if kr.score is not None else m.suggested_score, "kr_verdict": m.verdict}
 
 
+def _forecast_cells(kr: KeyResult, metrics: Metrics) -> Row:
+    """The key result's forecast as its pages show it (``partials/forecast.html``): the projected
+    progress and the projected score (``Forecast.score``, the score rule applied to it); blank
+    with the reason while it is too early, blank without a check-in."""
+    fc = metrics.kr(kr).forecast
+    if fc is None:
+        return {}
+    if fc.note is not None:
+        return {"forecast_note": fc.note}
+    return {"forecast_progress": fc.progress, "forecast_score": fc.score}
+
+
 def okr_rows(data: SheetData, metrics: Metrics) -> list[Row]:
     rows: list[Row] = []
     for o in data.objectives:
@@ -96,7 +112,15 @@ def okr_rows(data: SheetData, metrics: Metrics) -> list[Row]:
         if not krs:
             rows.append({"id": format_row_id(o.pk, None), **base})
         for kr in krs:
-            rows.append({"id": format_row_id(o.pk, kr.pk), **base, **_kr_cells(kr), **_kr_score_cells(kr, metrics)})
+            rows.append(
+                {
+                    "id": format_row_id(o.pk, kr.pk),
+                    **base,
+                    **_kr_cells(kr),
+                    **_kr_score_cells(kr, metrics),
+                    **_forecast_cells(kr, metrics),
+                }
+            )
     return rows
 
 
@@ -146,7 +170,7 @@ def export_rows(*, actor: Membership, cycle: Cycle, team: Team | None = None) ->
     """Rows to write, the reference lists, and whether the rows are a template."""
     data = sheet_data(actor=actor, cycle=cycle, team=team)
     lists = sheet_lists(actor=actor, cycle=cycle)
-    metrics = compute_metrics(organisation=actor.organisation, objectives=data.objectives)
+    metrics = compute_metrics(organisation=actor.organisation, objectives=data.objectives, with_forecast=True)
     rows = okr_rows(data, metrics)
     is_template = not rows and cycle.state == CycleState.PLANNING
     if is_template:
@@ -247,10 +271,13 @@ def _instructions(wb: Workbook, cycle: Cycle, team: Team | None, is_template: bo
         "(keep “O12”, drop “-KR34”) — or leave the ID empty and repeat the objective title.",
         "Deleting a row deletes nothing in Ambit: cancel objectives and key results in Ambit itself.",
         "Do not change the hidden ID column (column A): it ties each row to its objective and key result.",
-        "The score and verdict columns at the end are for reading (committed OKRs are met only at 1.0; "
-        "aspirational ones are a success from 0.7, partial from 0.4): the upload ignores them.",
+        "The score, verdict and forecast columns at the end are for reading (committed OKRs are met only at "
+        "1.0; aspirational ones are a success from 0.7, partial from 0.4; the forecast score is the score the "
+        "forecast progress would earn): the upload ignores them.",
         "Enumerated columns (team, owner, kind, ambition, visibility, parent, theme) take the values on "
         f"“{LISTS_SHEET}”. New objectives start as drafts.",
+        "Plan start, KR plan start: the day from which progress is judged, a day of the cycle (a date cell or "
+        "YYYY-MM-DD). Leave it empty for the default: the later of the cycle start and the day it was created.",
         "Parent objective: “#id title” from the list; several parents are separated by “;”. A new objective of "
         "this workbook can also be named by its exact title.",
         "Kind: increase / decrease need start and target; stay_above / stay_below need a target; binary is "
@@ -287,7 +314,9 @@ def write_xlsx(
     for r, row in enumerate(rows, start=2):
         for col, c in enumerate(SHEET_COLUMNS, start=1):
             value = row.get(c.key)
-            set_safe_cell(ws, r, col, "" if value is None and not c.numeric else value)
+            cell = set_safe_cell(ws, r, col, "" if value is None and not c.numeric else value)
+            if c.percent:
+                cell.number_format = "0%"
         if is_template:
             for col in range(1, len(COLUMNS) + 1):
                 ws.cell(row=r, column=col).fill = _EXAMPLE_FILL
@@ -302,13 +331,18 @@ def write_xlsx(
 # --- CSV ----------------------------------------------------------------------------------------
 
 
+def _csv_value(value: Any, column: Column) -> Any:
+    # A share as the pages print it ("75%"): spreadsheets read that text back as the number 0.75.
+    return pct(value) if column.percent and value is not None else value
+
+
 def write_csv(rows: list[Row]) -> bytes:
     out = io.StringIO()
     # Text that starts like a formula gets an apostrophe (CSV injection); the importer strips it.
     writer = SafeCsvWriter(csv.writer(out, lineterminator="\r\n"))
     writer.writerow([c.header for c in SHEET_COLUMNS])
     for row in rows:
-        writer.writerow([row.get(c.key) for c in SHEET_COLUMNS])
+        writer.writerow([_csv_value(row.get(c.key), c) for c in SHEET_COLUMNS])
     # utf-8-sig: Excel opens UTF-8 CSV correctly only with the byte-order mark.
     return out.getvalue().encode("utf-8-sig")
 

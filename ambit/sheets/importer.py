@@ -9,6 +9,7 @@ repeat on every row of an objective: the non-empty values must agree.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -18,13 +19,23 @@ from ambit.core.services import plain_number, quoted, to_decimal
 from ambit.core.validation import control_characters
 from ambit.okrs.models import Ambition, KeyResult, KeyResultKind, Objective, UnitKind, Visibility
 from ambit.sheets.layout import BY_KEY, EXAMPLE_PREFIX, parse_parent_id, parse_row_id
-from ambit.sheets.parsing import ParseError, clean_text, parse_number
+from ambit.sheets.parsing import ParseError, clean_text, parse_date, parse_number
 from ambit.sheets.reader import RawRow, RawSheet
 from ambit.sheets.report import Change, Problem
 from ambit.sheets.selectors import ImportContext
 
-OBJECTIVE_KEYS = ("team", "objective", "objective_description", "owner", "ambition", "visibility", "theme", "parent")
-KR_KEYS = ("kr", "kr_owner", "kind", "start", "target", "stretch", "unit", "weight")
+OBJECTIVE_KEYS = (
+    "team",
+    "objective",
+    "objective_description",
+    "owner",
+    "ambition",
+    "visibility",
+    "theme",
+    "parent",
+    "plan_start",
+)
+KR_KEYS = ("kr", "kr_owner", "kind", "start", "target", "stretch", "unit", "weight", "kr_plan_start")
 CURRENCY_UNITS = {"$", "€", "£", "¥", "CHF"}
 
 
@@ -118,6 +129,15 @@ class Planner:
             return True, to_decimal(parsed.value, field=key, label=BY_KEY[key].header.lower())
         except Exception as exc:  # ValidationError: too large, not finite
             self.problem(raw.number, key, " ".join(getattr(exc, "messages", [str(exc)])))
+            return False, None
+
+    def date(self, raw: RawRow, key: str) -> tuple[bool, dt.date | None]:
+        """A date cell (``parse_date``); blank is ``None``, the default. Whether the day lies in the
+        cycle is the okrs services' rule (``check_plan_start``), reported by the dry run."""
+        try:
+            return True, parse_date(raw.cells.get(key))
+        except ParseError as exc:
+            self.problem(raw.number, key, exc.message, exc.hint)
             return False, None
 
     def person(self, raw: RawRow, key: str) -> tuple[bool, Membership | None]:
@@ -268,7 +288,16 @@ class Planner:
         label = existing.title if existing else self.text(first, "objective")
         plan = ObjectivePlan(row=first.number, rows=[r.number for r, _ in rows], existing=existing, title=label)
         wanted: dict[str, Any] = {}
-        for k in ("team", "objective", "objective_description", "owner", "ambition", "visibility", "theme"):
+        for k in (
+            "team",
+            "objective",
+            "objective_description",
+            "owner",
+            "ambition",
+            "visibility",
+            "theme",
+            "plan_start",
+        ):
             if k not in self.present:
                 continue
             agreed = self._agreed(rows, k, label)
@@ -308,6 +337,10 @@ class Planner:
                     )
                     continue
                 wanted["theme"] = theme
+            elif k == "plan_start":
+                ok, day = self.date(raw, "plan_start")
+                if ok:
+                    wanted["plan_start"] = day
             else:
                 ok, value = self.choice(raw, k, Ambition if k == "ambition" else Visibility)
                 if ok and value is not None:
@@ -415,6 +448,10 @@ class Planner:
                     self.problem(raw.number, "weight", "The weight must be above 0.", "Use 1 for a normal weight.")
                 else:
                     wanted["weight"] = float(weight)
+        if "kr_plan_start" in self.present:
+            ok, day = self.date(raw, "kr_plan_start")
+            if ok:
+                wanted["plan_start"] = day
         if "unit" in self.present:
             wanted["unit"] = self.text(raw, "unit") or (units[0] if units else "")
         elif units and (existing is None or not existing.unit):
@@ -494,6 +531,7 @@ OBJ_LABELS = {
     "theme": "Theme (big move)",
     "ambition": "Ambition",
     "visibility": "Visibility",
+    "plan_start": "Plan start",
 }
 KR_LABELS = {
     "title": "Key result",
@@ -505,6 +543,7 @@ KR_LABELS = {
     "unit": "Unit",
     "unit_kind": "Unit kind",
     "weight": "Weight",
+    "plan_start": "KR plan start",
 }
 
 

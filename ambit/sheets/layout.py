@@ -35,6 +35,8 @@ class Column:
     aliases: tuple[str, ...] = ()
     level: str = "objective"  # "objective", "kr", "id" or "read_only"
     numeric: bool = False
+    # A 0–1 share shown as a percentage: a "0%" number cell in the workbook, pct's text in CSV.
+    percent: bool = False
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -55,6 +57,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("stretch", "Stretch", 11, ("stretch target",), level="kr", numeric=True),
     Column("unit", "Unit", 10, level="kr"),
     Column("weight", "Weight", 9, ("kr weight",), level="kr", numeric=True),
+    # The day from which progress is judged (a date of the cycle); empty for the default, the later
+    # of the cycle start and the day the objective or key result was created.
+    Column("plan_start", "Plan start", 12, ("objective plan start",)),
+    Column("kr_plan_start", "KR plan start", 12, ("key result plan start",), level="kr"),
 )
 BY_KEY = {c.key: c for c in COLUMNS}
 REQUIRED = ("objective",)
@@ -82,6 +88,11 @@ READ_ONLY_COLUMNS: tuple[Column, ...] = (
     Column("objective_verdict", "Objective verdict", 12, level="read_only"),
     Column("kr_score", "KR score", 9, level="read_only", numeric=True),
     Column("kr_verdict", "KR verdict", 10, level="read_only"),
+    # Where the key result is on course to land, as its pages say it: the projected progress and
+    # the score rule applied to it; both blank, with the reason, while it is too early.
+    Column("forecast_progress", "Forecast progress", 11, level="read_only", numeric=True, percent=True),
+    Column("forecast_score", "Forecast score", 10, level="read_only", numeric=True),
+    Column("forecast_note", "Forecast note", 22, level="read_only"),
 )
 SHEET_COLUMNS: tuple[Column, ...] = COLUMNS + READ_ONLY_COLUMNS
 _READ_ONLY_HEADERS = frozenset(_norm(c.header) for c in READ_ONLY_COLUMNS)

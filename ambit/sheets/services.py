@@ -61,14 +61,9 @@ BATCH_SECONDS = 0.5
 LOCK_PAUSE_SECONDS = 0.15
 
 _OBJ_FIELD_COLUMNS = {
+    **{k: k for k in ("owner", "team", "theme", "ambition", "visibility", "parent", "plan_start")},
     "title": "objective",
     "description": "objective_description",
-    "owner": "owner",
-    "team": "team",
-    "theme": "theme",
-    "ambition": "ambition",
-    "visibility": "visibility",
-    "parent": "parent",
     "weight": "parent",
 }
 _KR_FIELD_COLUMNS = {
@@ -83,6 +78,7 @@ _KR_FIELD_COLUMNS = {
     "owner": "kr_owner",
     "milestones": "kind",
     "objective": "objective",
+    "plan_start": "kr_plan_start",
 }
 _OBJ_HEADERS = {BY_KEY[k].header for k in (*OBJECTIVE_KEYS, "id")}
 _KR_HEADERS = {BY_KEY[k].header for k in KR_KEYS}
@@ -157,6 +153,7 @@ class _Executor:
                     theme=f.get("theme"),
                     ambition=f.get("ambition") or "committed",
                     visibility=f.get("visibility") or "public",
+                    plan_start=f.get("plan_start"),
                 ),
             )
         elif p.fields:
@@ -209,6 +206,7 @@ class _Executor:
                     unit_kind=f.get("unit_kind", "number"),
                     weight=f.get("weight", 1.0),
                     owner=f.get("owner"),
+                    plan_start=f.get("plan_start"),
                 ),
             )
         elif kr.fields:

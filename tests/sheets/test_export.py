@@ -73,11 +73,17 @@ def test_rows_repeat_objective_columns_per_key_result(world: World, plan: Plan) 
         "stretch": None,
         "unit": None,
         "weight": 1,
+        "plan_start": None,  # the default (the later of the cycle start and creation): left blank
+        "kr_plan_start": None,
         # Read-only: nothing checked in yet, so 0.0 suggested, and a committed OKR below 1.0 is missed.
         "objective_score": 0,
         "objective_verdict": "missed",
         "kr_score": 0,
         "kr_verdict": "missed",
+        # No check-in: no forecast, and no reason to give either.
+        "forecast_progress": None,
+        "forecast_score": None,
+        "forecast_note": None,
     }
     assert rows[0]["stretch"] == 1800000 and rows[0]["unit"] == "€"
 
@@ -173,3 +179,65 @@ def test_export_reads_scores_against_ambition_and_uploads_unchanged(world: World
         blob = export_workbook(actor=world.champion, cycle=world.cycle, fmt=fmt)
         report = sheet_import(actor=world.champion, cycle=world.cycle, data=blob, filename=f"x.{fmt}")
         assert report.ok and report.updated == 0, report.as_text()
+
+
+def test_export_carries_each_forecast_as_its_pages_say_it(world: World, plan: Plan) -> None:
+    """Issue 12 item 2: the projected progress (a percentage cell, pct's text in CSV) and the
+    projected score (the score rule applied to it); blank with the reason while it is too early;
+    read only, so the download still uploads unchanged."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ambit.core.display import pct
+    from ambit.okrs import engine
+    from ambit.okrs.metrics import compute_metrics
+    from ambit.okrs.models import Cycle, Objective
+    from ambit.sheets.services import sheet_import
+
+    today = timezone.localdate()
+    Cycle.objects.filter(pk=world.cycle.pk).update(
+        start_date=today - dt.timedelta(days=50), end_date=today + dt.timedelta(days=49)
+    )
+    world.cycle.refresh_from_db()
+    now = timezone.now()
+    # 200 → 137 (a decrease): 195 twenty days ago, 185 now, half a unit a day: about 160 by the end.
+    okrs.check_in_record(actor=world.member, key_result=plan.kr_users, value=195, at=now - dt.timedelta(days=20))
+    okrs.check_in_record(actor=world.member, key_result=plan.kr_users, value=185, at=now)
+    # One reading on a key result created today: too early.
+    okrs.check_in_record(actor=world.lead, key_result=plan.kr_launch, value=1)
+
+    platform = Objective.objects.prefetch_related("key_results").get(pk=plan.platform.pk)
+    fc = compute_metrics(organisation=world.org, objectives=[platform], with_forecast=True).kr(plan.kr_users).forecast
+    assert fc is not None and fc.progress is not None and 0.55 < fc.progress < 0.7
+
+    data = export_workbook(actor=world.champion, cycle=world.cycle)
+    rows = {r["id"]: r for r in read_okr_rows(data)}
+    users = rows[f"O{plan.platform.pk}-KR{plan.kr_users.pk}"]
+    assert users["forecast_progress"] == pytest.approx(fc.progress, abs=1e-12)
+    assert users["forecast_score"] == fc.score == engine.suggest_score(fc.progress)
+    assert users["forecast_note"] is None
+    launch = rows[f"O{plan.platform.pk}-KR{plan.kr_launch.pk}"]
+    assert (launch["forecast_progress"], launch["forecast_score"]) == (None, None)
+    assert launch["forecast_note"] == "Too early to forecast"
+    latency = rows[f"O{plan.platform.pk}-KR{plan.kr_latency.pk}"]  # never checked in: nothing at all
+    assert (latency["forecast_progress"], latency["forecast_score"], latency["forecast_note"]) == (None, None, None)
+
+    # The progress cell shows a whole percentage, the way pct rounds it on the pages.
+    ws = _wb(data)["OKRs"]
+    column = next(i for i, c in enumerate(SHEET_COLUMNS, start=1) if c.key == "forecast_progress")
+    cell = next(
+        r[column - 1] for r in ws.iter_rows(min_row=2) if r[0].value == f"O{plan.platform.pk}-KR{plan.kr_users.pk}"
+    )
+    assert cell.number_format == "0%"
+
+    blob = export_workbook(actor=world.champion, cycle=world.cycle, fmt="csv")
+    by_id = {r["ID"]: r for r in csv.DictReader(io.StringIO(blob.decode("utf-8-sig")))}
+    shown = by_id[f"O{plan.platform.pk}-KR{plan.kr_users.pk}"]
+    assert shown["Forecast progress"] == pct(fc.progress)
+    assert shown["Forecast score"] == str(fc.score)
+    assert by_id[f"O{plan.platform.pk}-KR{plan.kr_launch.pk}"]["Forecast note"] == "Too early to forecast"
+
+    for fmt, payload in (("xlsx", data), ("csv", blob)):
+        report = sheet_import(actor=world.champion, cycle=world.cycle, data=payload, filename=f"x.{fmt}")
+        assert report.ok and report.updated == 0 and report.created == 0, report.as_text()
