@@ -31,7 +31,7 @@ from ambit.core.services import to_decimal
 from ambit.okrs import engine
 from ambit.okrs.metrics import KRMetrics
 from ambit.okrs.models import CheckIn, KeyResult, KeyResultKind, UnitKind
-from ambit.okrs.plausibility import unusual_value_concerns
+from ambit.okrs.plausibility import check_in_value_concerns
 from ambit.okrs.services import CheckInEntry
 
 RAG_CHOICES = (("red", "Red"), ("yellow", "Yellow"), ("green", "Green"))
@@ -273,12 +273,8 @@ class CheckInForm:
             return None
         assert number is not None  # required=True
         unit = row.kr.unit.strip()
-        row.concerns = unusual_value_concerns(
-            value=number,
-            start=row.kr.start_value,
-            target=row.kr.target_value,
-            current=row.kr.current_value,
-            shown=lambda d: f"{_fmt(d, row.locale)}{'' if unit == '%' else ' '}{unit}".strip(),
+        row.concerns = check_in_value_concerns(
+            row.kr, number, shown=lambda d: f"{_fmt(d, row.locale)}{'' if unit == '%' else ' '}{unit}".strip()
         )
         if row.concerns and not row.confirmed:
             row.errors.setdefault("value", []).extend(

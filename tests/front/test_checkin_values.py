@@ -143,3 +143,20 @@ def test_a_correction_of_another_key_results_check_in_is_refused(client: Client,
     assert response.status_code == 400
     assert "Choose one of this key result" in response.content.decode()
     assert CheckIn.objects.filter(key_result=kr).count() == 0
+
+
+def test_the_web_states_the_plausible_range_as_the_api_does(client: Client, world: World) -> None:
+    """One rule for both surfaces (``check_in_value_concerns``): the web's message gives the same
+    range as the API's 422, in the person's locale."""
+    kr = _percent_kr(world)
+    client.force_login(world.member.user)
+    english = _check_in(client, kr, "1,000").content.decode()
+    assert "Plausible values here lie between 0% and 200%." in english
+    german = client.post(
+        reverse("front:kr-checkin", args=[kr.pk]),
+        {f"kr-{kr.pk}-value": "-0,5", f"kr-{kr.pk}-confidence": "6"},
+        headers={"Accept-Language": "de-DE,de;q=0.9"},
+    )
+    assert german.status_code == 400
+    assert "-0,5% is negative" in german.content.decode()
+    assert CheckIn.objects.filter(key_result=kr).count() == 0
