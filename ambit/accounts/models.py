@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.utils import timezone
 
@@ -174,6 +174,7 @@ class Membership(TimeStamped):
     # Per-instance caches of the team-lead rules (see led_team_ids); not fields.
     _led_team_ids: set[int]
     _led_member_ids: set[int]
+    _member_team_ids: set[int]
 
     class Meta:
         ordering = ["organisation", "user__email"]
@@ -202,24 +203,40 @@ class Membership(TimeStamped):
         """Ids of the teams this member leads, with every team below them (cached on the instance:
         the permission rules ask once per object on a page)."""
         cached: set[int] | None = getattr(self, "_led_team_ids", None)
-        if cached is not None:
-            return cached
-        roots = set(TeamMember.objects.filter(membership=self, is_lead=True).values_list("team_id", flat=True))
-        result = set(roots)
-        if roots:
-            edges = Team.objects.filter(organisation_id=self.organisation_id).values_list("id", "parent_id")
-            children: dict[int, list[int]] = {}
-            for tid, pid in edges:
-                if pid is not None:
-                    children.setdefault(pid, []).append(tid)
-            stack = list(roots)
-            while stack:
-                for child in children.get(stack.pop(), ()):
-                    if child not in result:
-                        result.add(child)
-                        stack.append(child)
-        self._led_team_ids = result
-        return result
+        if cached is None:
+            self._load_teams()
+        return self._led_team_ids
+
+    def member_team_ids(self) -> set[int]:
+        """Ids of the teams this member belongs to (led or not; cached like ``led_team_ids``)."""
+        cached: set[int] | None = getattr(self, "_member_team_ids", None)
+        if cached is None:
+            self._load_teams()
+        return self._member_team_ids
+
+    def _load_teams(self) -> None:
+        """Both team sets in one query: the teams this member is in, and the subtree below the
+        ones they lead, walked by the database (a recursive query: it reads the led subtree, not
+        the organisation's whole team list). UNION, not UNION ALL, so a loop cannot run forever."""
+        team, member = Team._meta.db_table, TeamMember._meta.db_table
+        sql = f"""
+            WITH RECURSIVE led(id) AS (
+                SELECT team_id FROM {member} WHERE membership_id = %s AND is_lead
+                UNION
+                SELECT t.id FROM {team} t JOIN led ON t.parent_id = led.id WHERE t.organisation_id = %s
+            )
+            SELECT id, 1 FROM led
+            UNION ALL
+            SELECT team_id, 0 FROM {member} WHERE membership_id = %s
+        """
+        led: set[int] = set()
+        member_of: set[int] = set()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [self.pk, self.organisation_id, self.pk])
+            for team_id, is_led in cursor.fetchall():
+                (led if is_led else member_of).add(team_id)
+        self._led_team_ids = led
+        self._member_team_ids = member_of
 
     def led_member_ids(self) -> set[int]:
         """Membership ids of the people in the teams this member leads (for individual OKRs)."""

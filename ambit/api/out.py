@@ -240,11 +240,21 @@ def sprint_out(s: Sprint) -> dict[str, Any]:
 
 
 class ForecastOut(Schema):
-    end_value: float = Field(description="Projected value at the end of the cycle.")
-    attainment: float | None
-    progress: float
-    score: float
-    method: ForecastMethodName
+    end_value: float = Field(
+        description="Projected value at the end of the cycle's last day, bounded to what the key result can "
+        "plausibly reach (for milestones and done/not done: the projected share done, 0.0–1.0)."
+    )
+    attainment: float | None = Field(description="Projected attainment: may exceed 1.0 past the target.")
+    progress: float = Field(
+        description="Projected progress, 0.0–1.0 (attainment clamped). Pages and the planning workbook show it "
+        "as a whole percentage, rounded half up (0.745 is 75 %)."
+    )
+    score: float = Field(
+        description="Projected score: the score rule applied to `progress` (the suggested score of a key result "
+        "that would end the cycle there), in tenths 0.0–1.0; exactly the score the pages and the planning "
+        "workbook show next to the projected percentage."
+    )
+    method: ForecastMethodName = Field(description="How the projection was made.")
 
 
 class ObjectiveMetricsOut(Schema):
@@ -366,9 +376,16 @@ class ObjectiveOut(Schema):
     created_at: dt.datetime
     updated_at: dt.datetime
     metrics: ObjectiveMetricsOut
+    key_results: list[KeyResultOut] | None = Field(
+        description="Its key results (in their order, cancelled ones too), each with its milestones and metrics, "
+        "forecast included: only when the request asks for them with `expand=key_results`, else null."
+    )
 
 
-def objective_out(obj: Objective, m: ObjectiveMetrics, scale: str) -> dict[str, Any]:
+def objective_out(
+    obj: Objective, m: ObjectiveMetrics, scale: str, key_results: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The objective; ``key_results`` (already filled by ``key_result_out``) when expanded."""
     return {
         "id": obj.pk,
         "cycle_id": obj.cycle_id,
@@ -390,6 +407,7 @@ def objective_out(obj: Objective, m: ObjectiveMetrics, scale: str) -> dict[str, 
         "created_at": obj.created_at,
         "updated_at": obj.updated_at,
         "metrics": objective_metrics_out(obj, m, scale),
+        "key_results": key_results,
     }
 
 
@@ -474,6 +492,10 @@ def key_result_out(kr: KeyResult, m: KRMetrics, scale: str) -> dict[str, Any]:
     }
 
 
+# ObjectiveOut nests KeyResultOut, defined after it.
+ObjectiveOut.model_rebuild()
+
+
 class CheckInOut(Schema):
     id: int
     key_result_id: int
@@ -502,10 +524,35 @@ def check_in_out(c: CheckIn, scale: str) -> dict[str, Any]:
     }
 
 
+class CheckedKeyResultOut(Schema):
+    """What a check-in changes on its key result; the rest is as the key result's own read shows it."""
+
+    id: int
+    current_value: float | None
+    confidence: Confidence = Field(description="Latest confidence. " + CONFIDENCE_DOC)
+    last_checkin_at: dt.datetime | None
+    checkin_count: int
+    metrics: KeyResultMetricsOut
+
+
+def checked_key_result_out(kr: KeyResult, m: KRMetrics, scale: str) -> dict[str, Any]:
+    return {
+        "id": kr.pk,
+        "current_value": _f(kr.current_value),
+        "confidence": scaled(kr.current_confidence, scale),
+        "last_checkin_at": kr.last_checkin_at,
+        "checkin_count": kr.checkin_count,
+        "metrics": kr_metrics_out(kr, m, scale),
+    }
+
+
 class CheckInCreatedOut(Schema):
     check_in: CheckInOut
     warnings: list[str] = Field(description="Early warnings for the owner's manager (confidence drop or low).")
-    key_result: KeyResultOut
+    key_result: CheckedKeyResultOut = Field(
+        description="The key result as the check-in leaves it: its new value, confidence and metrics (progress, "
+        "status, forecast, score). Its title, targets and milestones are unchanged: `key_result_get` reads them."
+    )
 
 
 class AlignmentOut(Schema):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,14 +21,14 @@ from ambit.core.forms import errors_on
 from ambit.core.http import MemberRequest
 from ambit.core.numbers import number_locale_from_header
 from ambit.core.params import parse_id
-from ambit.core.permissions import CHECK_IN_DENIED, can_create_objectives, require_writer
+from ambit.core.permissions import CHECK_IN_DENIED, can_check_in, can_create_objectives, require_writer
 from ambit.core.web import member_required
 from ambit.front.forms import RAG_CHOICES, CheckInForm, build_rows
-from ambit.front.week import key_result_item, my_week
+from ambit.front.week import key_result_item, week_for
+from ambit.okrs.metrics_one import key_result_metrics
 from ambit.okrs.models import Cycle
-from ambit.okrs.selectors import check_in_history
+from ambit.okrs.selectors import check_in_history, key_result_for_check_in
 from ambit.okrs.services import check_in_many
-from ambit.okrs.views_common import cycle_from_param
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:
@@ -39,8 +41,8 @@ def _safe_next(request: HttpRequest, default: str) -> str:
 @member_required
 def home(request: MemberRequest) -> HttpResponse:
     member = request.member
-    cycle = cycle_from_param(actor=member, value=request.GET.get("cycle"))
-    week = my_week(actor=member, cycle=cycle)
+    week = week_for(actor=member, cycle_param=request.GET.get("cycle"))
+    cycle = week.cycle
     context = {
         "week": week,
         "cycle": cycle,
@@ -65,10 +67,10 @@ def checkin(request: MemberRequest) -> HttpResponse:
     if request.method == "POST":
         require_writer(member)
     source = request.POST if request.method == "POST" else request.GET
-    cycle = cycle_from_param(actor=member, value=source.get("cycle"))
     show_all = source.get("all") == "1"
     # A submit needs the rows and whether each is due, not the forecasts drawn on the page.
-    week = my_week(actor=member, cycle=cycle, with_forecast=request.method != "POST")
+    week = week_for(actor=member, cycle_param=source.get("cycle"), with_forecast=request.method != "POST")
+    cycle = week.cycle
     # A key result that takes its progress from its child objectives is checked in there, not here.
     items = [i for i in week.items if i.can_check_in and not i.km.linked and (show_all or i.km.due)]
     rows = build_rows(
@@ -117,15 +119,53 @@ def _home_url(cycle: Cycle | None) -> str:
     return f"{url}?cycle={cycle.pk}" if cycle is not None else url
 
 
+def _record_quick_check_in(request: MemberRequest, pk: int, back: str) -> HttpResponse | Mapping[str, Sequence[str]]:
+    """The quick check-in's POST, read for the write alone: the key result with its objective and
+    cycle (one query), its earlier check-ins only when one is corrected, and the row's fresh
+    metrics only for HTMX (a plain POST redirects). Returns the response once saved, else the
+    service's errors (none when the form does not parse) for the form shown again."""
+    member = request.member
+    kr = key_result_for_check_in(actor=member, key_result_id=pk)
+    require_writer(member)
+    if not can_check_in(member, kr):
+        raise PermissionDenied(CHECK_IN_DENIED)
+    history = {}
+    if request.POST.get(f"kr-{pk}-corrects"):
+        latest = check_in_history(actor=member, key_result=kr).order_by("-created_at", "-id")
+        history = {kr.pk: list(latest[:CORRECTABLE_CHECK_INS])}
+    rows = build_rows(
+        key_results=[kr], metrics={}, organisation=member.organisation, locale=number_locale(request), history=history
+    )
+    form = CheckInForm(rows, request.POST)
+    if not form.is_valid():
+        return {}
+    try:
+        (result,) = check_in_many(actor=member, entries=form.entries)
+    except ValidationError as exc:
+        return exc.message_dict
+    if request.htmx:
+        # The service left ``kr`` as the check-in leaves it: only its metrics are read again.
+        km = key_result_metrics(organisation=member.organisation, key_result=kr)
+        context = {"kr": kr, "km": km, "can_check_in": True, "next": back, "just_saved": True}
+        return render(request, "front/partials/kr_row.html", {**context, "warnings": result.warnings})
+    _success_message(request, 1, [(kr.title, w) for w in result.warnings])
+    return redirect(back)
+
+
 @member_required
 @require_http_methods(["GET", "POST"])
 def kr_checkin(request: MemberRequest, pk: int) -> HttpResponse:
     """Quick check-in on one key result. With HTMX: GET gives the inline form, a successful POST
     gives the updated row; without HTMX it is a small page that redirects back."""
     member = request.member
-    item = key_result_item(actor=member, key_result_id=pk)
+    back = _safe_next(request, reverse("front:home"))
+    service_errors: Mapping[str, Sequence[str]] = {}
     if request.method == "POST":
-        require_writer(member)
+        outcome = _record_quick_check_in(request, pk, back)
+        if isinstance(outcome, HttpResponse):
+            return outcome
+        service_errors = outcome  # not saved: the form is shown again below, with why
+    item = key_result_item(actor=member, key_result_id=pk)
     if not item.can_check_in:  # core.permissions.can_check_in, computed once with the item
         raise PermissionDenied(CHECK_IN_DENIED)
     latest = check_in_history(actor=member, key_result=item.kr).order_by("-created_at", "-id")
@@ -137,30 +177,8 @@ def kr_checkin(request: MemberRequest, pk: int) -> HttpResponse:
         history={item.kr.pk: list(latest[:CORRECTABLE_CHECK_INS])},
     )
     form = CheckInForm(rows, request.POST if request.method == "POST" else None)
-    back = _safe_next(request, reverse("front:home"))
     if request.method == "POST" and form.is_valid():
-        try:
-            results = check_in_many(actor=member, entries=form.entries)
-        except ValidationError as exc:
-            form.add_service_errors(exc.message_dict)
-        else:
-            warnings = [(item.kr.title, w) for w in results[0].warnings]
-            if request.htmx:
-                fresh = key_result_item(actor=member, key_result_id=pk)
-                return render(
-                    request,
-                    "front/partials/kr_row.html",
-                    {
-                        "kr": fresh.kr,
-                        "km": fresh.km,
-                        "can_check_in": fresh.can_check_in,
-                        "next": back,
-                        "just_saved": True,
-                        "warnings": [w for _, w in warnings],
-                    },
-                )
-            _success_message(request, 1, warnings)
-            return redirect(back)
+        form.add_service_errors(service_errors)
     context = {
         "row": form.rows[0],
         "form": form,

@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import Q
+from django.http import Http404
 
 from ambit.accounts.models import Membership
+from ambit.core.params import parse_id
 from ambit.core.permissions import can_check_in
 from ambit.okrs import selectors
 from ambit.okrs.metrics import KRMetrics, Metrics, ObjectiveMetrics, compute_metrics
@@ -48,10 +50,28 @@ class Week:
         return [i for i in self.items if i.km.due]
 
 
-def my_week(*, actor: Membership, cycle: Cycle | None, with_forecast: bool = True) -> Week:
+def week_for(*, actor: Membership, cycle_param: str | None, with_forecast: bool = True) -> Week:
+    """``my_week`` for the cycle a ``cycle`` parameter names (``views_common.cycle_from_param``'s
+    rule: 404 for another organisation's, the current one when missing or malformed), chosen
+    from the switcher's list of cycles instead of a query of its own."""
+    cycles = list(selectors.cycle_list(actor=actor))
+    cycle_id = parse_id(cycle_param)
+    if cycle_id is None:
+        cycle = selectors.cycle_current_among(cycles)
+    else:
+        cycle = next((c for c in cycles if c.pk == cycle_id), None)
+        if cycle is None:
+            raise Http404("No such cycle.")
+    return my_week(actor=actor, cycle=cycle, with_forecast=with_forecast, cycles=cycles)
+
+
+def my_week(
+    *, actor: Membership, cycle: Cycle | None, with_forecast: bool = True, cycles: list[Cycle] | None = None
+) -> Week:
     """The actor's key results in ``cycle`` grouped by objective, with metrics; ``with_forecast``
     reads their check-in history for the forecasts (a submit that only validates skips it)."""
-    cycles = list(selectors.cycle_list(actor=actor))
+    if cycles is None:
+        cycles = list(selectors.cycle_list(actor=actor))
     if cycle is None:
         return Week(cycle=None, cycles=cycles, groups=[], own_objectives=[], metrics=None)
     mine = list(

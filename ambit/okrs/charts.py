@@ -17,6 +17,7 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+from ambit.core import display
 from ambit.okrs import engine
 
 When = dt.date | dt.datetime
@@ -38,6 +39,10 @@ class ChartSpec:
     expected: Sequence[tuple[dt.date, float]] = ()
     forecast: float | None = None
     today: dt.date | None = None
+    # ``today`` is a past day the page is shown as of: the marker reads its date, not "Today".
+    past: bool = False
+    # How many check-ins ``actual`` was drawn from (it may hold one point per day); None: one each.
+    check_ins: int | None = None
     width: int = 640
     height: int = 240
     margin: tuple[int, int, int, int] = field(default=(16, 16, 36, 48))  # top, right, bottom, left
@@ -101,7 +106,8 @@ def _label(d: dt.date) -> str:
 
 
 def _pct(value: float) -> str:
-    return f"{round(engine.clamp01(value) * 100)}%"
+    # The pages' percentage (``pct``), on the share the chart can draw.
+    return display.pct(engine.clamp01(value))
 
 
 def describe(spec: ChartSpec) -> str:
@@ -110,14 +116,16 @@ def describe(spec: ChartSpec) -> str:
     if spec.actual:
         last_when, last = spec.actual[-1]
         last_date = last_when.date() if isinstance(last_when, dt.datetime) else last_when
-        parts.append(f"{len(spec.actual)} check-ins; latest {_pct(last)} on {last_date.isoformat()}.")
+        count = len(spec.actual) if spec.check_ins is None else spec.check_ins
+        parts.append(f"{count} check-ins; latest {_pct(last)} on {last_date.isoformat()}.")
     else:
         parts.append("No check-ins yet.")
     if spec.today is not None and spec.start <= spec.today <= spec.end:
         expected = engine.expected_progress(
             start=spec.start, end=spec.end, on=spec.today, checkpoints=list(spec.expected)
         )
-        parts.append(f"Expected by today: {_pct(expected)}.")
+        by = f"the end of {spec.today.day} {spec.today:%B %Y}" if spec.past else "today"
+        parts.append(f"Expected by {by}: {_pct(expected)}.")
     if spec.forecast is not None and spec.actual:
         parts.append(f"Forecast at the end of the cycle: {_pct(spec.forecast)}.")
     return " ".join(parts)
@@ -158,10 +166,14 @@ def progress_chart(spec: ChartSpec) -> str:
     )
     if spec.today is not None and spec.start <= spec.today <= spec.end:
         tx = x_of(spec, spec.today)
+        marker = f"As of {_label(spec.today)}" if spec.past else "Today"
+        # Near the right edge the label reads leftwards from the line, so it is never cut off.
+        tail = tx + 4 + len(marker) * 6 > x1
+        text_x, anchor = (tx - 4, ' text-anchor="end"') if tail else (tx + 4, "")
         parts.append(
             f'<g class="chart-today"><line x1="{tx}" y1="{y0}" x2="{tx}" y2="{y1}" stroke="#c2410c" '
-            f'stroke-width="1" stroke-dasharray="2 3"/><text x="{tx + 4}" y="{y0 + 10}" font-size="11" '
-            f'fill="#c2410c">Today</text></g>'
+            f'stroke-width="1" stroke-dasharray="2 3"/><text x="{text_x}" y="{y0 + 10}"{anchor} font-size="11" '
+            f'fill="#c2410c">{esc(marker)}</text></g>'
         )
     if spec.actual:
         parts.append(
@@ -235,6 +247,19 @@ def kr_progress_series(
         milestones = tuple(engine.MilestoneState(weight=w, done=mid in done) for mid, w in weights.items())
         progress = engine.kr_progress(kind, start=start, target=target, current=p.value, milestones=milestones)
         out.append((p.when, progress))
+    return out
+
+
+def daily(series: Sequence[tuple[When, float]]) -> list[tuple[When, float]]:
+    """The series with one point per day, the day's last (a chart is a day wide per pixel or
+    less, so the points in between draw nothing but cost markup)."""
+    out: list[tuple[When, float]] = []
+    for when, value in series:
+        day = when.date() if isinstance(when, dt.datetime) else when
+        if out and (out[-1][0].date() if isinstance(out[-1][0], dt.datetime) else out[-1][0]) == day:
+            out[-1] = (when, value)
+        else:
+            out.append((when, value))
     return out
 
 

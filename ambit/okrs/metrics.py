@@ -18,9 +18,10 @@ from django.utils import timezone
 
 from ambit.accounts.models import Organisation
 from ambit.okrs import engine
+from ambit.okrs.history import CheckInRow, compact_history
+from ambit.okrs.metrics_then import LinksThen, aligned, feeder_key_results, feeding, rewind_feeders
 from ambit.okrs.models import (
     Alignment,
-    CheckIn,
     Cycle,
     CycleState,
     KeyResult,
@@ -50,6 +51,8 @@ class KRMetrics:
     plan_start: dt.date | None = None
     # Progress comes from the child objective(s) created from it (duality), not from check-ins.
     linked: bool = False
+    # The cycle's last day (inclusive): where the forecast lands ("… by 30 Jun").
+    ends_on: dt.date | None = None
 
     @property
     def gap(self) -> float:
@@ -119,13 +122,17 @@ def plan_start_on(item: Objective | KeyResult, cycle: Cycle, tz: dt.tzinfo) -> d
     )
 
 
-def _load_feeders(org: Organisation, objectives: list[Objective]) -> tuple[list[Objective], dict[int, float]]:
+def _load_feeders(
+    org: Organisation, objectives: list[Objective], then: LinksThen | None = None, *, forecasts: bool = False
+) -> tuple[list[Objective], dict[int, float]]:
     """Objectives outside the given set whose progress the set depends on.
 
     A feeder whose rolled-up progress is stored (``Objective.rolled_progress``) is returned as that
     number and not looked below; one without is loaded with its key results and walked further
     down. So the cost is one level of children when the store is up to date, whatever the size of
-    the tree under them."""
+    the tree under them. With ``forecasts``, the objectives created from a linked key result are
+    always loaded: its forecast is theirs, read off their key results, so a stored number would
+    leave it "too early" here and projected wherever the children are asked too (issue 12)."""
     known = {o.pk for o in objectives}
     frontier_krs = {kr.pk for o in objectives for kr in o.key_results.all() if kr.progress_from_children}
     frontier_objs = set(known) if org.child_blend > 0 else set()
@@ -133,21 +140,23 @@ def _load_feeders(org: Organisation, objectives: list[Objective]) -> tuple[list[
     frozen: dict[int, float] = {}
     for _ in range(12):  # depth guard; real trees are 4–5 levels
         ids: set[int] = set()
+        linked: set[int] = set()
         if frontier_krs:
-            ids |= set(
-                Objective.objects.filter(source_key_result_id__in=frontier_krs)
-                .exclude(state=ObjectiveState.CANCELLED)
-                .values_list("pk", flat=True)
-            )
+            linked = {pk for pk, _ in feeding(Objective.objects.filter(source_key_result_id__in=frontier_krs), then)}
+            ids |= linked
         if frontier_objs:
-            ids |= set(Alignment.objects.filter(parent_id__in=frontier_objs).values_list("child_id", flat=True))
+            links = Alignment.objects.filter(parent_id__in=frontier_objs)
+            ids |= {child for child, _, _ in aligned(links, then, frontier_objs)}
         ids -= known
         if not ids:
             break
         known |= ids
+        storable = ids - linked if forecasts else ids
+        if then is not None:
+            storable = set()  # stored roll-ups are today's: a past moment reads the check-ins then
         stored: dict[int, float] = {
             pk: float(value)
-            for pk, value in Objective.objects.filter(pk__in=ids, rolled_progress__isnull=False).values_list(
+            for pk, value in Objective.objects.filter(pk__in=storable, rolled_progress__isnull=False).values_list(
                 "pk", "rolled_progress"
             )
             if value is not None
@@ -159,10 +168,9 @@ def _load_feeders(org: Organisation, objectives: list[Objective]) -> tuple[list[
         batch = list(
             Objective.objects.filter(pk__in=ids)
             .select_related("cycle")
-            .prefetch_related(
-                Prefetch("key_results", queryset=KeyResult.objects.prefetch_related("milestones", "checkpoints"))
-            )
+            .prefetch_related(Prefetch("key_results", queryset=feeder_key_results(KeyResult.objects.all(), then)))
         )
+        rewind_feeders(batch, then)
         extra.extend(batch)
         frontier_krs = {kr.pk for o in batch for kr in o.key_results.all() if kr.progress_from_children}
         frontier_objs = ids if org.child_blend > 0 else set()
@@ -170,25 +178,21 @@ def _load_feeders(org: Organisation, objectives: list[Objective]) -> tuple[list[
 
 
 def _child_edges(
-    org: Organisation, objective_ids: set[int]
+    org: Organisation, objective_ids: set[int], then: LinksThen | None = None
 ) -> tuple[dict[int, list[tuple[int, float]]], dict[int, list[int]]]:
     classic: dict[int, list[tuple[int, float]]] = {}
     if org.child_blend > 0:
-        for child, parent, weight in Alignment.objects.filter(parent_id__in=objective_ids).values_list(
-            "child_id", "parent_id", "weight"
-        ):
+        links = Alignment.objects.filter(parent_id__in=objective_ids)
+        for child, parent, weight in aligned(links, then, objective_ids):
             classic.setdefault(parent, []).append((child, weight))
     duality: dict[int, list[int]] = {}
-    for oid, kr_id in (
-        Objective.objects.filter(source_key_result__objective_id__in=objective_ids)
-        .exclude(state=ObjectiveState.CANCELLED)
-        .values_list("pk", "source_key_result_id")
-    ):
-        duality.setdefault(kr_id, []).append(oid)
+    for oid, kr_id in feeding(Objective.objects.filter(source_key_result__objective_id__in=objective_ids), then):
+        if kr_id is not None:
+            duality.setdefault(kr_id, []).append(oid)
     return classic, duality
 
 
-def _forecast_points(kr: KeyResult, history: Sequence[CheckIn]) -> list[engine.Reading]:
+def _forecast_points(kr: KeyResult, history: Sequence[CheckInRow]) -> list[engine.Reading]:
     """The readings the forecast fits: values, or for a checklist the engine's share done then.
     Each carries its id and the id it corrects, so the engine puts corrections in place."""
     if kr.kind != KeyResultKind.MILESTONES:
@@ -232,7 +236,7 @@ class _Loaded:
     frozen: dict[int, float]  # feeders known by their stored roll-up only
     classic: dict[int, list[tuple[int, float]]]  # parent → (child, alignment weight)
     duality: dict[int, list[int]]  # key result → the live objectives created from it
-    history: dict[int, list[CheckIn]] | None  # check-ins per key result, for forecasts
+    history: dict[int, list[CheckInRow]] | None  # check-ins per key result, for forecasts
 
 
 @dataclass
@@ -263,16 +267,9 @@ def _clock(organisation: Organisation, now: dt.datetime | None) -> _Clock:
     )
 
 
-def _load_history(key_result_ids: list[int]) -> dict[int, list[CheckIn]]:
-    """The check-ins of ``key_result_ids``, oldest first, in one query."""
-    history: dict[int, list[CheckIn]] = {}
-    for c in (
-        CheckIn.objects.filter(key_result_id__in=key_result_ids)
-        .only("id", "key_result_id", "created_at", "value", "milestones_done", "corrects")
-        .order_by("created_at", "id")
-    ):
-        history.setdefault(c.key_result_id, []).append(c)
-    return history
+def _load_history(key_result_ids: list[int]) -> dict[int, list[CheckInRow]]:
+    """The check-ins of ``key_result_ids``, oldest first, in one query (tuples, not instances)."""
+    return compact_history(key_result_ids)
 
 
 def _load(
@@ -280,16 +277,31 @@ def _load(
     objectives: list[Objective],
     *,
     with_forecast: bool,
-    history: dict[int, list[CheckIn]] | None,
+    history: dict[int, list[CheckInRow]] | None,
+    then: LinksThen | None = None,
 ) -> _Loaded:
     """Feeders, alignment edges and (for forecasts) check-in history: a fixed number of queries
     per level of feeders, whatever the number of rows."""
-    feeders, frozen = _load_feeders(organisation, objectives)
+    feeders, frozen = _load_feeders(organisation, objectives, then, forecasts=with_forecast)
     everything = objectives + feeders
-    classic, duality = _child_edges(organisation, {o.pk for o in everything})
+    classic, duality = _child_edges(organisation, {o.pk for o in everything}, then)
     if with_forecast and history is None:
         # Feeders too: a linked key result's forecast is its children's.
         history = _load_history([kr.pk for o in everything for kr in o.key_results.all()])
+    elif with_forecast and history is not None:
+        # A linked key result's forecast is its child objectives': when the caller's history
+        # leaves theirs out, it comes from here, or the key result would be "too early" on one
+        # page and projected on the next (issue 12).
+        linked = {kr.pk for o in everything for kr in o.key_results.all() if kr.progress_from_children}
+        missing = [
+            kr.pk
+            for o in everything
+            if o.source_key_result_id in linked
+            for kr in o.key_results.all()
+            if kr.pk not in history
+        ]
+        if missing:
+            history = {**history, **_load_history(missing)}
     return _Loaded(
         asked=objectives,
         everything=everything,
@@ -306,7 +318,7 @@ def _kr_metrics(
     kr: KeyResult,
     *,
     expected: float,
-    history: Sequence[CheckIn] | None,
+    history: Sequence[CheckInRow] | None,
 ) -> KRMetrics:
     """One key result's numbers from the engine: progress, pace, status, forecast, suggested score."""
     org = clock.organisation
@@ -367,6 +379,7 @@ def _kr_metrics(
             current=_f(kr.current_value) if kr.last_checkin_at is not None else None,
         ),
         plan_start=starts,
+        ends_on=cycle.end_date,
     )
 
 
@@ -479,9 +492,7 @@ def _follow_children(
         end_value = _linked_value(kr, landing) if landing is not None else None
         km.forecast = engine.Forecast.too_early()
         if landing is not None and end_value is not None:
-            km.forecast = engine.Forecast(
-                end_value, landing, landing, engine.suggest_score(landing), engine.FORECAST_LINEAR_FIT
-            )
+            km.forecast = engine.Forecast.landing(end_value, landing, landing, engine.FORECAST_LINEAR_FIT)
 
 
 def _roll_up(clock: _Clock, loaded: _Loaded, built: _Built) -> engine.RollupResult:
@@ -558,16 +569,18 @@ def compute_metrics(
     objectives: Iterable[Objective],
     now: dt.datetime | None = None,
     with_forecast: bool = False,
-    history: dict[int, list[CheckIn]] | None = None,
+    history: dict[int, list[CheckInRow]] | None = None,
+    then: LinksThen | None = None,
 ) -> Metrics:
     """Metrics for ``objectives`` (and every key result in them).
 
     ``with_forecast`` loads the check-in history of those key results in one query (or uses
-    ``history`` when the caller already has it). Four steps: load what the rules need, build each
+    ``history`` when the caller already has it). ``then`` (a past day of the dashboard) links the
+    objectives as they were linked at its moment. Four steps: load what the rules need, build each
     key result's numbers and the engine's tree, roll progress up, assemble each objective's numbers.
     """
     clock = _clock(organisation, now)
-    loaded = _load(organisation, list(objectives), with_forecast=with_forecast, history=history)
+    loaded = _load(organisation, list(objectives), with_forecast=with_forecast, history=history, then=then)
     built = _build(clock, loaded)
     rolled = _roll_up(clock, loaded, built)
     return _assemble(clock, loaded, built, rolled)

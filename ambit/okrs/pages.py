@@ -8,19 +8,26 @@ Every number here comes from ``compute_metrics`` and the engine (the objective f
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
+from django.db.models import prefetch_related_objects
+from django.http import Http404
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import SafeString
 
 from ambit.accounts.models import Membership
 from ambit.core.permissions import can_check_in, can_set_objective_state
 from ambit.okrs import charts, engine
 from ambit.okrs.access import with_access
+from ambit.okrs.history import CheckInRow, latest_check_ins
 from ambit.okrs.metrics import KRMetrics, Metrics, compute_metrics
 from ambit.okrs.models import CheckIn, KeyResult, KeyResultKind, Objective, ObjectiveState
-from ambit.okrs.selectors import objective_audit_entries, objective_children
+from ambit.okrs.selectors import key_results_prefetch, objective_audit_entries, objective_children
 from ambit.okrs.selectors_align import alignment_suggestions
 from ambit.okrs.selectors_tree import objective_check_ins, objective_parents_loaded
 from ambit.okrs.services import OBJECTIVE_TRANSITIONS
@@ -31,6 +38,14 @@ STATE_ACTIONS: dict[str, str] = {
     ObjectiveState.CLOSED: "Close",
     ObjectiveState.DRAFT: "Back to draft",
 }
+
+
+# The check-in history shows this many of the newest check-ins per key result; an "Older
+# check-ins" link (HTMX, or a page of its own without JavaScript) brings the next ones.
+HISTORY_PAGE = 20
+# Charts are cached under a key made of everything they are drawn from, so a write (a check-in,
+# an edit, a new day) changes the key instead of waiting for the entry to expire.
+CHART_CACHE_SECONDS = 24 * 3600
 
 
 @dataclass
@@ -44,9 +59,11 @@ class HistoryRow:
 class KRView:
     key_result: KeyResult
     metrics: KRMetrics
-    history: list[HistoryRow]
-    chart: str
-    chart_points: list[tuple[Any, float]]
+    history: list[HistoryRow]  # the newest HISTORY_PAGE check-ins, newest first
+    check_in_count: int
+    older_than: int | None  # the oldest shown check-in's id, when there are older ones
+    chart: SafeString  # the chart figure (SVG and its data table), rendered
+    chart_points: list[tuple[Any, float]]  # one point per day
     can_check_in: bool
     children: list[Objective]
 
@@ -79,7 +96,48 @@ def _with_change_lines(entries: Any) -> list[Any]:
     return out
 
 
-def _kr_series(kr: KeyResult, checkins: list[CheckIn], tz: dt.tzinfo) -> list[tuple[Any, float]]:
+def history_rows(kr: KeyResult, checkins: list[CheckIn], confidence_scale: str) -> list[HistoryRow]:
+    """Check-ins as the history table prints them (in the order given)."""
+    milestone_count = len(kr.milestones.all())
+    return [
+        HistoryRow(c, _shown_value(kr, c, milestone_count), engine.to_scale(c.confidence, confidence_scale))
+        for c in checkins
+    ]
+
+
+def history_page(
+    *, actor: Membership, key_result: KeyResult, before_id: int | None
+) -> tuple[list[HistoryRow], int | None]:
+    """A page of ``key_result``'s history: the HISTORY_PAGE check-ins older than ``before_id``
+    (the newest without it), and the id to ask the next page with (None: no older ones).
+    ``key_result`` is one the actor may read (``selectors.key_result_get``)."""
+    before = None
+    if before_id is not None:
+        before = CheckIn.objects.filter(pk=before_id, key_result_id=key_result.pk).first()
+        if before is None:
+            raise Http404("No such check-in.")
+    found = latest_check_ins([key_result.pk], per_key_result=HISTORY_PAGE + 1, before=before).get(key_result.pk, [])
+    shown = found[:HISTORY_PAGE]
+    older = shown[-1].pk if len(found) > HISTORY_PAGE else None
+    return history_rows(key_result, shown, actor.organisation.confidence_scale), older
+
+
+def _cached_chart(key_parts: tuple[Any, ...], draw: Any) -> tuple[SafeString, list[tuple[Any, float]]]:
+    """``draw()`` → (figure, points), cached under a digest of everything the chart is drawn from."""
+    key = "okrs:chart:" + hashlib.sha256(repr(key_parts).encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = draw()
+        cache.set(key, found, CHART_CACHE_SECONDS)
+    return found  # type: ignore[no-any-return]
+
+
+def _figure(spec: charts.ChartSpec, points: list[tuple[Any, float]], caption: str) -> SafeString:
+    context = {"svg": charts.progress_chart(spec), "points": points, "caption": caption}
+    return SafeString(render_to_string("okrs/partials/chart.html", context))
+
+
+def _kr_series(kr: KeyResult, checkins: list[CheckInRow], tz: dt.tzinfo) -> list[tuple[Any, float]]:
     points = [
         charts.CheckInPoint(
             when=timezone.localtime(c.created_at, tz),
@@ -90,12 +148,14 @@ def _kr_series(kr: KeyResult, checkins: list[CheckIn], tz: dt.tzinfo) -> list[tu
         )
         for c in checkins
     ]
-    return charts.kr_progress_series(
-        kind=kr.kind,
-        start=float(kr.start_value) if kr.start_value is not None else None,
-        target=float(kr.target_value) if kr.target_value is not None else None,
-        points=points,
-        milestone_weights={m.pk: m.weight for m in kr.milestones.all()},
+    return charts.daily(
+        charts.kr_progress_series(
+            kind=kr.kind,
+            start=float(kr.start_value) if kr.start_value is not None else None,
+            target=float(kr.target_value) if kr.target_value is not None else None,
+            points=points,
+            milestone_weights={m.pk: m.weight for m in kr.milestones.all()},
+        )
     )
 
 
@@ -105,46 +165,71 @@ def _kr_view(
     objective: Objective,
     kr: KeyResult,
     metrics: KRMetrics,
-    checkins: list[CheckIn],
+    checkins: list[CheckInRow],
+    latest: list[CheckIn],
     children: list[Objective],
-    tz: dt.tzinfo,
+    tz: zoneinfo.ZoneInfo,
     today: dt.date,
 ) -> KRView:
-    """One key result's block: its metrics, chart and check-in history (newest first)."""
+    """One key result's block: its metrics, chart (from every check-in, one point per day) and
+    the newest page of its check-in history."""
     cycle = objective.cycle
-    series = _kr_series(kr, checkins, tz)
-    spec = charts.ChartSpec(
-        chart_id=f"kr-{kr.pk}-chart",
-        title=f"{kr.title}: progress over time",
-        start=cycle.start_date,
-        end=cycle.end_date,
-        actual=series,
-        expected=[(cp.date, cp.expected_progress) for cp in kr.checkpoints.all()],
-        forecast=metrics.forecast.progress if metrics.forecast else None,
-        today=today,
+    forecast = metrics.forecast.progress if metrics.forecast else None
+    checkpoints = [(cp.date, cp.expected_progress) for cp in kr.checkpoints.all()]
+    # Everything the chart is drawn from; check-ins are append-only, so their count and newest id
+    # name the set (a correction is a new check-in).
+    key = (
+        "kr",
+        kr.pk,
+        kr.title,
+        kr.kind,
+        kr.start_value,
+        kr.target_value,
+        tuple((m.pk, m.weight) for m in kr.milestones.all()),
+        tuple(checkpoints),
+        len(checkins),
+        max((c.pk for c in checkins), default=None),
+        cycle.start_date,
+        cycle.end_date,
+        forecast,
+        today,
+        tz.key,
     )
-    milestone_count = len(kr.milestones.all())
-    scale = actor.organisation.confidence_scale
-    rows = [
-        HistoryRow(c, _shown_value(kr, c, milestone_count), engine.to_scale(c.confidence, scale))
-        for c in reversed(checkins)
-    ]
+
+    def draw() -> tuple[SafeString, list[tuple[Any, float]]]:
+        series = _kr_series(kr, checkins, tz)
+        spec = charts.ChartSpec(
+            chart_id=f"kr-{kr.pk}-chart",
+            title=f"{kr.title}: progress over time",
+            start=cycle.start_date,
+            end=cycle.end_date,
+            actual=series,
+            expected=checkpoints,
+            forecast=forecast,
+            today=today,
+            check_ins=len(checkins),
+        )
+        return _figure(spec, series, "Progress"), series
+
+    chart, series = _cached_chart(key, draw)
+    shown = latest[:HISTORY_PAGE]
     return KRView(
         key_result=kr,
         metrics=metrics,
-        history=rows,
-        chart=charts.progress_chart(spec),
+        history=history_rows(kr, shown, actor.organisation.confidence_scale),
+        check_in_count=len(checkins),
+        older_than=shown[-1].pk if shown and len(checkins) > len(shown) else None,
+        chart=chart,
         chart_points=series,
         can_check_in=can_check_in(actor, kr, objective),
         children=[c for c in children if c.source_key_result_id == kr.pk],
     )
 
 
-def _objective_chart(objective: Objective, kr_views: list[KRView], today: dt.date) -> tuple[str, list[Any]]:
+def _objective_chart(objective: Objective, kr_views: list[KRView], today: dt.date, tz: zoneinfo.ZoneInfo) -> SafeString:
     """The objective's progress line (the weighted mean of its live key results at each moment)
     and, once a key result can be forecast, where the engine says the objective will land."""
     live = [v for v in kr_views if not v.key_result.is_cancelled]
-    series = charts.objective_progress_series([(v.key_result.weight, v.chart_points) for v in live])
     landing = engine.objective_forecast(
         [
             engine.KRForecast(
@@ -155,16 +240,33 @@ def _objective_chart(objective: Objective, kr_views: list[KRView], today: dt.dat
             for v in live
         ]
     )
-    spec = charts.ChartSpec(
-        chart_id=f"objective-{objective.pk}-chart",
-        title=f"{objective.title}: progress over time",
-        start=objective.cycle.start_date,
-        end=objective.cycle.end_date,
-        actual=series,
-        forecast=landing,
-        today=today,
+    cycle = objective.cycle
+    key = (
+        "objective",
+        objective.pk,
+        objective.title,
+        cycle.start_date,
+        cycle.end_date,
+        landing,
+        today,
+        tz.key,
+        tuple((v.key_result.weight, tuple(v.chart_points)) for v in live),
     )
-    return charts.progress_chart(spec), series
+
+    def draw() -> tuple[SafeString, list[tuple[Any, float]]]:
+        series = charts.objective_progress_series([(v.key_result.weight, v.chart_points) for v in live])
+        spec = charts.ChartSpec(
+            chart_id=f"objective-{objective.pk}-chart",
+            title=f"{objective.title}: progress over time",
+            start=cycle.start_date,
+            end=cycle.end_date,
+            actual=series,
+            forecast=landing,
+            today=today,
+        )
+        return _figure(spec, series, "Objective progress"), series
+
+    return _cached_chart(key, draw)[0]
 
 
 def objective_page(*, actor: Membership, objective: Objective, now: dt.datetime | None = None) -> dict[str, Any]:
@@ -175,9 +277,14 @@ def objective_page(*, actor: Membership, objective: Objective, now: dt.datetime 
     tz = zoneinfo.ZoneInfo(org.time_zone or "UTC")
     now = now or timezone.now()
     today = timezone.localtime(now, tz).date()
-    parents = objective_parents_loaded(actor=actor, objective=objective)
-    children = objective_children(actor=actor, objective=objective)
+    parents = objective_parents_loaded(actor=actor, objective=objective, with_key_results=False)
+    children = objective_children(actor=actor, objective=objective, with_key_results=False)
+    # The key results of parents and children together: one query each for them, their
+    # milestones and their checkpoints, not one set per kind of neighbour.
+    prefetch_related_objects([*[p for p, _ in parents], *children], key_results_prefetch())
     history = objective_check_ins(actor=actor, objective=objective)
+    kr_ids = [kr.pk for kr in objective.key_results.all()]
+    latest = latest_check_ins(kr_ids, per_key_result=HISTORY_PAGE)
     metrics: Metrics = compute_metrics(
         organisation=org,
         objectives=[objective, *[p for p, _ in parents], *children],
@@ -194,14 +301,14 @@ def objective_page(*, actor: Membership, objective: Objective, now: dt.datetime 
             kr=kr,
             metrics=metrics.kr(kr),
             checkins=history.get(kr.pk, []),
+            latest=latest.get(kr.pk, []),
             children=children,
             tz=tz,
             today=today,
         )
         for kr in objective.key_results.all()
     ]
-    objective_chart, objective_series = _objective_chart(objective, kr_views, today)
-    kr_ids = {kr.pk for kr in objective.key_results.all()}
+    objective_chart = _objective_chart(objective, kr_views, today, tz)
     # Only the moves this person may make (with approval required an owner is not offered "Activate").
     transitions = [
         (s, STATE_ACTIONS[s])
@@ -214,7 +321,6 @@ def objective_page(*, actor: Membership, objective: Objective, now: dt.datetime 
         "all_metrics": metrics,
         "kr_views": kr_views,
         "objective_chart": objective_chart,
-        "objective_points": objective_series,
         "parents": [(p, w, metrics.objective(p)) for p, w in parents],
         "classic_children": [(c, metrics.objective(c)) for c in children if c.source_key_result_id not in kr_ids],
         "duality_children": [(c, metrics.objective(c)) for c in children if c.source_key_result_id in kr_ids],

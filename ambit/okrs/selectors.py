@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 
@@ -15,15 +15,18 @@ from ambit.core.permissions import led_team_ids
 from ambit.okrs.models import (
     Alignment,
     CheckIn,
+    Checkpoint,
     Cycle,
     CycleKind,
     CycleState,
     KeyResult,
+    KeyResultKind,
     KeyResultState,
     Milestone,
     Objective,
     ObjectiveState,
     Sprint,
+    Visibility,
 )
 
 # --- Cycles -----------------------------------------------------------------------------------
@@ -66,6 +69,23 @@ def cycle_current(*, actor: Membership, on: dt.date | None = None) -> Cycle | No
     )
 
 
+def cycle_current_among(cycles: list[Cycle], *, on: dt.date | None = None) -> Cycle | None:
+    """``cycle_current``'s choice made among ``cycles`` (``cycle_list``'s, in its order) without a
+    query, for a page that loads the list anyway (its cycle switcher)."""
+    on = on or timezone.localdate()
+    seasonal = [c for c in cycles if c.kind != CycleKind.ANNUAL]
+    active = [c for c in seasonal if c.state == CycleState.ACTIVE]
+    covering = [c for c in seasonal if c.start_date <= on <= c.end_date]
+    latest = max(active, key=lambda c: c.start_date, default=None)  # the first of equals, as listed
+    return (
+        next((c for c in active if c.start_date <= on <= c.end_date), None)
+        or latest
+        or next(iter(covering), None)
+        or max(seasonal, key=lambda c: c.start_date, default=None)
+        or max(cycles, key=lambda c: c.start_date, default=None)
+    )
+
+
 def sprint_list(*, actor: Membership, cycle: Cycle) -> QuerySet[Sprint]:
     if cycle.organisation_id != actor.organisation_id:
         raise Http404("No such cycle.")
@@ -76,11 +96,7 @@ def sprint_list(*, actor: Membership, cycle: Cycle) -> QuerySet[Sprint]:
 
 
 def _member_team_ids(actor: Membership) -> set[int]:
-    cached = getattr(actor, "_member_team_ids", None)
-    if cached is None:
-        cached = set(TeamMember.objects.filter(membership=actor).values_list("team_id", flat=True))
-        actor._member_team_ids = cached  # type: ignore[attr-defined]
-    return cached
+    return actor.member_team_ids()  # one query with the led teams (``Membership._load_teams``)
 
 
 def visibility_q(actor: Membership) -> Q:
@@ -172,8 +188,9 @@ def objective_parents(*, actor: Membership, objective: Objective) -> list[tuple[
     return [(x.parent, x.weight) for x in links if x.parent_id in visible]
 
 
-def objective_children(*, actor: Membership, objective: Objective) -> list[Objective]:
-    """Objectives aligned to this one (classic) or created from its key results (duality)."""
+def objective_children(*, actor: Membership, objective: Objective, with_key_results: bool = True) -> list[Objective]:
+    """Objectives aligned to this one (classic) or created from its key results (duality), with
+    their key results (unless ``with_key_results=False``: the caller prefetches them)."""
     # One id subquery (a UNION of the two link indexes), not an OR: an OR, across joins or of
     # two subqueries, made the database read every objective of the organisation to find a few.
     child_ids = (
@@ -182,14 +199,14 @@ def objective_children(*, actor: Membership, objective: Objective) -> list[Objec
         .values("child_id")
         .union(Objective.objects.filter(source_key_result__objective=objective).order_by().values("pk"))
     )
-    return list(
+    children = (
         objective_base(actor=actor)
         .filter(pk__in=child_ids)
         .select_related("owner__user", "team", "cycle", "source_key_result")
-        .prefetch_related(key_results_prefetch())
         .distinct()
         .order_by("level", "title")
     )
+    return list(children.prefetch_related(key_results_prefetch()) if with_key_results else children)
 
 
 def objective_descendant_ids(*, objective: Objective, stop_at: int | None = None) -> set[int]:
@@ -244,6 +261,36 @@ def key_result_get(*, actor: Membership, key_result_id: int) -> KeyResult:
     )
     if kr is None or not objective_base(actor=actor).filter(pk=kr.objective_id).exists():
         raise Http404("No such key result.")
+    return kr
+
+
+def _plainly_visible(actor: Membership, objective: Objective) -> bool:
+    """What ``visibility_q`` lets through that the loaded objective shows without a query."""
+    return actor.is_org_wide_editor or objective.visibility == Visibility.PUBLIC or objective.owner_id == actor.pk
+
+
+def key_result_for_check_in(*, actor: Membership, key_result_id: int) -> KeyResult:
+    """The key result a check-in is written on, visible as by ``key_result_get`` (404 otherwise),
+    with what the write and the response's metrics read: its objective and cycle in the same
+    query; its milestones only for a checklist and its checkpoints only if it has any. One query
+    when its objective is public or the actor's own (a team or private one adds the visibility
+    check)."""
+    kr = (
+        KeyResult.objects.filter(organisation_id=actor.organisation_id, pk=key_result_id)
+        .select_related("objective__cycle")
+        .annotate(has_checkpoints=Exists(Checkpoint.objects.filter(key_result=OuterRef("pk"))))
+        .first()
+    )
+    if kr is None or not (
+        _plainly_visible(actor, kr.objective) or objective_base(actor=actor).filter(pk=kr.objective_id).exists()
+    ):
+        raise Http404("No such key result.")
+    # An empty queryset fills the cache without a query: nothing reads what the key result lacks.
+    milestones = None if kr.kind == KeyResultKind.MILESTONES else Milestone.objects.none()
+    checkpoints = None if kr.has_checkpoints else Checkpoint.objects.none()
+    prefetch_related_objects(
+        [kr], Prefetch("milestones", queryset=milestones), Prefetch("checkpoints", queryset=checkpoints)
+    )
     return kr
 
 

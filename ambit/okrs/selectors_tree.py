@@ -16,10 +16,10 @@ from django.utils import timezone
 from ambit.accounts.models import Membership, Team
 from ambit.accounts.selectors import team_list
 from ambit.okrs import engine
+from ambit.okrs.history import CheckInRow, compact_history
 from ambit.okrs.metrics import Metrics, ObjectiveMetrics, compute_metrics
 from ambit.okrs.models import (
     Alignment,
-    CheckIn,
     Cycle,
     CycleKind,
     KeyResult,
@@ -309,27 +309,26 @@ def group_by_big_move(*, actor: Membership, roots: Sequence[TreeNode]) -> list[B
 # --- Objective page ---------------------------------------------------------------------------
 
 
-def objective_parents_loaded(*, actor: Membership, objective: Objective) -> list[tuple[Objective, float]]:
-    """Visible classic parents with their key results loaded (for metrics), and the link weight."""
+def objective_parents_loaded(
+    *, actor: Membership, objective: Objective, with_key_results: bool = True
+) -> list[tuple[Objective, float]]:
+    """Visible classic parents with their key results loaded (for metrics; without them with
+    ``with_key_results=False``, for a caller that prefetches them with other objectives), and
+    the link weight."""
     weights = dict(Alignment.objects.filter(child=objective).values_list("parent_id", "weight"))
     if not weights:
         return []
-    parents = objective_list(actor=actor).filter(pk__in=weights)
+    parents = objective_list(actor=actor, with_key_results=with_key_results).filter(pk__in=weights)
     return [(p, weights[p.pk]) for p in parents]
 
 
-def objective_check_ins(*, actor: Membership, objective: Objective) -> dict[int, list[CheckIn]]:
-    """The check-in history of every key result of ``objective``, oldest first, in one query."""
+def objective_check_ins(*, actor: Membership, objective: Objective) -> dict[int, list[CheckInRow]]:
+    """The check-in history of every key result of ``objective``, oldest first, in one query, as
+    compact rows (what forecasts and charts read; the history table pages with ``latest_check_ins``)."""
     if objective.organisation_id != actor.organisation_id:
         raise Http404("No such objective.")
-    out: dict[int, list[CheckIn]] = {kr.pk: [] for kr in objective.key_results.all()}
-    for c in (
-        CheckIn.objects.filter(key_result__objective=objective)
-        .select_related("author__user")
-        .order_by("created_at", "id")
-    ):
-        out.setdefault(c.key_result_id, []).append(c)
-    return out
+    kr_ids = [kr.pk for kr in objective.key_results.all()]
+    return {pk: [] for pk in kr_ids} | compact_history(kr_ids)
 
 
 def alignment_candidates(*, actor: Membership, objective: Objective) -> QuerySet[Objective]:
@@ -430,18 +429,26 @@ def _sub_team_rollups(
         objective_base(actor=actor)
         .filter(cycle=cycle, team_id__in=list(below))
         .exclude(state=ObjectiveState.CANCELLED)
-        .values("pk")
+        .order_by()
     )
     progress: dict[int, list[float]] = {}  # sub-team id → progress of each objective under it
-    for team_id, stored in Objective.objects.filter(pk__in=visible, rolled_progress__isnull=False).values_list(
-        "team_id", "rolled_progress"
-    ):
-        if stored is not None:  # filtered out in SQL; the check is for the type checker
+    # One pass over the objectives below, three columns each; only those without a stored
+    # roll-up (rare: a write whose refresh has not run yet) are loaded whole and computed.
+    missing: list[int] = []
+    for pk, team_id, stored in visible.values_list("pk", "team_id", "rolled_progress"):
+        if stored is None:
+            missing.append(pk)
+        else:
             progress.setdefault(below[team_id], []).append(float(stored))
-    unknown = list(
-        Objective.objects.filter(pk__in=visible, rolled_progress__isnull=True)
-        .select_related("cycle")
-        .prefetch_related(key_results_prefetch())
+    unknown = (
+        list(
+            Objective.objects.filter(pk__in=missing)
+            .select_related("cycle")
+            .prefetch_related(key_results_prefetch())
+            .order_by("position", "id")
+        )
+        if missing
+        else []
     )
     if unknown:
         metrics = compute_metrics(organisation=actor.organisation, objectives=unknown, now=now)

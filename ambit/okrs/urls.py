@@ -19,4 +19,5 @@ urlpatterns = [
     path("objectives/<int:pk>/key-results/new/", views_edit.kr_create, name="kr-create"),
     path("key-results/<int:pk>/edit/", views_edit.kr_edit, name="kr-edit"),
     path("key-results/<int:pk>/cascade/", views.kr_cascade, name="kr-cascade"),
+    path("key-results/<int:pk>/history/", views.kr_history, name="kr-history"),
 ]

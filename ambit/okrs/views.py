@@ -20,7 +20,7 @@ from ambit.core.web import member_required, render_page
 from ambit.okrs import services
 from ambit.okrs.access import objective_for_edit
 from ambit.okrs.forms import AlignForm, CancelForm, CascadeForm, StateForm
-from ambit.okrs.pages import objective_page
+from ambit.okrs.pages import history_page, objective_page
 from ambit.okrs.selectors import key_result_get, objective_get
 from ambit.okrs.selectors_align import alignment_choices
 from ambit.okrs.selectors_tree import alignment_candidates
@@ -39,6 +39,21 @@ def objective_detail(request: MemberRequest, pk: int) -> HttpResponse:
         **cycle_switcher_context(actor, objective.cycle, reverse("okrs:company")),
     }
     return render_page(request, "okrs/objective_detail.html", context)
+
+
+@member_required
+def kr_history(request: MemberRequest, pk: int) -> HttpResponse:
+    """A page of a key result's check-in history, older than ``before`` (a check-in id): with HTMX
+    the rows that replace the objective page's "Older check-ins" row, without it a page of its own."""
+    actor = request.member
+    kr = key_result_get(actor=actor, key_result_id=pk)
+    before = request.GET.get("before")
+    before_id = parse_id(before) if before else None
+    if before and before_id is None:
+        raise Http404("No such check-in.")
+    rows, older_than = history_page(actor=actor, key_result=kr, before_id=before_id)
+    context = {"kr": kr, "objective": kr.objective, "rows": rows, "older_than": older_than}
+    return render_page(request, "okrs/kr_history.html", context, fragment="okrs/partials/checkin_rows.html")
 
 
 @member_required

@@ -35,7 +35,8 @@ LISTS = {
 }
 # Queries per request, whatever the number of rows: token + the list's own reads (+ metrics).
 # Queries per request as (admin, team lead), whatever the number of rows. A lead's reads add the
-# visibility look-ups (teams led, members of them); objective lists add the metrics' fixed reads.
+# visibility look-up (their teams and the teams below the ones they lead: one recursive query);
+# objective lists add the metrics' fixed reads.
 PINNED = {
     "member_list": (2, 2),
     "team_list": (2, 2),
@@ -47,16 +48,16 @@ PINNED = {
     # The data set's cascaded key result keeps its own check-ins (a linked one refuses them, issue
     # 12), so no listed objective has feeders below it: metrics read no stored roll-ups here. The
     # feeder path's cost is pinned by tests/okrs/test_objective_page_cost.py.
-    "objective_list": (6, 9),
-    "objective_list?status": (6, 9),
-    "objective_list?cycle_id": (7, 10),
-    "objective_children": (11, 14),
-    "alignment_list": (8, 11),
+    "objective_list": (6, 7),
+    "objective_list?status": (6, 7),
+    "objective_list?cycle_id": (7, 8),
+    "objective_children": (11, 12),
+    "alignment_list": (8, 9),
     # +1: the check-in history the forecasts read, one batched query for the page (issue 12).
-    "key_result_list": (8, 11),
-    "milestone_list": (6, 9),
-    "check_in_list": (6, 9),
-    "cycle_tree": (13, 16),  # levels, child counts and stored roll-ups instead of the whole cycle
+    "key_result_list": (8, 9),
+    "milestone_list": (6, 7),
+    "check_in_list": (6, 7),
+    "cycle_tree": (13, 14),  # levels, child counts and stored roll-ups instead of the whole cycle
 }
 # A lead's visibility rule reads the people they lead as a subquery, not a query of its own.
 PERSONAS = ("admin", "lead")
@@ -152,3 +153,51 @@ def test_list_query_counts_are_pinned(world: World, rows: int) -> None:
         queries, _ = _count(client, "objectives", cycle_id=world.cycle.pk, limit=5)
         pinned = PINNED["objective_list?cycle_id"][PERSONAS.index(persona)]
         check_count(queries, pinned, label=f"objective_list?cycle_id as {persona}, {rows} rows")
+
+
+# --- Objectives with their key results in one call (issue 13) ------------------------------------
+
+# (admin, team lead): the plain list's queries + 1, the check-in history the nested forecasts read.
+PINNED_EXPAND = {"objective_list?expand": (7, 8), "objective_get?expand": (8, 9)}
+
+
+def _objectives_with_key_results(world: World, n: int, *, per_objective: int = 5) -> list[int]:
+    """``n`` active team objectives of ``per_objective`` key results, each checked in twice."""
+    ids = []
+    for i in range(n):
+        obj = okrs.objective_create(
+            actor=world.lead, cycle=world.cycle, title=f"Objective {i}", team=world.team, state="active"
+        )
+        for j in range(per_objective):
+            kr = okrs.key_result_create(
+                actor=world.lead, objective=obj, title=f"KR {i}.{j}", start_value=0, target_value=100
+            )
+            okrs.check_in_record(actor=world.lead, key_result=kr, value=10 + j, confidence=6)
+            okrs.check_in_record(actor=world.lead, key_result=kr, value=20 + j, confidence=7)
+        ids.append(obj.pk)
+    return ids
+
+
+def test_objectives_with_their_key_results_cost_the_same_for_one_and_twenty(world: World) -> None:
+    first = _objectives_with_key_results(world, 1)
+    clients = [ApiClient(token_for(getattr(world, persona))) for persona in PERSONAS]
+    small = []
+    for persona, client in zip(PERSONAS, clients, strict=True):
+        client.get("organisation")  # the token's first use records last_used_at
+        queries, response = _count(client, "objectives", expand="key_results", limit=200)
+        assert [len(o["key_results"]) for o in response.json()["items"]] == [5]
+        check_count(queries, PINNED_EXPAND["objective_list?expand"][PERSONAS.index(persona)], label=persona)
+        small.append(queries)
+        queries, response = _count(client, f"objectives/{first[0]}", expand="key_results")
+        assert len(response.json()["key_results"]) == 5
+        check_count(queries, PINNED_EXPAND["objective_get?expand"][PERSONAS.index(persona)], label=persona)
+    _objectives_with_key_results(world, 19)
+    for persona, client, baseline in zip(PERSONAS, clients, small, strict=True):
+        queries, response = _count(client, "objectives", expand="key_results", limit=200)
+        items = response.json()["items"]
+        assert [len(o["key_results"]) for o in items] == [5] * 20
+        # The forecasts' check-in history: one batched read for the page's 100 key results.
+        assert len(queries.matching('FROM "okrs_checkin"')) == 1
+        check_count(queries, baseline, label=f"20 objectives as {persona}")
+        queries, _ = _count(client, f"objectives/{first[0]}", expand="key_results")
+        check_count(queries, PINNED_EXPAND["objective_get?expand"][PERSONAS.index(persona)], label=persona)

@@ -35,13 +35,13 @@ pytestmark = pytest.mark.django_db
 URL = reverse("dashboards:organisation")
 # Pinned for a member (visibility look-ups included); a change here needs a reason.
 # Warm (summary cached): session, user, membership, cycle, cycle switcher, data version, the
-# member's teams and led teams, the visible objectives' fingerprint, one page of each list, the
+# member's teams and led teams (one query), the visible objectives' fingerprint, one page of each list, the
 # organisation menu. Cold adds computing the summary: objectives, key results, milestones,
 # checkpoints, duality children, two reading queries for progress over time, the team tree, the
 # discipline aggregate. As of a past day adds one: the state changes since then.
-COLD_QUERIES = 22  # discipline: one aggregate over the weeks' check-ins, one over the key results
-WARM_QUERIES = 12
-AS_OF_COLD_QUERIES = 23
+COLD_QUERIES = 21  # discipline: one aggregate over the weeks' check-ins, one over the key results
+WARM_QUERIES = 11
+AS_OF_COLD_QUERIES = 22
 
 
 @pytest.fixture(autouse=True)
