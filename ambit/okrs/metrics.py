@@ -13,13 +13,13 @@ import zoneinfo
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
 from django.utils import timezone
 
 from ambit.accounts.models import Organisation
 from ambit.okrs import engine
 from ambit.okrs.history import CheckInRow, compact_history
-from ambit.okrs.metrics_then import LinksThen, aligned, feeder_key_results, feeding, rewind_feeders
+from ambit.okrs.metrics_feeders import forecast_key_results, load_feeders
+from ambit.okrs.metrics_then import LinksThen, aligned, feeding
 from ambit.okrs.models import (
     Alignment,
     Cycle,
@@ -120,61 +120,6 @@ def plan_start_on(item: Objective | KeyResult, cycle: Cycle, tz: dt.tzinfo) -> d
     return engine.plan_start(
         explicit=item.plan_start, cycle_start=cycle.start_date, cycle_end=cycle.end_date, created=created
     )
-
-
-def _load_feeders(
-    org: Organisation, objectives: list[Objective], then: LinksThen | None = None, *, forecasts: bool = False
-) -> tuple[list[Objective], dict[int, float]]:
-    """Objectives outside the given set whose progress the set depends on.
-
-    A feeder whose rolled-up progress is stored (``Objective.rolled_progress``) is returned as that
-    number and not looked below; one without is loaded with its key results and walked further
-    down. So the cost is one level of children when the store is up to date, whatever the size of
-    the tree under them. With ``forecasts``, the objectives created from a linked key result are
-    always loaded: its forecast is theirs, read off their key results, so a stored number would
-    leave it "too early" here and projected wherever the children are asked too (issue 12)."""
-    known = {o.pk for o in objectives}
-    frontier_krs = {kr.pk for o in objectives for kr in o.key_results.all() if kr.progress_from_children}
-    frontier_objs = set(known) if org.child_blend > 0 else set()
-    extra: list[Objective] = []
-    frozen: dict[int, float] = {}
-    for _ in range(12):  # depth guard; real trees are 4–5 levels
-        ids: set[int] = set()
-        linked: set[int] = set()
-        if frontier_krs:
-            linked = {pk for pk, _ in feeding(Objective.objects.filter(source_key_result_id__in=frontier_krs), then)}
-            ids |= linked
-        if frontier_objs:
-            links = Alignment.objects.filter(parent_id__in=frontier_objs)
-            ids |= {child for child, _, _ in aligned(links, then, frontier_objs)}
-        ids -= known
-        if not ids:
-            break
-        known |= ids
-        storable = ids - linked if forecasts else ids
-        if then is not None:
-            storable = set()  # stored roll-ups are today's: a past moment reads the check-ins then
-        stored: dict[int, float] = {
-            pk: float(value)
-            for pk, value in Objective.objects.filter(pk__in=storable, rolled_progress__isnull=False).values_list(
-                "pk", "rolled_progress"
-            )
-            if value is not None
-        }
-        frozen.update(stored)
-        ids -= stored.keys()
-        if not ids:
-            break
-        batch = list(
-            Objective.objects.filter(pk__in=ids)
-            .select_related("cycle")
-            .prefetch_related(Prefetch("key_results", queryset=feeder_key_results(KeyResult.objects.all(), then)))
-        )
-        rewind_feeders(batch, then)
-        extra.extend(batch)
-        frontier_krs = {kr.pk for o in batch for kr in o.key_results.all() if kr.progress_from_children}
-        frontier_objs = ids if org.child_blend > 0 else set()
-    return extra, frozen
 
 
 def _child_edges(
@@ -279,10 +224,12 @@ def _load(
     with_forecast: bool,
     history: dict[int, list[CheckInRow]] | None,
     then: LinksThen | None = None,
+    forecasts_of: set[int] | None = None,
 ) -> _Loaded:
     """Feeders, alignment edges and (for forecasts) check-in history: a fixed number of queries
     per level of feeders, whatever the number of rows."""
-    feeders, frozen = _load_feeders(organisation, objectives, then, forecasts=with_forecast)
+    wanted = forecast_key_results(objectives, forecasts_of) if with_forecast else None
+    feeders, frozen, wanted = load_feeders(organisation, objectives, then, forecasts=with_forecast, wanted=wanted)
     everything = objectives + feeders
     classic, duality = _child_edges(organisation, {o.pk for o in everything}, then)
     if with_forecast and history is None:
@@ -293,6 +240,8 @@ def _load(
         # leaves theirs out, it comes from here, or the key result would be "too early" on one
         # page and projected on the next (issue 12).
         linked = {kr.pk for o in everything for kr in o.key_results.all() if kr.progress_from_children}
+        if wanted is not None:
+            linked &= wanted
         missing = [
             kr.pk
             for o in everything
@@ -571,16 +520,27 @@ def compute_metrics(
     with_forecast: bool = False,
     history: dict[int, list[CheckInRow]] | None = None,
     then: LinksThen | None = None,
+    forecasts_of: set[int] | None = None,
 ) -> Metrics:
     """Metrics for ``objectives`` (and every key result in them).
 
     ``with_forecast`` loads the check-in history of those key results in one query (or uses
     ``history`` when the caller already has it). ``then`` (a past day of the dashboard) links the
-    objectives as they were linked at its moment. Four steps: load what the rules need, build each
-    key result's numbers and the engine's tree, roll progress up, assemble each objective's numbers.
+    objectives as they were linked at its moment. ``forecasts_of`` (ids among ``objectives``)
+    limits the forecasts worked out to those objectives' key results when others' are not shown
+    (others' may then be left out or too early; progress, status and scores are the same).
+    Four steps: load what the rules need, build each key result's numbers and the engine's tree,
+    roll progress up, assemble each objective's numbers.
     """
     clock = _clock(organisation, now)
-    loaded = _load(organisation, list(objectives), with_forecast=with_forecast, history=history, then=then)
+    loaded = _load(
+        organisation,
+        list(objectives),
+        with_forecast=with_forecast,
+        history=history,
+        then=then,
+        forecasts_of=forecasts_of,
+    )
     built = _build(clock, loaded)
     rolled = _roll_up(clock, loaded, built)
     return _assemble(clock, loaded, built, rolled)

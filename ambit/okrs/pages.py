@@ -10,14 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.dates import MONTHS_3
 from django.utils.safestring import SafeString
 
 from ambit.accounts.models import Membership
@@ -27,7 +28,8 @@ from ambit.okrs.access import with_access
 from ambit.okrs.history import CheckInRow, latest_check_ins
 from ambit.okrs.metrics import KRMetrics, Metrics, compute_metrics
 from ambit.okrs.models import CheckIn, KeyResult, KeyResultKind, Objective, ObjectiveState
-from ambit.okrs.selectors import key_results_prefetch, objective_audit_entries, objective_children
+from ambit.okrs.prefetch import attach_key_results
+from ambit.okrs.selectors import objective_audit_entries, objective_children
 from ambit.okrs.selectors_align import alignment_suggestions
 from ambit.okrs.selectors_tree import objective_check_ins, objective_parents_loaded
 from ambit.okrs.services import OBJECTIVE_TRANSITIONS
@@ -53,6 +55,31 @@ class HistoryRow:
     check_in: CheckIn
     shown_value: str
     confidence: float | str
+    when_iso: str = ""  # the check-in's moment as the template's ``date:'c'`` prints it
+    when_text: str = ""  # … and as ``date:"j M Y, H:i"`` does
+    author: str = ""
+
+
+def when_printer() -> Callable[[dt.datetime], tuple[str, str]]:
+    """A function printing a moment in the current time zone as the ``date`` filter prints it
+    with ``'c'`` and with ``"j M Y, H:i"``: the same text, without the filter's per-call time
+    zone and format lookups (the page prints a hundred or more of them), so make one per page."""
+    tz = timezone.get_current_timezone()
+    months = [""] + [str(MONTHS_3[m]).title() for m in range(1, 13)]
+
+    def texts(moment: dt.datetime) -> tuple[str, str]:
+        local = moment.astimezone(tz) if timezone.is_aware(moment) else moment
+        return (
+            local.isoformat(),
+            f"{local.day} {months[local.month]} {local.year:04d}, {local.hour:02d}:{local.minute:02d}",
+        )
+
+    return texts
+
+
+def when_texts(moment: dt.datetime) -> tuple[str, str]:
+    """``when_printer()(moment)``, for one moment."""
+    return when_printer()(moment)
 
 
 @dataclass
@@ -83,6 +110,7 @@ def _shown_value(kr: KeyResult, c: CheckIn, milestone_count: int) -> str:
 def _with_change_lines(entries: Any) -> list[Any]:
     """Audit entries with ``change_lines``: (field, "before → after") ready to print."""
     out = []
+    when = when_printer()
     for e in entries:
         lines = []
         for name, value in (e.changes or {}).items():
@@ -92,6 +120,7 @@ def _with_change_lines(entries: Any) -> list[Any]:
             else:
                 lines.append((name, str(value)))
         e.change_lines = lines
+        e.when_iso, e.when_text = when(e.created_at)
         out.append(e)
     return out
 
@@ -99,8 +128,15 @@ def _with_change_lines(entries: Any) -> list[Any]:
 def history_rows(kr: KeyResult, checkins: list[CheckIn], confidence_scale: str) -> list[HistoryRow]:
     """Check-ins as the history table prints them (in the order given)."""
     milestone_count = len(kr.milestones.all())
+    when = when_printer()
     return [
-        HistoryRow(c, _shown_value(kr, c, milestone_count), engine.to_scale(c.confidence, confidence_scale))
+        HistoryRow(
+            c,
+            _shown_value(kr, c, milestone_count),
+            engine.to_scale(c.confidence, confidence_scale),
+            *when(c.created_at),
+            author=c.author.user.get_full_name(),
+        )
         for c in checkins
     ]
 
@@ -280,8 +316,9 @@ def objective_page(*, actor: Membership, objective: Objective, now: dt.datetime 
     parents = objective_parents_loaded(actor=actor, objective=objective, with_key_results=False)
     children = objective_children(actor=actor, objective=objective, with_key_results=False)
     # The key results of parents and children together: one query each for them, their
-    # milestones and their checkpoints, not one set per kind of neighbour.
-    prefetch_related_objects([*[p for p, _ in parents], *children], key_results_prefetch())
+    # milestones and their checkpoints, not one set per kind of neighbour. Without their owners:
+    # the page lists these objectives with their numbers, not their key results.
+    attach_key_results([*[p for p, _ in parents], *children])
     history = objective_check_ins(actor=actor, objective=objective)
     kr_ids = [kr.pk for kr in objective.key_results.all()]
     latest = latest_check_ins(kr_ids, per_key_result=HISTORY_PAGE)
@@ -291,6 +328,8 @@ def objective_page(*, actor: Membership, objective: Objective, now: dt.datetime 
         now=now,
         with_forecast=True,
         history=history,
+        # Parents and children are listed with their progress and status, not their forecasts.
+        forecasts_of={objective.pk},
     )
     with_access(actor, [objective])
     can_edit = objective.editor
