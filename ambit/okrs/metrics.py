@@ -444,6 +444,33 @@ def _follow_children(
             km.forecast = engine.Forecast.landing(end_value, landing, landing, engine.FORECAST_LINEAR_FIT)
 
 
+def _children_first(
+    asked: Sequence[Objective], everything: Sequence[Objective], duality: dict[int, list[int]]
+) -> list[Objective]:
+    """The asked objectives and the loaded objectives created from their key results, each after
+    every objective it is created from: a linked key result's forecast is read from its children's,
+    so theirs (linked ones included) must be known first, whatever order the caller passed."""
+    by_id = {o.pk: o for o in everything}
+    order: list[Objective] = []
+    seen: set[int] = set()
+    stack: list[tuple[Objective, bool]] = [(o, False) for o in reversed(asked)]
+    while stack:
+        obj, expanded = stack.pop()
+        if expanded:
+            order.append(obj)
+            continue
+        if obj.pk in seen:
+            continue
+        seen.add(obj.pk)
+        stack.append((obj, True))
+        for kr in obj.key_results.all():
+            for child_id in duality.get(kr.pk, ()):
+                child = by_id.get(child_id)
+                if child is not None and child.pk not in seen:
+                    stack.append((child, False))
+    return order
+
+
 def _roll_up(clock: _Clock, loaded: _Loaded, built: _Built) -> engine.RollupResult:
     """The engine's roll-up over the tree; duality key results take their children's progress."""
     nodes = dict(built.nodes)
@@ -451,12 +478,13 @@ def _roll_up(clock: _Clock, loaded: _Loaded, built: _Built) -> engine.RollupResu
         # A feeder known by its stored roll-up: a leaf whose one stand-in key result carries it.
         nodes[oid] = engine.ObjectiveNode(id=oid, key_results=(engine.KRNode(id=-oid, weight=1.0, progress=stored),))
     rolled = engine.rollup(nodes, child_blend=clock.organisation.child_blend)
-    for obj in loaded.asked:
+    for obj in _children_first(loaded.asked, loaded.everything, loaded.duality):
         for kr in obj.key_results.all():
             effective = rolled.kr_progress.get(kr.pk)
             if (
                 not kr.is_cancelled
                 and effective is not None
+                and kr.pk in built.krs
                 and kr.progress_from_children
                 and loaded.duality.get(kr.pk)
             ):

@@ -158,3 +158,32 @@ def test_key_results_attached_by_hand_read_like_prefetched_ones(half_way: World)
     assert len(got[a.pk]) == 3 and len(got[b.pk][0][1]) == 2 and got[empty.pk] == []
     assert checklist.pk == got[b.pk][0][0]
     assert len(loading) == 3 and len(reading) == 0
+
+
+@pytest.mark.parametrize("order", ["main first", "child first", "main alone"])
+def test_a_linked_key_result_is_projected_through_a_linked_child_whatever_the_order(
+    half_way: World, order: str
+) -> None:
+    """M's linked key result follows C, whose own linked key result follows G (which has readings).
+    M's forecast comes from C's, which comes from G's: it is projected however the objectives are
+    passed in, and also when only M is asked for (C and G are then loaded as its feeders)."""
+    w = half_way
+    main = services.objective_create(actor=w.champion, cycle=w.cycle, title="M", team=w.company, state="active")
+    m_linked = _kr(w.champion, main, "M linked")
+    c = _linked_child(w, m_linked, "C")
+    c_linked = _kr(w.champion, c, "C linked")
+    g = _linked_child(w, c_linked, "G")
+    _climb(w, _kr(w.champion, g, "G own"), 8)
+    found = {o.pk: o for o in objective_list(actor=w.champion).filter(pk__in=[main.pk, c.pk])}
+    objectives = {
+        "main first": [found[main.pk], found[c.pk]],
+        "child first": [found[c.pk], found[main.pk]],
+        "main alone": [found[main.pk]],
+    }[order]
+    metrics = compute_metrics(organisation=w.org, objectives=objectives, with_forecast=True)
+    forecast = metrics.kr(m_linked).forecast
+    assert metrics.kr(m_linked).linked
+    assert forecast is not None and forecast.progress is not None and forecast.progress > 0
+    if order != "main alone":
+        c_forecast = metrics.kr(c_linked).forecast
+        assert c_forecast is not None and c_forecast.progress == pytest.approx(forecast.progress)
