@@ -68,8 +68,8 @@ def checkin(request: MemberRequest) -> HttpResponse:
         require_writer(member)
     source = request.POST if request.method == "POST" else request.GET
     show_all = source.get("all") == "1"
-    # A submit needs the rows and whether each is due, not the forecasts drawn on the page.
-    week = week_for(actor=member, cycle_param=source.get("cycle"), with_forecast=request.method != "POST")
+    # The rows and whether each is due: this page draws no forecast, so none is computed.
+    week = week_for(actor=member, cycle_param=source.get("cycle"), with_forecast=False)
     cycle = week.cycle
     # A key result that takes its progress from its child objectives is checked in there, not here.
     items = [i for i in week.items if i.can_check_in and not i.km.linked and (show_all or i.km.due)]
