@@ -52,14 +52,13 @@ from ambit.okrs.metrics_then import LinksThen, aligned
 from ambit.okrs.models import (
     Alignment,
     CheckIn,
-    Checkpoint,
     Cycle,
     KeyResult,
-    Milestone,
     Objective,
     ObjectiveState,
     Visibility,
 )
+from ambit.okrs.prefetch import attach_key_results
 from ambit.okrs.selectors import objective_list
 
 CACHE_PREFIX = "ambit:dashboard:v1"
@@ -330,49 +329,13 @@ def _load_objectives(actor: Membership, cycle: Cycle, as_of: AsOf) -> tuple[list
     shared = copy.copy(cycle)
     for o in objectives:
         o._state.fields_cache["cycle"] = shared
-    _attach_related(objectives, loaded, krs)
+    # prefetch_related by hand: Django's builds a queryset per instance (seconds over 13,000 key results).
+    attach_key_results(objectives, loaded, key_result_ids=krs.values("pk"))
     if as_of.is_today:
         return objectives, None
     then = rewind(changes_since(actor.organisation_id, as_of.moment))
     then.rewind_objectives(objectives)
     return [o for o in objectives if o.state != ObjectiveState.CANCELLED], then
-
-
-def _attach_related(objectives: Sequence[Objective], loaded: QuerySet[KeyResult], krs: QuerySet[KeyResult]) -> None:
-    """``prefetch_related`` by hand: Django's builds and filters a queryset per instance, which
-    costs seconds over 13,000 key results; here each relation is one query and the instances get
-    ready-made result caches (on ``none()`` querysets, so a stray re-evaluation can never widen)."""
-    key_results = list(loaded)
-    milestones: dict[int, list[Milestone]] = {}
-    for m in Milestone.objects.filter(key_result__in=krs.values("pk")):
-        milestones.setdefault(m.key_result_id, []).append(m)
-    checkpoints: dict[int, list[Checkpoint]] = {}
-    for c in Checkpoint.objects.filter(key_result__in=krs.values("pk")):
-        checkpoints.setdefault(c.key_result_id, []).append(c)
-    by_objective: dict[int, list[KeyResult]] = {}
-    for kr in key_results:
-        by_objective.setdefault(kr.objective_id, []).append(kr)
-    _set_cache(key_results, "milestones", milestones, Milestone.objects.none())
-    _set_cache(key_results, "checkpoints", checkpoints, Checkpoint.objects.none())
-    _set_cache(objectives, "key_results", by_objective, KeyResult.objects.none())
-    for o in objectives:
-        for kr in by_objective.get(o.pk, ()):
-            kr._state.fields_cache["objective"] = o
-
-
-def _set_cache(instances: Sequence[Any], name: str, related: dict[int, list[Any]], none: QuerySet[Any]) -> None:
-    none._result_cache = []
-    none._prefetch_done = True  # type: ignore[attr-defined]
-    for obj in instances:
-        items = related.get(obj.pk)
-        qs = none
-        if items:
-            qs = none._chain()  # type: ignore[attr-defined]
-            qs._result_cache, qs._prefetch_done = items, True
-        cache_of = getattr(obj, "_prefetched_objects_cache", None)
-        if cache_of is None:
-            obj._prefetched_objects_cache = cache_of = {}
-        cache_of[name] = qs
 
 
 # --- Heat map ---------------------------------------------------------------------------------

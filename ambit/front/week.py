@@ -7,7 +7,6 @@ same number of queries for 1 key result or 100.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +18,8 @@ from ambit.core.params import parse_id
 from ambit.core.permissions import can_check_in
 from ambit.okrs import selectors
 from ambit.okrs.metrics import KRMetrics, Metrics, ObjectiveMetrics, compute_metrics
-from ambit.okrs.models import Checkpoint, Cycle, KeyResult, KeyResultState, Milestone, Objective, ObjectiveState
+from ambit.okrs.models import Cycle, KeyResult, KeyResultState, Objective, ObjectiveState
+from ambit.okrs.prefetch import attach_key_results
 
 # Objectives whose key results are not on anyone's week (``selectors.key_results_of_member``).
 _NOT_LIVE = (ObjectiveState.CANCELLED, ObjectiveState.CLOSED)
@@ -119,43 +119,11 @@ def _objectives_with_key_results(actor: Membership, cycle: Cycle, objective_ids:
     )
     for o in objectives:
         o._state.fields_cache["cycle"] = cycle  # every one is in ``cycle``: no join, one shared copy
-    by_pk = {o.pk: o for o in objectives}
-    krs = list(
-        KeyResult.objects.filter(organisation_id=actor.organisation_id, objective_id__in=by_pk).defer("description")
-    )
-    kr_ids = [kr.pk for kr in krs]
-    milestones: dict[int, list[Milestone]] = {}
-    for m in Milestone.objects.filter(key_result_id__in=kr_ids):
-        milestones.setdefault(m.key_result_id, []).append(m)
-    checkpoints: dict[int, list[Checkpoint]] = {}
-    for c in Checkpoint.objects.filter(key_result_id__in=kr_ids):
-        checkpoints.setdefault(c.key_result_id, []).append(c)
-    by_objective: dict[int, list[KeyResult]] = {}
-    for kr in krs:
-        kr._state.fields_cache["objective"] = by_pk[kr.objective_id]
-        by_objective.setdefault(kr.objective_id, []).append(kr)
-    _attach(krs, "milestones", milestones, Milestone.objects.none())
-    _attach(krs, "checkpoints", checkpoints, Checkpoint.objects.none())
-    _attach(objectives, "key_results", by_objective, KeyResult.objects.none())
+    krs = KeyResult.objects.filter(
+        organisation_id=actor.organisation_id, objective_id__in=[o.pk for o in objectives]
+    ).defer("description")
+    attach_key_results(objectives, krs)
     return objectives
-
-
-def _attach(instances: Sequence[Any], name: str, related: dict[int, list[Any]], none: QuerySet[Any]) -> None:
-    """What ``prefetch_related`` leaves on each instance: ``instance.<name>.all()`` returns
-    ``related[instance.pk]`` without a query (an empty ``none()`` queryset when there are none,
-    so a stray re-evaluation can never widen)."""
-    none._result_cache = []
-    none._prefetch_done = True  # type: ignore[attr-defined]
-    for obj in instances:
-        items = related.get(obj.pk)
-        qs = none
-        if items:
-            qs = none._chain()  # type: ignore[attr-defined]
-            qs._result_cache, qs._prefetch_done = items, True
-        cache_of = getattr(obj, "_prefetched_objects_cache", None)
-        if cache_of is None:
-            obj._prefetched_objects_cache = cache_of = {}
-        cache_of[name] = qs
 
 
 def key_result_item(*, actor: Membership, key_result_id: int) -> KRItem:

@@ -10,7 +10,7 @@ one query and each instance gets a ready-made result cache, so ``objective.key_r
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db.models import QuerySet
@@ -36,22 +36,33 @@ def attach(instances: Sequence[Any], name: str, related: dict[int, list[Any]], n
         cache_of[name] = qs
 
 
-def attach_key_results(objectives: Sequence[Objective]) -> None:
-    """Load the key results of ``objectives`` with their milestones and checkpoints (three
-    queries, in the models' order) and attach them. The key results' owners are not loaded."""
+def attach_key_results(
+    objectives: Sequence[Objective],
+    key_results: Iterable[KeyResult] | None = None,
+    *,
+    key_result_ids: QuerySet[Any] | None = None,
+) -> None:
+    """Attach the key results of ``objectives`` with their milestones and checkpoints (three
+    queries, in the models' order). ``key_results``: the objectives' key results when the caller
+    loaded them its own way (deferring a field, say); else they are loaded here, without their
+    owners. ``key_result_ids``: a subquery of their ids for the milestones and checkpoints, where
+    a list of thousands of ids would be a long ``IN``."""
     by_pk = {o.pk: o for o in objectives}
-    krs = list(KeyResult.objects.filter(objective_id__in=list(by_pk))) if by_pk else []
-    kr_ids = [kr.pk for kr in krs]
+    if key_results is None:
+        key_results = KeyResult.objects.filter(objective_id__in=list(by_pk)) if by_pk else []
+    krs = list(key_results)
+    ids: QuerySet[Any] | list[int] = key_result_ids if key_result_ids is not None else [kr.pk for kr in krs]
     milestones: dict[int, list[Milestone]] = {}
     checkpoints: dict[int, list[Checkpoint]] = {}
-    if kr_ids:
-        for m in Milestone.objects.filter(key_result_id__in=kr_ids):
+    if krs:
+        for m in Milestone.objects.filter(key_result_id__in=ids):
             milestones.setdefault(m.key_result_id, []).append(m)
-        for c in Checkpoint.objects.filter(key_result_id__in=kr_ids):
+        for c in Checkpoint.objects.filter(key_result_id__in=ids):
             checkpoints.setdefault(c.key_result_id, []).append(c)
     by_objective: dict[int, list[KeyResult]] = {}
     for kr in krs:
-        kr._state.fields_cache["objective"] = by_pk[kr.objective_id]
+        if (objective := by_pk.get(kr.objective_id)) is not None:
+            kr._state.fields_cache["objective"] = objective
         by_objective.setdefault(kr.objective_id, []).append(kr)
     attach(krs, "milestones", milestones, Milestone.objects.none())
     attach(krs, "checkpoints", checkpoints, Checkpoint.objects.none())
