@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NoReturn
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from ambit.accounts.models import Membership
@@ -20,7 +19,16 @@ from ambit.core.permissions import require_can_check_in
 from ambit.core.services import to_decimal
 from ambit.core.validation import MAX_LONG_TEXT, clean_text
 from ambit.okrs import rollups
-from ambit.okrs.models import CheckIn, CycleState, KeyResult, KeyResultKind, KeyResultState, ObjectiveState
+from ambit.okrs.models import (
+    CheckIn,
+    Cycle,
+    CycleState,
+    KeyResult,
+    KeyResultKind,
+    KeyResultState,
+    Objective,
+    ObjectiveState,
+)
 
 
 @dataclass
@@ -141,12 +149,30 @@ def _prepare(
     return _Prepared(key_result, at, number, ticked, confidence, note.strip(), corrects, warnings)
 
 
-def _newer(at: dt.datetime) -> Q:
-    return Q(last_checkin_at__isnull=True) | Q(last_checkin_at__lte=at)
+_LATEST_FIELDS = ("current_value", "current_milestones_done", "current_confidence", "last_checkin_at", "updated_at")
+
+
+def _store_latest_sql() -> str:
+    kr, objective, cycle = KeyResult._meta.db_table, Objective._meta.db_table, Cycle._meta.db_table
+    newer = "last_checkin_at IS NULL OR last_checkin_at <= %s"
+    return f"""
+        UPDATE {kr} SET
+            current_value = CASE WHEN {newer} THEN %s ELSE current_value END,
+            current_milestones_done = CASE WHEN {newer} THEN %s ELSE current_milestones_done END,
+            current_confidence = CASE WHEN {newer} THEN %s ELSE current_confidence END,
+            last_checkin_at = CASE WHEN {newer} THEN %s ELSE last_checkin_at END,
+            checkin_count = checkin_count + %s,
+            updated_at = %s
+        WHERE id = %s AND kind = %s AND state = %s AND objective_id IN (
+            SELECT o.id FROM {objective} o INNER JOIN {cycle} c ON c.id = o.cycle_id
+            WHERE o.state NOT IN (%s, %s) AND c.state <> %s
+        )
+    """
 
 
 def _store_latest(prepared: Sequence[_Prepared], now: dt.datetime) -> None:
-    """Copy each key result's latest reading onto it in ONE UPDATE, without reading it first.
+    """Copy each key result's latest reading onto it with one UPDATE statement (run once per key
+    result in a single ``executemany``), without reading it first.
 
     The statement does what a locked read-modify-write would: ``checkin_count`` grows by the
     check-ins written, and the ``current_*`` fields take a reading only if it is not older than the
@@ -160,38 +186,41 @@ def _store_latest(prepared: Sequence[_Prepared], now: dt.datetime) -> None:
     # Each key result's newest reading; of equally dated ones the last given, as in sequence.
     latest = {pk: max(reversed(ps), key=lambda p: p.at) for pk, ps in by_kr.items()}
 
-    def per_row(field: str, then: Callable[[_Prepared], Any], output: models.Field[Any, Any]) -> Case:
-        return Case(
-            *(
-                When(pk=pk, then=Case(When(_newer(p.at), then=Value(then(p), output_field=output)), default=F(field)))
-                for pk, p in latest.items()
-            ),
-            default=F(field),
-            output_field=output,
-        )
-
-    fields = KeyResult._meta
-    matches = Q()
+    # Plain SQL, one statement run for every key result (``executemany``: one round trip): the
+    # same UPDATE built from ORM expressions (a Case per field and key result) cost 15 ms of CPU
+    # per check-in in Django's expression compiler, more than the whole rest of the write.
+    fields: dict[str, models.Field[Any, Any]] = {}
+    for name in _LATEST_FIELDS:
+        field = KeyResult._meta.get_field(name)
+        assert isinstance(field, models.Field)
+        fields[name] = field
+    params: list[list[Any]] = []
     for pk, ps in by_kr.items():
-        matches |= Q(pk=pk, kind=ps[0].key_result.kind)
-    matched = (
-        KeyResult.objects.filter(matches, state=KeyResultState.ACTIVE)
-        .exclude(objective__state__in=[ObjectiveState.CANCELLED, ObjectiveState.CLOSED])
-        .exclude(objective__cycle__state=CycleState.CLOSED)
-        .update(
-            current_value=per_row("current_value", lambda p: p.number, fields.get_field("current_value")),
-            current_milestones_done=per_row(
-                "current_milestones_done", lambda p: p.ticked, fields.get_field("current_milestones_done")
-            ),
-            current_confidence=per_row(
-                "current_confidence", lambda p: p.confidence, fields.get_field("current_confidence")
-            ),
-            last_checkin_at=per_row("last_checkin_at", lambda p: p.at, fields.get_field("last_checkin_at")),
-            checkin_count=F("checkin_count")
-            + Case(*(When(pk=pk, then=Value(len(ps))) for pk, ps in by_kr.items()), default=Value(0)),
-            updated_at=Value(now, output_field=fields.get_field("updated_at")),
+        p = latest[pk]
+        at = fields["last_checkin_at"].get_db_prep_save(p.at, connection)
+        params.append(
+            [
+                at,
+                fields["current_value"].get_db_prep_save(p.number, connection),
+                at,
+                fields["current_milestones_done"].get_db_prep_save(p.ticked, connection),
+                at,
+                fields["current_confidence"].get_db_prep_save(p.confidence, connection),
+                at,
+                at,
+                len(ps),
+                fields["updated_at"].get_db_prep_save(now, connection),
+                pk,
+                ps[0].key_result.kind,
+                KeyResultState.ACTIVE,
+                ObjectiveState.CANCELLED,
+                ObjectiveState.CLOSED,
+                CycleState.CLOSED,
+            ]
         )
-    )
+    with connection.cursor() as cursor:
+        cursor.executemany(_store_latest_sql(), params)
+        matched = cursor.rowcount
     if matched != len(by_kr):
         _explain_changed(
             [ps[0].key_result.pk for ps in by_kr.values()], {pk: ps[0].key_result.kind for pk, ps in by_kr.items()}
