@@ -54,6 +54,8 @@ def build(slug: str, count: int) -> dict[str, Any]:
                     owned_key_results__objective__cycle=cycle,
                     owned_key_results__state=KeyResultState.ACTIVE,
                     owned_key_results__kind__in=numeric,
+                    # Key results that follow their child objectives take no check-ins of their own.
+                    owned_key_results__progress_from_children=False,
                 ),
             )
         )
@@ -94,7 +96,13 @@ def build(slug: str, count: int) -> dict[str, Any]:
     owner_ids = [m.pk for m in owners]
     for m in owners:
         krs = list(
-            KeyResult.objects.filter(owner=m, objective__cycle=cycle, state=KeyResultState.ACTIVE, kind__in=numeric)
+            KeyResult.objects.filter(
+                owner=m,
+                objective__cycle=cycle,
+                state=KeyResultState.ACTIVE,
+                kind__in=numeric,
+                progress_from_children=False,
+            )
             .select_related("objective__team")
             .order_by("id")
         )
