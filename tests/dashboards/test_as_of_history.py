@@ -6,7 +6,6 @@ view shows them as they are, and looking back costs the same queries however muc
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import replace
 from io import StringIO
 
@@ -27,7 +26,7 @@ from ambit.dashboards.trends import midnight
 from ambit.okrs import charts, services
 from ambit.okrs.models import CycleKind, Objective
 from tests import factories as f
-from tests.builders import DashboardScenario, World, backdate, build_dashboard_scenario, days_ago
+from tests.builders import DashboardScenario, World, backdate, days_ago
 from tests.dashboards.test_dashboard import AS_OF_COLD_QUERIES
 from tests.okrs.conftest import login
 from tests.querycount import Queries, check_count, count_queries
@@ -37,18 +36,6 @@ pytestmark = pytest.mark.django_db
 # The scenario's check-ins: k1 20 (40 days ago) then 45 (2 days ago), k5 30 and k2 2 (yesterday),
 # k3 0 (30 days ago), k4 none. Five days ago only k1's 20% and k3's 0 were known.
 DAYS_BACK = 5
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def scenario(world: World) -> DashboardScenario:
-    return build_dashboard_scenario(world)
 
 
 def past_day() -> dt.date:

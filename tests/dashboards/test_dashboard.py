@@ -7,7 +7,6 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -25,7 +24,7 @@ from ambit.dashboards.trends import midnight
 from ambit.okrs import charts, services
 from ambit.okrs.models import CheckIn, Cycle, KeyResult, Objective
 from tests import factories as f
-from tests.builders import DashboardScenario, World, backdate, build_dashboard_scenario, days_ago
+from tests.builders import DashboardScenario, World, backdate, days_ago
 from tests.helpers import ClientResponse
 from tests.okrs.conftest import login
 from tests.querycount import Queries, check_count, count_queries
@@ -42,19 +41,6 @@ URL = reverse("dashboards:organisation")
 COLD_QUERIES = 21  # discipline: one aggregate over the weeks' check-ins, one over the key results
 WARM_QUERIES = 11
 AS_OF_COLD_QUERIES = 22
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache() -> Iterator[None]:
-    # The summary lives in the process-wide cache; ids repeat across rolled-back tests.
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def scenario(world: World) -> DashboardScenario:
-    return build_dashboard_scenario(world)
 
 
 def stat(html: str, name: str) -> str:
