@@ -4,9 +4,21 @@ are one-liners) and the OKR data sets on top of it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from django.core.cache import cache
 
 from tests.builders import OkrData, Plan, Tree, World, build_okr_data, build_plan, build_tree, build_world
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    # Cached pages, the dashboard's summary and rate-limit counters live in the process-wide
+    # cache, and ids repeat across rolled-back tests: each test starts with none.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -127,6 +127,9 @@ class Organisation(TimeStamped):
         default=0.0,
         help_text="Share (0–1) of an objective's progress taken from its aligned children.",
     )
+    # Moves each time stored roll-ups change (``okrs.rollups``), the one write that leaves no audit
+    # entry or check-in behind: part of ``okrs.data_version``, which keys the cached pages.
+    rollup_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]

@@ -28,13 +28,12 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from django.core.cache import cache
-from django.db.models import Q, QuerySet, Subquery
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from ambit.accounts.models import Membership, Organisation
 from ambit.accounts.selectors import team_list
-from ambit.core.models import AuditEntry
 from ambit.dashboards.rewind import KEY_RESULT, OBJECTIVE, Then, changes_since, checkin_annotations, rewind
 from ambit.dashboards.trends import (
     DisciplineWeek,
@@ -47,11 +46,11 @@ from ambit.dashboards.trends import (
     readings,
 )
 from ambit.okrs import engine
+from ambit.okrs.data_version import data_version
 from ambit.okrs.metrics import Metrics, compute_metrics
 from ambit.okrs.metrics_then import LinksThen, aligned
 from ambit.okrs.models import (
     Alignment,
-    CheckIn,
     Cycle,
     KeyResult,
     Objective,
@@ -185,24 +184,6 @@ class DashboardSummary:
 # --- Cache key --------------------------------------------------------------------------------
 
 
-def dashboard_data_version(*, actor: Membership) -> tuple[int, int]:
-    """(newest audit entry id, newest check-in id) of the actor's organisation, in one query.
-
-    Both are read newest-first along the ``(organisation, created_at)`` indexes, so the cost does
-    not depend on the size of either table."""
-    org_id = actor.organisation_id
-    audit = AuditEntry.objects.filter(organisation_id=org_id).order_by("-created_at", "-id").values("id")[:1]
-    checkin = CheckIn.objects.filter(organisation_id=org_id).order_by("-created_at", "-id").values("id")[:1]
-    row = (
-        Organisation.objects.filter(pk=org_id)
-        .annotate(audit_id=Subquery(audit), checkin_id=Subquery(checkin))
-        .values_list("audit_id", "checkin_id")
-        .first()
-    )
-    audit_id, checkin_id = row if row is not None else (None, None)
-    return (audit_id or 0, checkin_id or 0)
-
-
 def _objectives_seen(actor: Membership, cycle: Cycle) -> QuerySet[Objective]:
     # Cancelled ones too: on a past day they may still have been running.
     return objective_list(actor=actor, cycle=cycle, with_key_results=False)
@@ -235,8 +216,7 @@ def dashboard_summary(*, actor: Membership, cycle: Cycle, as_of: AsOf) -> Dashbo
     if cycle.organisation_id != actor.organisation_id:
         raise Http404("No such cycle.")
     view = _view_key(actor, cycle, as_of)
-    audit_id, checkin_id = dashboard_data_version(actor=actor)
-    key = f"{view}:{audit_id}:{checkin_id}"
+    key = f"{view}:{data_version(organisation_id=actor.organisation_id).token}"
     summary = cache.get(key)
     if isinstance(summary, DashboardSummary):
         return summary

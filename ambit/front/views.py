@@ -20,11 +20,13 @@ from ambit.accounts.selectors import memberships_of_user
 from ambit.core.forms import errors_on
 from ambit.core.http import MemberRequest
 from ambit.core.numbers import number_locale_from_header
+from ambit.core.page_cache import PageCache, page_cache_key
 from ambit.core.params import parse_id
 from ambit.core.permissions import CHECK_IN_DENIED, can_check_in, can_create_objectives, require_writer
 from ambit.core.web import member_required
 from ambit.front.forms import RAG_CHOICES, CheckInForm, build_rows
-from ambit.front.week import key_result_item, week_for
+from ambit.front.week import key_result_item, my_week, week_cycle, week_for
+from ambit.okrs.data_version import data_version
 from ambit.okrs.metrics_one import key_result_metrics
 from ambit.okrs.models import Cycle
 from ambit.okrs.selectors import check_in_history, key_result_for_check_in
@@ -40,12 +42,19 @@ def _safe_next(request: HttpRequest, default: str) -> str:
 
 @member_required
 def home(request: MemberRequest) -> HttpResponse:
+    """My week. Its body is kept between writes (``core.page_cache``): until the organisation's
+    data moves, a person's week is drawn once, not on every visit."""
     member = request.member
-    week = week_for(actor=member, cycle_param=request.GET.get("cycle"))
-    cycle = week.cycle
+    cycles, cycle = week_cycle(actor=member, cycle_param=request.GET.get("cycle"))
+    version = data_version(organisation_id=member.organisation_id).token  # before anything is read
+    page = PageCache(
+        key=page_cache_key(request, member=member, view="my-week", data_version=version),
+        build=lambda: {"week": my_week(actor=member, cycle=cycle, cycles=cycles)},
+    )
     context = {
-        "week": week,
+        "page_cache": page,
         "cycle": cycle,
+        "cycles": cycles,
         "org": member.organisation,
         "can_create_objective": can_create_objectives(member),
     }

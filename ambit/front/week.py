@@ -57,18 +57,23 @@ class Week:
 
 
 def week_for(*, actor: Membership, cycle_param: str | None, with_forecast: bool = True) -> Week:
-    """``my_week`` for the cycle a ``cycle`` parameter names (``views_common.cycle_from_param``'s
-    rule: 404 for another organisation's, the current one when missing or malformed), chosen
-    from the switcher's list of cycles instead of a query of its own."""
+    """``my_week`` for the cycle a ``cycle`` parameter names (see ``week_cycle``)."""
+    cycles, cycle = week_cycle(actor=actor, cycle_param=cycle_param)
+    return my_week(actor=actor, cycle=cycle, with_forecast=with_forecast, cycles=cycles)
+
+
+def week_cycle(*, actor: Membership, cycle_param: str | None) -> tuple[list[Cycle], Cycle | None]:
+    """The switcher's cycles and the one a ``cycle`` parameter names among them
+    (``views_common.cycle_from_param``'s rule: 404 for another organisation's, the current one
+    when missing or malformed): one query."""
     cycles = list(selectors.cycle_list(actor=actor))
     cycle_id = parse_id(cycle_param)
     if cycle_id is None:
-        cycle = selectors.cycle_current_among(cycles)
-    else:
-        cycle = next((c for c in cycles if c.pk == cycle_id), None)
-        if cycle is None:
-            raise Http404("No such cycle.")
-    return my_week(actor=actor, cycle=cycle, with_forecast=with_forecast, cycles=cycles)
+        return cycles, selectors.cycle_current_among(cycles)
+    cycle = next((c for c in cycles if c.pk == cycle_id), None)
+    if cycle is None:
+        raise Http404("No such cycle.")
+    return cycles, cycle
 
 
 def my_week(

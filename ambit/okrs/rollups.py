@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 
 from ambit.accounts.models import Organisation
 from ambit.okrs.metrics import compute_metrics
@@ -205,6 +205,8 @@ def refresh(*, organisation: Any, objective_ids: set[int]) -> int:
         for pk in changed:
             due |= readers[pk]
         changed_total += len(changed)
+    if changed_total:
+        _moved(organisation)
     return changed_total
 
 
@@ -218,4 +220,13 @@ def refresh_all(*, organisation: Any) -> int:
     for level in _levels(ids, _links(organisation, None)):
         _recompute(organisation, level, write_all=True)
         count += len(level)
+    if count:
+        _moved(organisation)
     return count
+
+
+def _moved(organisation: Any) -> None:
+    """Stored roll-ups changed: move the organisation's ``rollup_version`` (last, so its row lock
+    is held only until the commit), which changes ``okrs.data_version`` and with it the keys of
+    the cached pages that printed the values before."""
+    Organisation.objects.filter(pk=organisation.pk).update(rollup_version=F("rollup_version") + 1)

@@ -182,6 +182,15 @@ def objective_get(*, actor: Membership, objective_id: int) -> Objective:
     return obj
 
 
+def objective_head(*, actor: Membership, objective_id: int) -> Objective:
+    """The objective with its cycle and nothing below it, under the same visibility rule as
+    ``objective_get``: for a page whose body may come from the cache (``core.page_cache``)."""
+    obj = objective_base(actor=actor).select_related("cycle").defer("description").filter(pk=objective_id).first()
+    if obj is None:
+        raise Http404("No such objective.")
+    return obj
+
+
 def objective_parents(*, actor: Membership, objective: Objective) -> list[tuple[Objective, float]]:
     links = Alignment.objects.filter(child=objective).select_related("parent__owner__user", "parent__team")
     visible = set(objective_base(actor=actor).filter(pk__in=[x.parent_id for x in links]).values_list("pk", flat=True))

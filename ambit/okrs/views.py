@@ -14,14 +14,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ambit.core.errors import Conflict
 from ambit.core.forms import errors_on
 from ambit.core.http import MemberRequest
+from ambit.core.page_cache import PageCache, page_cache_key
 from ambit.core.params import parse_id
 from ambit.core.permissions import require_can_create_objective_for, require_can_edit_objective
 from ambit.core.web import member_required, render_page
 from ambit.okrs import services
 from ambit.okrs.access import objective_for_edit
+from ambit.okrs.data_version import data_version
 from ambit.okrs.forms import AlignForm, CancelForm, CascadeForm, StateForm
 from ambit.okrs.pages import history_page, objective_page
-from ambit.okrs.selectors import key_result_get, objective_get
+from ambit.okrs.selectors import key_result_get, objective_get, objective_head
 from ambit.okrs.selectors_align import alignment_choices
 from ambit.okrs.selectors_tree import alignment_candidates
 from ambit.okrs.views_common import cycle_switcher_context
@@ -32,10 +34,18 @@ ALIGN_RESULTS_ID = "align-results"
 
 @member_required
 def objective_detail(request: MemberRequest, pk: int) -> HttpResponse:
+    """The objective page. Its header and body are kept between writes (``core.page_cache``):
+    until the organisation's data moves, each viewer's page is computed once."""
     actor = request.member
-    objective = objective_get(actor=actor, objective_id=pk)
+    objective = objective_head(actor=actor, objective_id=pk)  # 404 before anything else
+    version = data_version(organisation_id=actor.organisation_id).token  # before the page is read
+    page = PageCache(
+        key=page_cache_key(request, member=actor, view=f"objective-{objective.pk}", data_version=version),
+        build=lambda: objective_page(actor=actor, objective=objective_get(actor=actor, objective_id=objective.pk)),
+    )
     context = {
-        **objective_page(actor=actor, objective=objective),
+        "page_cache": page,
+        "objective": objective,
         **cycle_switcher_context(actor, objective.cycle, reverse("okrs:company")),
     }
     return render_page(request, "okrs/objective_detail.html", context)

@@ -11,15 +11,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from ambit.accounts.models import Membership, Team
 from ambit.accounts.selectors import team_get, team_members, team_tree
 from ambit.core.forms import errors_on
 from ambit.core.http import MemberRequest
+from ambit.core.page_cache import PageCache, page_cache_key
 from ambit.core.params import parse_page
 from ambit.core.permissions import can_check_in, can_create_objective_for, require_org_editor
 from ambit.core.web import member_required, render_page
 from ambit.okrs import engine, services
 from ambit.okrs.access import with_access
+from ambit.okrs.data_version import data_version
 from ambit.okrs.forms import CycleForm
+from ambit.okrs.models import Cycle
 from ambit.okrs.selectors import cycle_list, objective_get
 from ambit.okrs.selectors_tree import (
     UNALIGNED_PAGE,
@@ -41,17 +45,27 @@ def team_list(request: MemberRequest) -> HttpResponse:
 
 @member_required
 def team_detail(request: MemberRequest, slug: str) -> HttpResponse:
+    """A team's page. Its body is kept between writes (``core.page_cache``)."""
     actor = request.member
     team = team_get(actor=actor, slug=slug)
     cycle = selected_cycle(request, actor)
+    version = data_version(organisation_id=actor.organisation_id).token  # before the page is read
     context: dict[str, Any] = {
+        "page_cache": PageCache(
+            key=page_cache_key(request, member=actor, view=f"team-{team.pk}", data_version=version),
+            build=lambda: _team_body(actor, team, cycle),
+        ),
         "team": team,
         "cycle": cycle,
-        "members": list(team_members(actor=actor, team=team)),
-        "overview": None,
         "can_create": cycle is not None and can_create_objective_for(actor, team_id=team.pk, owner_id=actor.pk),
         **cycle_switcher_context(actor, cycle, reverse("okrs:team-detail", kwargs={"slug": team.slug})),
     }
+    return render_page(request, "okrs/team_detail.html", context)
+
+
+def _team_body(actor: Membership, team: Team, cycle: Cycle | None) -> dict[str, Any]:
+    """What the team page's body shows: its people, its objectives with their key results and metrics."""
+    context: dict[str, Any] = {"members": list(team_members(actor=actor, team=team)), "overview": None}
     if cycle is not None:
         overview = team_overview(actor=actor, team=team, cycle=cycle)
         context["overview"] = overview
@@ -67,28 +81,40 @@ def team_detail(request: MemberRequest, slug: str) -> HttpResponse:
             )
             for o in overview.objectives
         ]
-    return render_page(request, "okrs/team_detail.html", context)
+    return context
 
 
 @member_required
 def company(request: MemberRequest) -> HttpResponse:
+    """The company alignment tree. Its title line and body are kept between writes
+    (``core.page_cache``)."""
     actor = request.member
     cycle = selected_cycle(request, actor)
+    version = data_version(organisation_id=actor.organisation_id).token  # before the tree is read
     context: dict[str, Any] = {
+        "page_cache": PageCache(
+            key=page_cache_key(request, member=actor, view="company", data_version=version),
+            build=lambda: _company_body(actor, cycle),
+        ),
         "cycle": cycle,
-        "groups": [],
         **cycle_switcher_context(actor, cycle, reverse("okrs:company")),
     }
-    if cycle is not None:
-        # The roots only: each level below loads when opened (tree_children), so the page costs
-        # the same for ten people or ten thousand.
-        roots = alignment_levels(actor=actor, cycle=cycle, depth=1)
-        context["groups"] = group_by_big_move(actor=actor, roots=roots)
-        context["tree_cycles"] = tree_cycles(cycle=cycle)
-        unaligned = tree_unaligned_count(actor=actor, cycle=cycle)
-        context["unaligned_count"] = unaligned
-        context["gap_count"] = tree_gap_count(actor=actor, cycle=cycle, unaligned=unaligned)
     return render_page(request, "okrs/company.html", context)
+
+
+def _company_body(actor: Membership, cycle: Cycle | None) -> dict[str, Any]:
+    """The roots only: each level below loads when opened (tree_children), so the page costs the
+    same for ten people or ten thousand."""
+    if cycle is None:
+        return {"groups": []}
+    roots = alignment_levels(actor=actor, cycle=cycle, depth=1)
+    unaligned = tree_unaligned_count(actor=actor, cycle=cycle)
+    return {
+        "groups": group_by_big_move(actor=actor, roots=roots),
+        "tree_cycles": tree_cycles(cycle=cycle),
+        "unaligned_count": unaligned,
+        "gap_count": tree_gap_count(actor=actor, cycle=cycle, unaligned=unaligned),
+    }
 
 
 @member_required

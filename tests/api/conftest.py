@@ -7,7 +7,6 @@ import json
 from typing import Any, Protocol
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from pytest_django import Settings
 
@@ -16,12 +15,6 @@ from ambit.api.services import api_token_create
 from tests.builders import World
 
 BASE = "/api/v1"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits() -> None:
-    # Rate-limit counters live in the (process-wide) cache; each test starts with none.
-    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -57,7 +57,9 @@ PINNED = {
     "key_result_list": (8, 9),
     "milestone_list": (6, 7),
     "check_in_list": (6, 7),
-    "cycle_tree": (13, 14),  # levels, child counts and stored roll-ups instead of the whole cycle
+    # Levels, child counts and stored roll-ups instead of the whole cycle; its data version first
+    # (kept until the next write: tests/core/test_page_cache.py).
+    "cycle_tree": (14, 15),
 }
 # A lead's visibility rule reads the people they lead as a subquery, not a query of its own.
 PERSONAS = ("admin", "lead")

@@ -21,7 +21,8 @@ from ambit.core.models import AuditEntry
 from ambit.dashboards import selectors as selectors_dashboard
 from ambit.dashboards.selectors import DashboardSummary
 from ambit.dashboards.trends import midnight
-from ambit.okrs import charts, services
+from ambit.okrs import charts, rollups, services
+from ambit.okrs.data_version import data_version
 from ambit.okrs.models import CheckIn, Cycle, KeyResult, Objective
 from tests import factories as f
 from tests.builders import DashboardScenario, World, backdate, days_ago
@@ -473,8 +474,8 @@ def test_while_one_request_recomputes_others_get_the_previous_summary(
     services.check_in_record(actor=world.member, key_result=scenario.k4, value=4, confidence=9)
     # Another request is computing the new summary right now (it holds the lock).
     stale_key = first.cache_key
-    audit_id, checkin_id = selectors_dashboard.dashboard_data_version(actor=world.member)
-    new_key = stale_key.rsplit(":", 2)[0] + f":{audit_id}:{checkin_id}"
+    version = data_version(organisation_id=world.org.pk)
+    new_key = stale_key.rsplit(":", 1)[0] + f":{version.token}"
     assert cache.add(f"{new_key}:computing", 1)
     monkeypatch.setattr(selectors_dashboard, "compute_dashboard_summary", None)  # must not be called
     meanwhile = client.get(scenario.url).context["summary"]
@@ -485,13 +486,22 @@ def test_while_one_request_recomputes_others_get_the_previous_summary(
     assert after.cache_key == new_key and after.progress > first.progress
 
 
-def test_data_version_moves_with_audit_entries_and_raw_check_ins(world: World, scenario: DashboardScenario) -> None:
-    before = selectors_dashboard.dashboard_data_version(actor=world.member)
-    assert before[0] == AuditEntry.objects.filter(organisation=world.org).order_by("-created_at", "-id")[0].pk
+def test_data_version_moves_with_audit_entries_raw_check_ins_and_roll_ups(
+    world: World, scenario: DashboardScenario
+) -> None:
+    before = data_version(organisation_id=world.org.pk)
+    assert before.audit_id == AuditEntry.objects.filter(organisation=world.org).order_by("-created_at", "-id")[0].pk
     CheckIn.objects.create(organisation=world.org, key_result=scenario.k4, author=world.member, value=1, confidence=5)
-    after = selectors_dashboard.dashboard_data_version(actor=world.member)
-    assert after[0] == before[0] and after[1] > before[1]
-    assert selectors_dashboard.dashboard_data_version(actor=world.outsider) != after
+    after = data_version(organisation_id=world.org.pk)
+    assert after.audit_id == before.audit_id and after.checkin_id > before.checkin_id
+    # The background roll-up leaves no audit entry or check-in: it moves the version by itself.
+    Objective.objects.filter(pk=scenario.k4.objective_id).update(rolled_progress=0.123)  # a stale stored value
+    assert rollups.refresh(organisation=world.org, objective_ids={scenario.k4.objective_id}) >= 1
+    rolled = data_version(organisation_id=world.org.pk)
+    assert rolled.rollup_version == after.rollup_version + 1 and rolled.token != after.token
+    assert rollups.refresh(organisation=world.org, objective_ids={scenario.k4.objective_id}) == 0
+    assert data_version(organisation_id=world.org.pk) == rolled  # nothing moved, nothing to invalidate
+    assert data_version(organisation_id=world.outsider.organisation_id).token != rolled.token
 
 
 # --- Cost -------------------------------------------------------------------------------------

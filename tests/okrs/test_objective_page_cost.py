@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.db.models import Q
 from django.http import Http404
 from django.test import Client
@@ -31,7 +32,9 @@ HX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "align-results"}
 # level), the teams above it (one) and the suggestions (one): never the size of the cycle.
 # The lead's teams and the teams below them are one recursive query, not two (the second read
 # every team of the organisation); the parents' and children's key results load together.
-OBJECTIVE_PAGE_QUERIES = {"lead": 26, "champion": 25}
+# The objective page: two more for its data version and the objective's head read before it (a
+# viewer who saw it since the last write gets it from the cache, core.page_cache).
+OBJECTIVE_PAGE_QUERIES = {"lead": 28, "champion": 27}
 ALIGN_PAGE_QUERIES = {"lead": 14, "champion": 13}
 
 
@@ -57,6 +60,7 @@ def _crowd(world: World, prefix: str, count: int) -> None:
 
 def _measure(client: Client, url: str, **extra: Any) -> tuple[Queries, int]:
     client.get(url, **extra)  # the first request of a session stores the chosen membership
+    cache.clear()  # the page computed, as on the first view after a write (core.page_cache)
     with count_queries() as queries:
         response = client.get(url, **extra)
     assert response.status_code == 200

@@ -12,12 +12,16 @@ from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from ambit.accounts.models import Membership
 from ambit.api.common import actor_of, changed, resolve_optional, scale_of
 from ambit.api.enums import CycleKindName, CycleStateName
 from ambit.api.out import CycleOut, ObjectiveOut, SprintOut, cycle_out, objective_out, sprint_out
 from ambit.api.schemas import Day, Id, PageQuery, as_page, page_of, paginate, reads, text, writes
+from ambit.core.page_cache import cached, page_cache_key
 from ambit.okrs import selectors as sel
 from ambit.okrs import services
+from ambit.okrs.data_version import data_version
+from ambit.okrs.models import Cycle, Objective
 from ambit.okrs.selectors_tree import TreeNode, alignment_levels, tree_unaligned_count
 
 router = Router(tags=["cycles"])
@@ -194,6 +198,13 @@ def cycle_tree(request: HttpRequest, cycle_id: Id, query: Query[TreeQuery]) -> A
     actor = actor_of(request)
     cycle = sel.cycle_get(actor=actor, cycle_id=cycle_id)
     under = resolve_optional("root_id", query.root_id, sel.objective_get, actor=actor, objective_id=query.root_id)
+    # Kept between writes, like the web pages (core.page_cache): the version is read first.
+    version = data_version(organisation_id=actor.organisation_id).token
+    key = page_cache_key(request, member=actor, view="api-cycle-tree", data_version=version)
+    return cached(key, lambda: _tree_out(actor, cycle, under, query))
+
+
+def _tree_out(actor: Membership, cycle: Cycle, under: Objective | None, query: TreeQuery) -> dict[str, Any]:
     roots = alignment_levels(
         actor=actor,
         cycle=cycle,
