@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,6 +17,7 @@ from django_htmx.http import reswap, retarget
 from ambit.accounts import services as account_services
 from ambit.accounts.forms import ProfileForm
 from ambit.accounts.middleware import SESSION_KEY
+from ambit.accounts.models import Membership
 from ambit.accounts.selectors import memberships_of_user
 from ambit.core.forms import errors_on
 from ambit.core.http import MemberRequest
@@ -25,7 +27,7 @@ from ambit.core.params import parse_id
 from ambit.core.permissions import CHECK_IN_DENIED, can_check_in, can_create_objectives, require_writer
 from ambit.core.web import member_required
 from ambit.front.forms import RAG_CHOICES, CheckInForm, build_rows
-from ambit.front.week import key_result_item, my_week, week_cycle, week_for
+from ambit.front.week import key_result_item, my_week, week_cycle
 from ambit.okrs.data_version import data_version
 from ambit.okrs.metrics_one import key_result_metrics
 from ambit.okrs.models import Cycle
@@ -71,25 +73,17 @@ def _success_message(request: HttpRequest, count: int, warnings: list[tuple[str,
 @member_required
 @require_http_methods(["GET", "POST"])
 def checkin(request: MemberRequest) -> HttpResponse:
-    """The weekly check-in: every due key result in one form, saved all-or-nothing."""
+    """The weekly check-in: every due key result in one form, saved all-or-nothing. The empty form
+    is kept between writes (``core.page_cache``); a submitted one is always drawn afresh."""
     member = request.member
-    if request.method == "POST":
-        require_writer(member)
-    source = request.POST if request.method == "POST" else request.GET
-    show_all = source.get("all") == "1"
-    # The rows and whether each is due: this page draws no forecast, so none is computed.
-    week = week_for(actor=member, cycle_param=source.get("cycle"), with_forecast=False)
-    cycle = week.cycle
-    # A key result that takes its progress from its child objectives is checked in there, not here.
-    items = [i for i in week.items if i.can_check_in and not i.km.linked and (show_all or i.km.due)]
-    rows = build_rows(
-        key_results=[i.kr for i in items],
-        metrics={i.kr.pk: i.km for i in items},
-        organisation=member.organisation,
-        locale=number_locale(request),
-    )
-    form = CheckInForm(rows, request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid(only_changed_unless_due=True):
+    if request.method == "GET":
+        return _checkin_page(request, member)
+    require_writer(member)
+    show_all = request.POST.get("all") == "1"
+    cycles, cycle = week_cycle(actor=member, cycle_param=request.POST.get("cycle"))
+    found = _checkin_form(member, cycle, cycles, show_all=show_all, locale=number_locale(request), data=request.POST)
+    form = found["form"]
+    if form.is_valid(only_changed_unless_due=True):
         if not form.entries:
             messages.info(request, "Nothing changed, so nothing was recorded.")
             return redirect(_home_url(cycle))
@@ -101,17 +95,54 @@ def checkin(request: MemberRequest) -> HttpResponse:
             warnings = [(e.key_result.title, w) for e, r in zip(form.entries, results, strict=True) for w in r.warnings]
             _success_message(request, len(results), warnings)
             return redirect(_home_url(cycle))
-    context = {
-        "form": form,
-        "week": week,
+    context = {**_checkin_frame(member, cycle, show_all), **found}
+    return render(request, "front/checkin.html", context, status=400 if form.errors else 200)
+
+
+def _checkin_page(request: MemberRequest, member: Membership) -> HttpResponse:
+    show_all = request.GET.get("all") == "1"
+    cycles, cycle = week_cycle(actor=member, cycle_param=request.GET.get("cycle"))
+    locale = number_locale(request)  # the form's numbers are written the reader's way: part of the key
+    version = data_version(organisation_id=member.organisation_id).token  # before anything is read
+    page = PageCache(
+        key=page_cache_key(request, member=member, view=f"check-in-{locale}", data_version=version),
+        build=lambda: _checkin_form(member, cycle, cycles, show_all=show_all, locale=locale, data=None),
+    )
+    return render(request, "front/checkin.html", {"page_cache": page, **_checkin_frame(member, cycle, show_all)})
+
+
+def _checkin_frame(member: Membership, cycle: Cycle | None, show_all: bool) -> dict[str, Any]:
+    """What the check-in page shows around its form."""
+    return {
         "cycle": cycle,
         "show_all": show_all,
-        "due_count": len(week.due),
         "org": member.organisation,
         "can_write": member.can_write,
         "rag_choices": RAG_CHOICES,
     }
-    return render(request, "front/checkin.html", context, status=400 if form.is_bound and form.errors else 200)
+
+
+def _checkin_form(
+    member: Membership,
+    cycle: Cycle | None,
+    cycles: list[Cycle],
+    *,
+    show_all: bool,
+    locale: str,
+    data: QueryDict | None,
+) -> dict[str, Any]:
+    """The form: a row for each key result the member checks in here (the due ones, or all)."""
+    # The rows and whether each is due: this page draws no forecast, so none is computed.
+    week = my_week(actor=member, cycle=cycle, cycles=cycles, with_forecast=False)
+    # A key result that takes its progress from its child objectives is checked in there, not here.
+    items = [i for i in week.items if i.can_check_in and not i.km.linked and (show_all or i.km.due)]
+    rows = build_rows(
+        key_results=[i.kr for i in items],
+        metrics={i.kr.pk: i.km for i in items},
+        organisation=member.organisation,
+        locale=locale,
+    )
+    return {"form": CheckInForm(rows, data), "week": week, "due_count": len(week.due)}
 
 
 def number_locale(request: HttpRequest) -> str:

@@ -56,12 +56,6 @@ class Week:
         return [i for i in self.items if i.km.due]
 
 
-def week_for(*, actor: Membership, cycle_param: str | None, with_forecast: bool = True) -> Week:
-    """``my_week`` for the cycle a ``cycle`` parameter names (see ``week_cycle``)."""
-    cycles, cycle = week_cycle(actor=actor, cycle_param=cycle_param)
-    return my_week(actor=actor, cycle=cycle, with_forecast=with_forecast, cycles=cycles)
-
-
 def week_cycle(*, actor: Membership, cycle_param: str | None) -> tuple[list[Cycle], Cycle | None]:
     """The switcher's cycles and the one a ``cycle`` parameter names among them
     (``views_common.cycle_from_param``'s rule: 404 for another organisation's, the current one

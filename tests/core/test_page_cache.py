@@ -24,13 +24,20 @@ pytestmark = pytest.mark.django_db
 # organisations for the switcher, and what the parts around the body need: the cycles (the team
 # page reads them twice: the chosen one and the switcher's); a lead's teams; the objective's head,
 # which answers 404 before anything is looked up; the team.
-CACHED_QUERIES = {"my week": 6, "objective page": 8, "team page": 9, "company tree": 7}
+CACHED_QUERIES = {
+    "my week": 6,
+    "check-in page": 6,
+    "objective page": 8,
+    "team page": 9,
+    "company tree": 7,
+}
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 def _urls(world: World, tree: Tree) -> dict[str, str]:
     return {
         "my week": reverse("front:home"),
+        "check-in page": reverse("front:checkin") + "?all=1",
         "objective page": reverse("okrs:objective-detail", args=[tree.team_obj.pk]),
         "team page": reverse("okrs:team-detail", args=[world.team.slug]),
         "company tree": reverse("okrs:company"),
@@ -173,3 +180,25 @@ def test_the_api_tree_is_kept_until_the_next_write_and_still_answers_through_its
     assert "A platform people rely on" in titles
     outsider = api_token_create(actor=world.outsider, name="other").secret
     assert Client(HTTP_AUTHORIZATION=f"Bearer {outsider}").get(url).status_code == 404
+
+
+def test_the_check_in_form_is_kept_per_number_locale_and_a_submitted_one_drawn_afresh(world: World, tree: Tree) -> None:
+    services.check_in_record(actor=world.member, key_result=tree.member_kr, value=2.5, confidence=8)
+    client = login(world.member)
+    url = reverse("front:checkin") + "?all=1"
+    field = f"kr-{tree.member_kr.pk}-value"
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en-GB").content.decode()
+    german = client.get(url, HTTP_ACCEPT_LANGUAGE="de-DE").content.decode()
+    assert re.search(rf'name="{field}"[^>]*value="2\.5"', english)
+    assert re.search(rf'name="{field}"[^>]*value="2,5"', german)
+    with count_queries() as cached:
+        again = client.get(url, HTTP_ACCEPT_LANGUAGE="de-DE")
+    check_count(cached, CACHED_QUERIES["check-in page"])
+    assert _body(again.content.decode()) == _body(german)
+    # A form sent back with a mistake shows what was typed and the error, not the kept empty form.
+    sent = {"all": "1", "kr": str(tree.member_kr.pk), field: "zwei", f"kr-{tree.member_kr.pk}-confidence": "8"}
+    refused = client.post(reverse("front:checkin"), sent, HTTP_ACCEPT_LANGUAGE="de-DE")
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    assert 'value="zwei"' in html
+    assert 'class="error-summary"' in html
