@@ -163,9 +163,9 @@ def _store_latest_sql() -> str:
             last_checkin_at = CASE WHEN {newer} THEN %s ELSE last_checkin_at END,
             checkin_count = checkin_count + %s,
             updated_at = %s
-        WHERE id = %s AND kind = %s AND state = %s AND objective_id IN (
-            SELECT o.id FROM {objective} o INNER JOIN {cycle} c ON c.id = o.cycle_id
-            WHERE o.state NOT IN (%s, %s) AND c.state <> %s
+        WHERE id = %s AND kind = %s AND state = %s AND EXISTS (
+            SELECT 1 FROM {objective} o INNER JOIN {cycle} c ON c.id = o.cycle_id
+            WHERE o.id = {kr}.objective_id AND o.state NOT IN (%s, %s) AND c.state <> %s
         )
     """
 
@@ -188,7 +188,9 @@ def _store_latest(prepared: Sequence[_Prepared], now: dt.datetime) -> None:
 
     # Plain SQL, one statement run for every key result (``executemany``: one round trip): the
     # same UPDATE built from ORM expressions (a Case per field and key result) cost 15 ms of CPU
-    # per check-in in Django's expression compiler, more than the whole rest of the write.
+    # per check-in in Django's expression compiler, more than the whole rest of the write. The
+    # objective's check is an EXISTS on its own row: an IN over every live objective made SQLite
+    # build that list on every run (12 ms a check-in with 21,000 objectives).
     fields: dict[str, models.Field[Any, Any]] = {}
     for name in _LATEST_FIELDS:
         field = KeyResult._meta.get_field(name)
