@@ -96,6 +96,7 @@ def test_with_approval_required_the_owner_sees_no_activate_and_a_refusal_is_a_pa
 
 
 def _approval_journey(base: str, page: Page) -> None:
+    from ambit.accounts.services import organisation_update
     from ambit.okrs import services
 
     member = _membership("member@northwind.test")
@@ -104,11 +105,9 @@ def _approval_journey(base: str, page: Page) -> None:
     page.goto(f"{base}/objectives/{draft.pk}/")
     activate = page.get_by_role("button", name="Activate", exact=True)
     assert activate.count() == 1
-    # The organisation turns approval on while the page is open: the stale button is refused,
-    # and the refusal is a page in the site layout with the service's reason.
-    org = member.organisation
-    org.approval_required = True
-    org.save(update_fields=["approval_required"])
+    # An admin turns approval on while the page is open: the stale button is refused, and the
+    # refusal is a page in the site layout with the service's reason.
+    organisation_update(actor=_membership("admin@northwind.test"), approval_required=True)
     activate.click()
     page.locator("h1", has_text="You can't do that here").wait_for()
     assert "Approval is required: your lead or a champion activates your objective." in page.inner_text("main")
