@@ -15,8 +15,8 @@ The key (:func:`page_cache_key`) holds:
 - the **request**: path and query string, and whether HTMX asked;
 - the **day** in the organisation's time zone and the server's, the active time zone and language
   (pace, due dates and "today" move at midnight);
-- the **code**: a fingerprint of the application's source files, so a deploy never serves HTML
-  drawn by the previous release.
+- the **code**: a fingerprint of the application's files, so a deploy never serves HTML drawn by
+  the previous release.
 
 CSRF tokens differ per session: a part is stored with a placeholder where ``{% csrf_token %}``
 printed one, and each response gets its own token in its place.
@@ -65,16 +65,16 @@ class PageCache:
 
 @functools.cache
 def code_fingerprint() -> str:
-    """A digest of the name, size and modification time of every source file and template of the
-    application, taken once per process: another release, another fingerprint."""
+    """A digest of the name, size and modification time of every file of the application (code,
+    templates, static files, whose hashed names pages print), taken once per process: another
+    release, another fingerprint."""
     root = Path(__file__).resolve().parent.parent
     digest = hashlib.blake2b(digest_size=8)
     for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in {"__pycache__", "static"})
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in sorted(files):
-            if name.endswith((".py", ".html", ".txt", ".svg")):
-                stat = (Path(folder) / name).stat()
-                digest.update(f"{folder}/{name}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+            stat = (Path(folder) / name).stat()
+            digest.update(f"{folder}/{name}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 
