@@ -48,9 +48,11 @@ PINNED = {
     # The data set's cascaded key result keeps its own check-ins (a linked one refuses them, issue
     # 12), so no listed objective has feeders below it: metrics read no stored roll-ups here. The
     # feeder path's cost is pinned by tests/okrs/test_objective_page_cost.py.
-    "objective_list": (6, 7),
-    "objective_list?status": (6, 7),
-    "objective_list?cycle_id": (7, 8),
+    # The objective list reads its data version first and is kept until the next write
+    # (tests/core/test_page_cache.py): one more than the list itself.
+    "objective_list": (7, 8),
+    "objective_list?status": (7, 8),
+    "objective_list?cycle_id": (8, 9),
     "objective_children": (11, 12),
     "alignment_list": (8, 9),
     # +1: the check-in history the forecasts read, one batched query for the page (issue 12).
@@ -160,7 +162,7 @@ def test_list_query_counts_are_pinned(world: World, rows: int) -> None:
 # --- Objectives with their key results in one call (issue 13) ------------------------------------
 
 # (admin, team lead): the plain list's queries + 1, the check-in history the nested forecasts read.
-PINNED_EXPAND = {"objective_list?expand": (7, 8), "objective_get?expand": (8, 9)}
+PINNED_EXPAND = {"objective_list?expand": (8, 9), "objective_get?expand": (8, 9)}
 
 
 def _objectives_with_key_results(world: World, n: int, *, per_objective: int = 5) -> list[int]:
@@ -198,8 +200,10 @@ def test_objectives_with_their_key_results_cost_the_same_for_one_and_twenty(worl
         queries, response = _count(client, "objectives", expand="key_results", limit=200)
         items = response.json()["items"]
         assert [len(o["key_results"]) for o in items] == [5] * 20
-        # The forecasts' check-in history: one batched read for the page's 100 key results.
-        assert len(queries.matching('FROM "okrs_checkin"')) == 1
+        # The forecasts' check-in history: one batched read for the page's 100 key results (the
+        # other statement naming the table is the data version's newest check-in).
+        history = [q for q in queries.matching('FROM "okrs_checkin"') if "rollup_version" not in q]
+        assert len(history) == 1
         check_count(queries, baseline, label=f"20 objectives as {persona}")
         queries, _ = _count(client, f"objectives/{first[0]}", expand="key_results")
         check_count(queries, PINNED_EXPAND["objective_get?expand"][PERSONAS.index(persona)], label=persona)

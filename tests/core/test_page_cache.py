@@ -202,3 +202,25 @@ def test_the_check_in_form_is_kept_per_number_locale_and_a_submitted_one_drawn_a
     html = refused.content.decode()
     assert 'value="zwei"' in html
     assert 'class="error-summary"' in html
+
+
+def test_the_api_objective_list_is_kept_until_the_next_write_and_still_checks_its_filters(
+    world: World, tree: Tree
+) -> None:
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {api_token_create(actor=world.member, name='cache').secret}")
+    url = f"/api/v1/objectives?cycle_id={world.cycle.pk}&expand=key_results"
+    client.get("/api/v1/organisation")  # the token's first use records it
+    with count_queries() as computed:
+        first = client.get(url).json()
+    with count_queries() as cached:
+        again = client.get(url).json()
+    assert again == first
+    assert len(cached) < len(computed) - 3
+    assert cached.matching('FROM "okrs_keyresult"') == []
+    services.check_in_record(actor=world.member, key_result=tree.member_kr, value=3, confidence=8)
+    after = client.get(url).json()
+    current = {kr["id"]: kr["current_value"] for o in after["items"] for kr in o["key_results"]}
+    assert current[tree.member_kr.pk] == 3
+    # Another organisation's cycle is refused before anything is looked up in the cache.
+    other = Client(HTTP_AUTHORIZATION=f"Bearer {api_token_create(actor=world.outsider, name='other').secret}")
+    assert other.get(url).status_code == 404

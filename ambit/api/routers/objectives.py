@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal, get_args
 
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field, ValidationError, ValidatorFunctionWrapHandler, WithJsonSchema, WrapValidator
@@ -53,8 +53,10 @@ from ambit.api.schemas import (
     reads,
     writes,
 )
+from ambit.core.page_cache import cached, page_cache_key
 from ambit.okrs import selectors as sel
 from ambit.okrs import services
+from ambit.okrs.data_version import data_version
 from ambit.okrs.metrics import Metrics
 from ambit.okrs.models import Cycle, Objective
 from ambit.strategy import selectors as strategy_sel
@@ -195,21 +197,31 @@ def objective_list(
     set before paging (status is computed, not stored); otherwise only for the page. With
     `expand=key_results`, each objective carries its key results: one call for a page, not one per objective."""
     actor = actor_of(request)
-    nested = "key_results" in expand.expand
-    qs = sel.objective_list(
-        actor=actor,
-        cycle=resolve_optional("cycle_id", filters.cycle_id, sel.cycle_get, actor=actor, cycle_id=filters.cycle_id),
-        team=resolve_optional("team_id", filters.team_id, acc.team_get, actor=actor, team_id=filters.team_id),
-        owner=resolve_optional(
-            "owner_id", filters.owner_id, acc.membership_get, actor=actor, membership_id=filters.owner_id
-        ),
-        state=filters.state,
-        level=filters.level,
+    cycle = resolve_optional("cycle_id", filters.cycle_id, sel.cycle_get, actor=actor, cycle_id=filters.cycle_id)
+    team = resolve_optional("team_id", filters.team_id, acc.team_get, actor=actor, team_id=filters.team_id)
+    owner = resolve_optional(
+        "owner_id", filters.owner_id, acc.membership_get, actor=actor, membership_id=filters.owner_id
     )
-    if filters.status:
+    # Kept between writes, like the web pages (core.page_cache): the version is read first.
+    version = data_version(organisation_id=actor.organisation_id).token
+    key = page_cache_key(request, member=actor, view="api-objective-list", data_version=version)
+
+    def build() -> dict[str, Any]:
+        qs = sel.objective_list(
+            actor=actor, cycle=cycle, team=team, owner=owner, state=filters.state, level=filters.level
+        )
+        return _objective_page(actor, qs, filters.status, page, "key_results" in expand.expand)
+
+    return cached(key, build)
+
+
+def _objective_page(
+    actor: Membership, qs: QuerySet[Objective], status: str | None, page: PageQuery, nested: bool
+) -> dict[str, Any]:
+    if status:
         everything = list(qs)
         metrics = metrics_for(actor, everything)
-        matching = [o for o in everything if metrics.objective(o).status == filters.status]
+        matching = [o for o in everything if metrics.objective(o).status == status]
         rows, nxt = paginate(matching, page)
         if nested:  # forecasts for the page only: one history read for its key results
             metrics = metrics_for(actor, rows, with_forecast=True)
