@@ -19,9 +19,11 @@ Cost is built to stay flat from a 200-person organisation to a 10,000-person one
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import hashlib
 import math
+import time
 import zoneinfo
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -66,6 +68,13 @@ TODAY_TTL_SECONDS = 10 * 60
 PAST_TTL_SECONDS = 24 * 60 * 60
 # A computation that died leaves its lock behind for at most this long.
 COMPUTE_LOCK_SECONDS = 120
+# A summary that took at least SLOW_SUMMARY_SECONDS to compute (a large organisation) is shown for
+# up to STALE_FACTOR times that long after a write, at most MAX_STALE_SECONDS, before it is
+# computed again: otherwise, with check-ins arriving every second, one worker would do nothing
+# but recompute it. The page says how old its figures are.
+SLOW_SUMMARY_SECONDS = 1.0
+STALE_FACTOR = 10
+MAX_STALE_SECONDS = 120
 PAGE_SIZE = 20
 
 AT_RISK_STATUSES = (engine.STATUS_BEHIND, engine.STATUS_AT_RISK)
@@ -179,6 +188,16 @@ class DashboardSummary:
     forecast: float | None
     status: str  # the overall progress against the expected pace, by the charter's thresholds
     cache_key: str = ""  # where it is cached; parts rendered from it may be cached beside it
+    compute_seconds: float = 0.0  # how long it took to compute
+    behind: bool = False  # shown after a write it does not include yet (see ``dashboard_summary``)
+
+    def may_stand_in(self, now: dt.datetime) -> bool:
+        """May this summary be shown after a write it predates, instead of computing a new one?
+        Only a slow one, and only for a while (``STALE_FACTOR``)."""
+        if self.compute_seconds < SLOW_SUMMARY_SECONDS:
+            return False
+        window = min(MAX_STALE_SECONDS, self.compute_seconds * STALE_FACTOR)
+        return (now - self.computed_at).total_seconds() < window
 
 
 # --- Cache key --------------------------------------------------------------------------------
@@ -212,7 +231,8 @@ def dashboard_summary(*, actor: Membership, cycle: Cycle, as_of: AsOf) -> Dashbo
 
     After a write, the first request recomputes. Requests arriving while it does get the summary
     from before the write (at most one computation's age) instead of all computing the same thing:
-    in a large organisation that is seconds of work each."""
+    in a large organisation that is seconds of work each. A summary that took a second or more is
+    shown for a while after writes (``DashboardSummary.may_stand_in``), marked ``behind``."""
     if cycle.organisation_id != actor.organisation_id:
         raise Http404("No such cycle.")
     view = _view_key(actor, cycle, as_of)
@@ -220,13 +240,18 @@ def dashboard_summary(*, actor: Membership, cycle: Cycle, as_of: AsOf) -> Dashbo
     summary = cache.get(key)
     if isinstance(summary, DashboardSummary):
         return summary
-    if not cache.add(f"{key}:computing", 1, COMPUTE_LOCK_SECONDS):
-        latest = cache.get(f"{view}:latest")
-        previous = cache.get(latest) if isinstance(latest, str) else None
-        if isinstance(previous, DashboardSummary):
-            return previous
+    latest = cache.get(f"{view}:latest")
+    previous = cache.get(latest) if isinstance(latest, str) else None
+    if not isinstance(previous, DashboardSummary):
+        previous = None
+    if previous is not None and previous.may_stand_in(timezone.now()):
+        return dataclasses.replace(previous, behind=True)
+    if not cache.add(f"{key}:computing", 1, COMPUTE_LOCK_SECONDS) and previous is not None:
+        return dataclasses.replace(previous, behind=True)
     try:
+        started = time.perf_counter()
         summary = compute_dashboard_summary(actor=actor, cycle=cycle, as_of=as_of)
+        summary.compute_seconds = time.perf_counter() - started
         summary.cache_key = key
         seconds = cache_seconds(as_of)
         cache.set_many({key: summary, f"{view}:latest": key}, seconds)

@@ -4,6 +4,7 @@ discipline, progress over time, as-of a past day, CSV exports, the cache, and it
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import re
@@ -594,3 +595,37 @@ def test_discipline_chart_stacks_each_week_and_explains_itself() -> None:
     assert heights == pytest.approx([plot * 0.6, plot * 0.2, plot * 0.2, plot * 0.3, plot * 0.1])
     assert "Week of 9 Mar: 1 not yet checked in" in svg and ">9 Mar*<" in svg
     assert charts.describe_discipline([]) == "No weeks of this cycle to show yet."
+
+
+def test_a_slow_summary_stands_in_for_a_while_after_writes_and_says_how_old_it_is(
+    world: World, scenario: DashboardScenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = login(world.member)
+    first = client.get(scenario.url).context["summary"]
+    assert not first.behind and first.compute_seconds > 0
+    # As in a large organisation: it took four seconds to compute.
+    cache.set(first.cache_key, dataclasses.replace(first, compute_seconds=4.0))
+    services.check_in_record(actor=world.member, key_result=scenario.k4, value=4, confidence=9)
+    monkeypatch.setattr(selectors_dashboard, "compute_dashboard_summary", None)  # must not be called
+    response = client.get(scenario.url)
+    meanwhile = response.context["summary"]
+    assert meanwhile.behind and meanwhile.progress == first.progress
+    assert "data-summary-behind" in response.content.decode()
+    monkeypatch.undo()
+    # Forty seconds later (ten times the computation), the next view computes it again.
+    later = timezone.now() + dt.timedelta(seconds=40)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    response = client.get(scenario.url)
+    after = response.context["summary"]
+    assert not after.behind and after.progress > first.progress
+    assert "data-summary-behind" not in response.content.decode()
+
+
+def test_a_quick_summary_never_stands_in_after_a_write(world: World, scenario: DashboardScenario) -> None:
+    client = login(world.member)
+    first = client.get(scenario.url).context["summary"]
+    assert first.compute_seconds < selectors_dashboard.SLOW_SUMMARY_SECONDS
+    assert not first.may_stand_in(timezone.now())
+    services.check_in_record(actor=world.member, key_result=scenario.k4, value=4, confidence=9)
+    after = client.get(scenario.url).context["summary"]
+    assert not after.behind and after.progress > first.progress
