@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from ambit.accounts.models import Membership
 from ambit.api.services import api_token_create
 from ambit.core import page_cache
 from ambit.okrs import rollups, services
@@ -160,26 +161,35 @@ def test_the_code_fingerprint_follows_the_source_files() -> None:
     assert page_cache.code_fingerprint() == first
 
 
-def test_the_api_tree_is_kept_until_the_next_write_and_still_answers_through_its_schema(
-    world: World, tree: Tree
-) -> None:
-    token = api_token_create(actor=world.member, name="cache").secret
-    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
-    url = f"/api/v1/cycles/{world.cycle.pk}/tree?depth=3"
+def _api_client(member: Membership) -> Client:
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {api_token_create(actor=member, name='cache').secret}")
     client.get("/api/v1/organisation")  # the token's first use records it
+    return client
+
+
+def _computed_then_cached(client: Client, url: str) -> tuple[Queries, Queries]:
+    """The queries of an API answer computed, then of the same answer asked again (identical)."""
     with count_queries() as computed:
         first = client.get(url).json()
     with count_queries() as cached:
         again = client.get(url).json()
     assert again == first
+    return computed, cached
+
+
+def test_the_api_tree_is_kept_until_the_next_write_and_still_answers_through_its_schema(
+    world: World, tree: Tree
+) -> None:
+    client = _api_client(world.member)
+    url = f"/api/v1/cycles/{world.cycle.pk}/tree?depth=3"
+    computed, cached = _computed_then_cached(client, url)
     assert len(cached) < len(computed) - 5
     assert cached.matching('FROM "okrs_objective"') == []
     services.objective_update(actor=world.lead, objective=tree.team_obj, title="A platform people rely on")
     after = client.get(url).json()
     titles = [child["objective"]["title"] for root in after["roots"] for child in root["children"]]
     assert "A platform people rely on" in titles
-    outsider = api_token_create(actor=world.outsider, name="other").secret
-    assert Client(HTTP_AUTHORIZATION=f"Bearer {outsider}").get(url).status_code == 404
+    assert _api_client(world.outsider).get(url).status_code == 404
 
 
 def test_the_check_in_form_is_kept_per_number_locale_and_a_submitted_one_drawn_afresh(world: World, tree: Tree) -> None:
@@ -207,14 +217,9 @@ def test_the_check_in_form_is_kept_per_number_locale_and_a_submitted_one_drawn_a
 def test_the_api_objective_list_is_kept_until_the_next_write_and_still_checks_its_filters(
     world: World, tree: Tree
 ) -> None:
-    client = Client(HTTP_AUTHORIZATION=f"Bearer {api_token_create(actor=world.member, name='cache').secret}")
+    client = _api_client(world.member)
     url = f"/api/v1/objectives?cycle_id={world.cycle.pk}&expand=key_results"
-    client.get("/api/v1/organisation")  # the token's first use records it
-    with count_queries() as computed:
-        first = client.get(url).json()
-    with count_queries() as cached:
-        again = client.get(url).json()
-    assert again == first
+    computed, cached = _computed_then_cached(client, url)
     assert len(cached) < len(computed) - 3
     assert cached.matching('FROM "okrs_keyresult"') == []
     services.check_in_record(actor=world.member, key_result=tree.member_kr, value=3, confidence=8)
@@ -222,5 +227,4 @@ def test_the_api_objective_list_is_kept_until_the_next_write_and_still_checks_it
     current = {kr["id"]: kr["current_value"] for o in after["items"] for kr in o["key_results"]}
     assert current[tree.member_kr.pk] == 3
     # Another organisation's cycle is refused before anything is looked up in the cache.
-    other = Client(HTTP_AUTHORIZATION=f"Bearer {api_token_create(actor=world.outsider, name='other').secret}")
-    assert other.get(url).status_code == 404
+    assert _api_client(world.outsider).get(url).status_code == 404
