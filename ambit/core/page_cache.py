@@ -58,10 +58,6 @@ class PageCache:
             self._built = self.build()
         return self._built
 
-    @property
-    def computed(self) -> bool:
-        return self._built is not None
-
 
 @functools.cache
 def code_fingerprint() -> str:
