@@ -22,13 +22,13 @@ from ambit.accounts.selectors import memberships_of_user
 from ambit.core.forms import errors_on
 from ambit.core.http import MemberRequest
 from ambit.core.numbers import number_locale_from_header
-from ambit.core.page_cache import PageCache, page_cache_key
+from ambit.core.page_cache import PageCache
 from ambit.core.params import parse_id
 from ambit.core.permissions import CHECK_IN_DENIED, can_check_in, can_create_objectives, require_writer
 from ambit.core.web import member_required
 from ambit.front.forms import RAG_CHOICES, CheckInForm, build_rows
 from ambit.front.week import key_result_item, my_week, week_cycle
-from ambit.okrs.data_version import data_version
+from ambit.okrs.data_version import kept_page_key
 from ambit.okrs.metrics_one import key_result_metrics
 from ambit.okrs.models import Cycle
 from ambit.okrs.selectors import check_in_history, key_result_for_check_in
@@ -48,9 +48,8 @@ def home(request: MemberRequest) -> HttpResponse:
     data moves, a person's week is drawn once, not on every visit."""
     member = request.member
     cycles, cycle = week_cycle(actor=member, cycle_param=request.GET.get("cycle"))
-    version = data_version(organisation_id=member.organisation_id).token  # before anything is read
     page = PageCache(
-        key=page_cache_key(request, member=member, view="my-week", data_version=version),
+        key=kept_page_key(request, member=member, view="my-week"),
         build=lambda: {"week": my_week(actor=member, cycle=cycle, cycles=cycles)},
     )
     context = {
@@ -103,9 +102,8 @@ def _checkin_page(request: MemberRequest, member: Membership) -> HttpResponse:
     show_all = request.GET.get("all") == "1"
     cycles, cycle = week_cycle(actor=member, cycle_param=request.GET.get("cycle"))
     locale = number_locale(request)  # the form's numbers are written the reader's way: part of the key
-    version = data_version(organisation_id=member.organisation_id).token  # before anything is read
     page = PageCache(
-        key=page_cache_key(request, member=member, view=f"check-in-{locale}", data_version=version),
+        key=kept_page_key(request, member=member, view=f"check-in-{locale}"),
         build=lambda: _checkin_form(member, cycle, cycles, show_all=show_all, locale=locale, data=None),
     )
     return render(request, "front/checkin.html", {"page_cache": page, **_checkin_frame(member, cycle, show_all)})

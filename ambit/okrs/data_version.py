@@ -12,9 +12,11 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from django.db import connection
+from django.http import HttpRequest
 
-from ambit.accounts.models import Organisation
+from ambit.accounts.models import Membership, Organisation
 from ambit.core.models import AuditEntry
+from ambit.core.page_cache import page_cache_key
 from ambit.okrs.models import CheckIn
 
 
@@ -42,6 +44,13 @@ def data_version(*, organisation_id: int) -> DataVersion:
     audit_id, checkin_id, rollup_version, created = row
     # A datetime on PostgreSQL, its text on SQLite: its digits either way.
     return DataVersion(audit_id or 0, checkin_id or 0, rollup_version, "".join(filter(str.isdigit, str(created))))
+
+
+def kept_page_key(request: HttpRequest, *, member: Membership, view: str) -> str:
+    """The ``core.page_cache`` key of ``view`` as ``member`` sees it now, with the organisation's
+    data version read here, before the view reads anything of the page."""
+    version = data_version(organisation_id=member.organisation_id).token
+    return page_cache_key(request, member=member, view=view, data_version=version)
 
 
 def _newest(table: str) -> str:

@@ -14,13 +14,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ambit.core.errors import Conflict
 from ambit.core.forms import errors_on
 from ambit.core.http import MemberRequest
-from ambit.core.page_cache import PageCache, page_cache_key
+from ambit.core.page_cache import PageCache
 from ambit.core.params import parse_id
 from ambit.core.permissions import require_can_create_objective_for, require_can_edit_objective
 from ambit.core.web import member_required, render_page
 from ambit.okrs import services
 from ambit.okrs.access import objective_for_edit
-from ambit.okrs.data_version import data_version
+from ambit.okrs.data_version import kept_page_key
 from ambit.okrs.forms import AlignForm, CancelForm, CascadeForm, StateForm
 from ambit.okrs.pages import history_page, objective_page
 from ambit.okrs.selectors import key_result_get, objective_get, objective_head
@@ -38,9 +38,8 @@ def objective_detail(request: MemberRequest, pk: int) -> HttpResponse:
     until the organisation's data moves, each viewer's page is computed once."""
     actor = request.member
     objective = objective_head(actor=actor, objective_id=pk)  # 404 before anything else
-    version = data_version(organisation_id=actor.organisation_id).token  # before the page is read
     page = PageCache(
-        key=page_cache_key(request, member=actor, view=f"objective-{objective.pk}", data_version=version),
+        key=kept_page_key(request, member=actor, view=f"objective-{objective.pk}"),
         build=lambda: objective_page(actor=actor, objective=objective_get(actor=actor, objective_id=objective.pk)),
     )
     context = {

@@ -15,13 +15,13 @@ from ambit.accounts.models import Membership, Team
 from ambit.accounts.selectors import team_get, team_members, team_tree
 from ambit.core.forms import errors_on
 from ambit.core.http import MemberRequest
-from ambit.core.page_cache import PageCache, page_cache_key
+from ambit.core.page_cache import PageCache
 from ambit.core.params import parse_page
 from ambit.core.permissions import can_check_in, can_create_objective_for, require_org_editor
 from ambit.core.web import member_required, render_page
 from ambit.okrs import engine, services
 from ambit.okrs.access import with_access
-from ambit.okrs.data_version import data_version
+from ambit.okrs.data_version import kept_page_key
 from ambit.okrs.forms import CycleForm
 from ambit.okrs.models import Cycle
 from ambit.okrs.selectors import cycle_list, objective_get
@@ -49,10 +49,9 @@ def team_detail(request: MemberRequest, slug: str) -> HttpResponse:
     actor = request.member
     team = team_get(actor=actor, slug=slug)
     cycle = selected_cycle(request, actor)
-    version = data_version(organisation_id=actor.organisation_id).token  # before the page is read
     context: dict[str, Any] = {
         "page_cache": PageCache(
-            key=page_cache_key(request, member=actor, view=f"team-{team.pk}", data_version=version),
+            key=kept_page_key(request, member=actor, view=f"team-{team.pk}"),
             build=lambda: _team_body(actor, team, cycle),
         ),
         "team": team,
@@ -90,10 +89,9 @@ def company(request: MemberRequest) -> HttpResponse:
     (``core.page_cache``)."""
     actor = request.member
     cycle = selected_cycle(request, actor)
-    version = data_version(organisation_id=actor.organisation_id).token  # before the tree is read
     context: dict[str, Any] = {
         "page_cache": PageCache(
-            key=page_cache_key(request, member=actor, view="company", data_version=version),
+            key=kept_page_key(request, member=actor, view="company"),
             build=lambda: _company_body(actor, cycle),
         ),
         "cycle": cycle,

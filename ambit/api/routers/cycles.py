@@ -17,10 +17,10 @@ from ambit.api.common import actor_of, changed, resolve_optional, scale_of
 from ambit.api.enums import CycleKindName, CycleStateName
 from ambit.api.out import CycleOut, ObjectiveOut, SprintOut, cycle_out, objective_out, sprint_out
 from ambit.api.schemas import Day, Id, PageQuery, as_page, page_of, paginate, reads, text, writes
-from ambit.core.page_cache import cached, page_cache_key
+from ambit.core.page_cache import cached
 from ambit.okrs import selectors as sel
 from ambit.okrs import services
-from ambit.okrs.data_version import data_version
+from ambit.okrs.data_version import kept_page_key
 from ambit.okrs.models import Cycle, Objective
 from ambit.okrs.selectors_tree import TreeNode, alignment_levels, tree_unaligned_count
 
@@ -199,8 +199,7 @@ def cycle_tree(request: HttpRequest, cycle_id: Id, query: Query[TreeQuery]) -> A
     cycle = sel.cycle_get(actor=actor, cycle_id=cycle_id)
     under = resolve_optional("root_id", query.root_id, sel.objective_get, actor=actor, objective_id=query.root_id)
     # Kept between writes, like the web pages (core.page_cache): the version is read first.
-    version = data_version(organisation_id=actor.organisation_id).token
-    key = page_cache_key(request, member=actor, view="api-cycle-tree", data_version=version)
+    key = kept_page_key(request, member=actor, view="api-cycle-tree")
     return cached(key, lambda: _tree_out(actor, cycle, under, query))
 
 

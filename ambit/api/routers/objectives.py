@@ -53,10 +53,10 @@ from ambit.api.schemas import (
     reads,
     writes,
 )
-from ambit.core.page_cache import cached, page_cache_key
+from ambit.core.page_cache import cached
 from ambit.okrs import selectors as sel
 from ambit.okrs import services
-from ambit.okrs.data_version import data_version
+from ambit.okrs.data_version import kept_page_key
 from ambit.okrs.metrics import Metrics
 from ambit.okrs.models import Cycle, Objective
 from ambit.strategy import selectors as strategy_sel
@@ -203,8 +203,7 @@ def objective_list(
         "owner_id", filters.owner_id, acc.membership_get, actor=actor, membership_id=filters.owner_id
     )
     # Kept between writes, like the web pages (core.page_cache): the version is read first.
-    version = data_version(organisation_id=actor.organisation_id).token
-    key = page_cache_key(request, member=actor, view="api-objective-list", data_version=version)
+    key = kept_page_key(request, member=actor, view="api-objective-list")
 
     def build() -> dict[str, Any]:
         qs = sel.objective_list(
