@@ -70,6 +70,8 @@ class CheckInRow:
     # Ticked "Save anyway": an implausible value is recorded as typed.
     confirmed: bool = False
     concerns: list[str] = field(default_factory=list)
+    # A check-in is due this period: such a row is recorded even when left as it was.
+    due: bool = False
 
     @property
     def prefix(self) -> str:
@@ -191,9 +193,11 @@ def build_rows(
     organisation: Organisation,
     locale: str = DEFAULT_NUMBER_LOCALE,
     history: Mapping[int, list[CheckIn]] | None = None,
+    due: Mapping[int, bool] | None = None,
 ) -> list[CheckInRow]:
     """One row per key result, filled with its current values; ``history`` (per key result) are
-    the check-ins the form offers to correct."""
+    the check-ins the form offers to correct. Whether a row is due comes from its metrics, or from
+    ``due`` where no metrics were computed (the submit validates without them)."""
     rows = []
     for kr in key_results:
         row = CheckInRow(
@@ -203,6 +207,7 @@ def build_rows(
             locale=locale,
             history=list((history or {}).get(kr.pk, [])),
         )
+        row.due = row.km.due if row.km is not None else (due or {}).get(kr.pk, False)
         row.value = row.initial_value()
         row.milestones_done = set(kr.current_milestones_done or [])
         row.confidence = row.initial_confidence()
@@ -297,7 +302,7 @@ class CheckInForm:
         self._entries = []
         for row in self.rows:
             row.errors = {}
-            if only_changed_unless_due and not (row.km and row.km.due) and not row.changed():
+            if only_changed_unless_due and not row.due and not row.changed():
                 continue
             entry = self._parse(row)
             if not row.errors:

@@ -27,7 +27,7 @@ from ambit.core.params import parse_id
 from ambit.core.permissions import CHECK_IN_DENIED, can_check_in, can_create_objectives, require_writer
 from ambit.core.web import member_required
 from ambit.front.forms import RAG_CHOICES, CheckInForm, build_rows
-from ambit.front.week import key_result_item, my_week, week_cycle
+from ambit.front.week import check_in_candidates, key_result_item, my_week, week_cycle
 from ambit.okrs.data_version import kept_page_key
 from ambit.okrs.metrics_one import key_result_metrics
 from ambit.okrs.models import Cycle
@@ -80,8 +80,19 @@ def checkin(request: MemberRequest) -> HttpResponse:
     require_writer(member)
     show_all = request.POST.get("all") == "1"
     cycles, cycle = week_cycle(actor=member, cycle_param=request.POST.get("cycle"))
-    found = _checkin_form(member, cycle, cycles, show_all=show_all, locale=number_locale(request), data=request.POST)
-    form = found["form"]
+    locale = number_locale(request)
+    # Validated against the form's rows alone (check_in_candidates); the page around them, with
+    # My week's numbers, is only drawn when something is wrong.
+    krs, flags = check_in_candidates(actor=member, cycle=cycle, show_all=show_all) if cycle else ([], {})
+    rows = build_rows(
+        key_results=krs,
+        metrics={},
+        organisation=member.organisation,
+        locale=locale,
+        due={pk: f.due for pk, f in flags.items()},
+    )
+    form = CheckInForm(rows, request.POST)
+    service_errors: Mapping[str, Sequence[str]] | None = None
     if form.is_valid(only_changed_unless_due=True):
         if not form.entries:
             messages.info(request, "Nothing changed, so nothing was recorded.")
@@ -89,11 +100,17 @@ def checkin(request: MemberRequest) -> HttpResponse:
         try:
             results = check_in_many(actor=member, entries=form.entries)
         except ValidationError as exc:
-            form.add_service_errors(exc.message_dict)
+            service_errors = exc.message_dict
         else:
             warnings = [(e.key_result.title, w) for e, r in zip(form.entries, results, strict=True) for w in r.warnings]
             _success_message(request, len(results), warnings)
             return redirect(_home_url(cycle))
+    # Drawn as the page draws it, the same rows validated again to place each error.
+    found = _checkin_form(member, cycle, cycles, show_all=show_all, locale=locale, data=request.POST)
+    form = found["form"]
+    form.is_valid(only_changed_unless_due=True)
+    if service_errors:
+        form.add_service_errors(service_errors)
     context = {**_checkin_frame(member, cycle, show_all), **found}
     return render(request, "front/checkin.html", context, status=400 if form.errors else 200)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 
 from ambit.accounts.models import Membership
@@ -18,7 +18,8 @@ from ambit.core.params import parse_id
 from ambit.core.permissions import can_check_in
 from ambit.okrs import selectors
 from ambit.okrs.metrics import KRMetrics, Metrics, ObjectiveMetrics, compute_metrics
-from ambit.okrs.models import Cycle, KeyResult, KeyResultState, Objective, ObjectiveState
+from ambit.okrs.metrics_one import CheckInFlags, check_in_flags
+from ambit.okrs.models import Cycle, KeyResult, KeyResultKind, KeyResultState, Objective, ObjectiveState
 from ambit.okrs.prefetch import attach_key_results
 
 # Objectives whose key results are not on anyone's week (``selectors.key_results_of_member``).
@@ -123,6 +124,34 @@ def _objectives_with_key_results(actor: Membership, cycle: Cycle, objective_ids:
     ).defer("description")
     attach_key_results(objectives, krs)
     return objectives
+
+
+def check_in_candidates(
+    *, actor: Membership, cycle: Cycle, show_all: bool
+) -> tuple[list[KeyResult], dict[int, CheckInFlags]]:
+    """The key results the weekly check-in form has rows for, by :func:`my_week`'s rules (the
+    actor's own, active, in a live objective of ``cycle`` they can see, checked in here rather than
+    through child objectives; only the due ones unless ``show_all``), loaded for validating a
+    submit and nothing more: each with its objective and cycle (milestones for checklists), and
+    whether it is due. Two or three queries besides the visibility rule's, where My week computes
+    every number of every key result in those objectives."""
+    if not actor.can_write:
+        return [], {}
+    visible = selectors.objective_base(actor=actor).filter(cycle=cycle).exclude(state__in=_NOT_LIVE)
+    krs = list(
+        KeyResult.objects.filter(
+            organisation_id=actor.organisation_id, owner=actor, state=KeyResultState.ACTIVE, objective__in=visible
+        )
+        .select_related("objective")
+        .defer("description", "objective__description")
+        .order_by("objective__position", "objective_id", "position", "id")
+    )
+    for kr in krs:
+        kr.objective._state.fields_cache["cycle"] = cycle  # all in ``cycle``: no join, one copy
+    flags = check_in_flags(organisation=actor.organisation, key_results=krs)
+    chosen = [kr for kr in krs if not flags[kr.pk].linked and (show_all or flags[kr.pk].due)]
+    prefetch_related_objects([kr for kr in chosen if kr.kind == KeyResultKind.MILESTONES], "milestones")
+    return chosen, flags
 
 
 def key_result_item(*, actor: Membership, key_result_id: int) -> KRItem:

@@ -261,6 +261,12 @@ def _load(
     )
 
 
+def _due(clock: _Clock, obj: Objective, kr: KeyResult) -> bool:
+    """Is a check-in of ``kr`` due this period: its cycle and objective run, and it has none yet."""
+    running = obj.cycle.state in (CycleState.ACTIVE, CycleState.REVIEW) and obj.state == ObjectiveState.ACTIVE
+    return running and not kr.is_cancelled and (kr.last_checkin_at is None or kr.last_checkin_at < clock.period_start)
+
+
 def _kr_metrics(
     clock: _Clock,
     obj: Objective,
@@ -314,7 +320,7 @@ def _kr_metrics(
         status=status,
         confidence=kr.current_confidence,
         confidence_display=engine.to_scale(kr.current_confidence, org.confidence_scale),
-        due=running and not kr.is_cancelled and (kr.last_checkin_at is None or kr.last_checkin_at < clock.period_start),
+        due=_due(clock, obj, kr),
         suggested_score=engine.suggest_score(attainment),
         forecast=fc,
         verdict=engine.score_verdict(
