@@ -199,9 +199,7 @@ def _clock(organisation: Organisation, now: dt.datetime | None) -> _Clock:
     today = timezone.localtime(now, tz).date()
     cadence = organisation.checkin_cadence_days
     # The check-in "week" starts on Monday (or every other Monday for a bi-weekly cadence).
-    period_start_day = today - dt.timedelta(
-        days=today.weekday() + (7 if cadence == 14 and today.isocalendar()[1] % 2 == 0 else 0)
-    )
+    period_start_day = engine.checkin_period_start(today, cadence)
     return _Clock(
         organisation=organisation,
         now=now,

@@ -20,6 +20,20 @@ from .progress import clamp01
 # that is meant to sit exactly on a threshold on it.
 GAP_EPSILON = 1e-9
 DEFAULT_GRACE_DAYS = 3
+# A Monday (ISO week 1 of 2024) from which bi-weekly check-in periods are counted, so the same
+# fortnights are chosen every year (ISO week parity breaks at a 53-week year such as 2026).
+PERIOD_ANCHOR = date(2024, 1, 1)
+
+
+def checkin_period_start(day: date, cadence_days: int) -> date:
+    """The Monday that begins the check-in period containing ``day``: the week's Monday for a
+    weekly cadence, every other Monday counted from :data:`PERIOD_ANCHOR` for a bi-weekly one. The
+    one rule for "checked in this period" (due), reminders and the calendar."""
+    monday = day - timedelta(days=day.weekday())
+    if cadence_days <= 7:
+        return monday
+    weeks = (monday - PERIOD_ANCHOR).days // 7
+    return monday - timedelta(weeks=weeks % (cadence_days // 7))
 
 
 def cycle_end_instant(end_date: date, tz: tzinfo) -> datetime:
