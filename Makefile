@@ -36,8 +36,10 @@ demo: migrate
 	LOG_LEVEL=WARNING $(PY) manage.py seed_demo --if-empty
 
 # The logins are printed once, after migrate and seed_demo have said their piece, right before serving.
+# The notification scheduler runs in the background beside the server and stops with it.
 run: demo
 	@$(PY) manage.py demo_logins --url http://$(HOST):$(PORT)/
+	@$(PY) manage.py run_scheduler & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null' EXIT; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # The browser journeys drive Debian's chromium and the spreadsheet round trip uses headless

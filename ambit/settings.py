@@ -50,6 +50,10 @@ INSTALLED_APPS = [
     "ambit.front",
     "ambit.api",
     "ambit.sheets",
+    "ambit.notify",
+    "ambit.calendars",
+    "ambit.hooks",
+    "ambit.chat",
 ]
 
 MIDDLEWARE = [
@@ -208,6 +212,14 @@ TASKS = {
 TASK_LEASE_SECONDS = env.int("TASK_LEASE_SECONDS", default=300)
 TASK_MAX_ATTEMPTS = env.int("TASK_MAX_ATTEMPTS", default=10)
 
+# --- Notifications (ambit/notify) ----------------------------------------------------------------
+# A delivery is tried NOTIFY_MAX_ATTEMPTS times (exponential back-off) before it is marked failed;
+# one left "sending" longer than NOTIFY_LEASE_SECONDS (its worker died) is retried by the
+# scheduler's next tick. The check-in links in reminders work for NOTIFY_LINK_DAYS days.
+NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=6)
+NOTIFY_LEASE_SECONDS = env.int("NOTIFY_LEASE_SECONDS", default=300)
+NOTIFY_LINK_DAYS = env.int("NOTIFY_LINK_DAYS", default=7)
+
 # --- Security (production) --------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", False) else None
 # Reverse proxies in front of the app that append the client's address to X-Forwarded-For; the
@@ -265,3 +277,26 @@ LOGGING = {
 # --- Ambit ------------------------------------------------------------------------------------
 AMBIT_DEMO_PASSWORD = env.str("AMBIT_DEMO_PASSWORD", default="ambit-demo")
 API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=600)
+
+# --- Outgoing webhooks (ambit/hooks) ----------------------------------------------------------
+# Endpoints must be https; WEBHOOKS_ALLOW_HTTP (or DEBUG) also accepts http to localhost/127.0.0.1.
+WEBHOOKS_ALLOW_HTTP = env.bool("WEBHOOKS_ALLOW_HTTP", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# Tries of one event before it is marked failed (back-off 1 min, 5 min, 30 min, 2 h, 5 h, then 10 h).
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+# An endpoint is disabled once this many tries in a row failed over at least this many hours.
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=15)
+WEBHOOK_DISABLE_AFTER_HOURS = env.float("WEBHOOK_DISABLE_AFTER_HOURS", default=24.0)
+# A delivery left "sending" this long (its worker died) is tried again.
+WEBHOOK_LEASE_SECONDS = env.int("WEBHOOK_LEASE_SECONDS", default=300)
+
+# --- Slack and Microsoft Teams (ambit/chat) -----------------------------------------------------
+# Webhook URLs must be https; CHAT_ALLOW_HTTP also accepts http to localhost/127.0.0.1 (tests).
+CHAT_ALLOW_HTTP = env.bool("CHAT_ALLOW_HTTP", default=False)
+CHAT_TIMEOUT_SECONDS = env.float("CHAT_TIMEOUT_SECONDS", default=10.0)
+# Tries of one post before it is marked failed (back-off 1 min, 4 min, 16 min, … at most 6 h).
+CHAT_MAX_ATTEMPTS = env.int("CHAT_MAX_ATTEMPTS", default=6)
+# A channel is disabled once this many tries in a row failed.
+CHAT_DISABLE_AFTER_FAILURES = env.int("CHAT_DISABLE_AFTER_FAILURES", default=10)
+# A post left "sending" this long (its worker died) is tried again.
+CHAT_LEASE_SECONDS = env.int("CHAT_LEASE_SECONDS", default=300)

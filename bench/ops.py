@@ -31,6 +31,7 @@ class Op:
             "dashboard": "/dashboard/",
             "api_objectives": f"/api/v1/objectives?cycle_id={fixture['cycle_id']}",
             "api_tree": f"/api/v1/cycles/{fixture['cycle_id']}/tree",
+            "digest": "/digest/",
         }[self.name]
 
 
@@ -47,6 +48,10 @@ OPS: list[Op] = [
     Op("dashboard", "organisation dashboard", "GET", "members", paged=False),
     Op("api_objectives", "API objective list (first page)", "GET", "members", api=True),
     Op("api_tree", "API alignment tree", "GET", "members", api=True),
+    # Not paged: the organisation's weekly digest reads every public key result of the running
+    # cycles (its lists show ten each). Built once and kept for an hour (notify.digest.cached_digest),
+    # so "queries" reads kept / built.
+    Op("digest", "organisation weekly digest", "GET", "members", paged=False),
 ]
 OPS_BY_NAME = {op.name: op for op in OPS}
 

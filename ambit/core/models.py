@@ -78,6 +78,28 @@ class AuditAction(models.TextChoices):
     KEY_RESULT_CASCADE = "key_result.cascade", "key result cascaded to an objective"
     KEY_RESULT_MILESTONE_ADD = "key_result.milestone_add", "milestone added"
     CHECK_IN_RECORD = "check_in.record", "check-in recorded"
+    WEBHOOK_CREATE = "webhook.create", "webhook endpoint created"
+    WEBHOOK_UPDATE = "webhook.update", "webhook endpoint changed"
+    WEBHOOK_DELETE = "webhook.delete", "webhook endpoint deleted"
+    WEBHOOK_ROTATE_SECRET = "webhook.rotate_secret", "webhook signing secret rotated"
+    # Ambit turned the endpoint off itself after repeated failed deliveries (no actor).
+    WEBHOOK_DISABLE = "webhook.disable", "webhook endpoint disabled after failures"
+    # An admin's "Send test event": delivered to that endpoint only, never to the others.
+    WEBHOOK_TEST = "webhook.test", "webhook test event sent"
+    NOTIFICATION_READ = "notification.read", "notification marked read"
+    NOTIFICATION_READ_ALL = "notification.read_all", "all notifications marked read"
+    NOTIFICATION_LINKS_REVOKE = "notification.links_revoke", "check-in links revoked"
+    NOTIFICATION_PREFERENCES_UPDATE = "notification.preferences_update", "notification preferences changed"
+    NOTIFICATION_EMAIL_STOP = "notification.email_stop", "email stopped from an unsubscribe link"
+    # Rotating a feed records the old address's revoke and the new one's create.
+    CALENDAR_FEED_CREATE = "calendar_feed.create", "calendar feed address created"
+    CALENDAR_FEED_REVOKE = "calendar_feed.revoke", "calendar feed address revoked"
+    CHAT_WEBHOOK_CREATE = "chat_webhook.create", "chat channel added"
+    CHAT_WEBHOOK_UPDATE = "chat_webhook.update", "chat channel changed"
+    CHAT_WEBHOOK_DELETE = "chat_webhook.delete", "chat channel removed"
+    # Ambit turned the channel off itself after repeated failed posts (no actor).
+    CHAT_WEBHOOK_DISABLE = "chat_webhook.disable", "chat channel disabled after failures"
+    CHAT_WEBHOOK_TEST = "chat_webhook.test", "chat channel test message sent"
 
 
 class AuditEntry(models.Model):

@@ -14,6 +14,7 @@ from ambit.accounts.models import Organisation
 from ambit.okrs.seeding import demo_content as content
 from ambit.okrs.seeding.demo import DemoBuilder
 from ambit.okrs.seeding.purge import organisation_purge, users_purge
+from ambit.okrs.signals import demo_seeded
 
 
 class Command(BaseCommand):
@@ -57,6 +58,8 @@ class Command(BaseCommand):
             for domain in (content.DOMAIN, content.GLOBEX_DOMAIN):
                 users_purge(email_suffix=f"@{domain}")
             built = DemoBuilder(now=now).build()
+            # The apps above okrs add their part (notify: a past week of notifications).
+            demo_seeded.send(Command, organisations=list(Organisation.objects.filter(slug__in=slugs)), now=now)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Built {content.ORG_NAME}: {built.people} people, {built.teams} teams, {built.objectives} objectives, "
