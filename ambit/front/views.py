@@ -58,6 +58,8 @@ def home(request: MemberRequest) -> HttpResponse:
         "cycles": cycles,
         "org": member.organisation,
         "can_create_objective": can_create_objectives(member),
+        # The header's unread badge brings the early warnings this person has not acknowledged.
+        "warnings_scope": "mine",
     }
     return render(request, "front/home.html", context)
 

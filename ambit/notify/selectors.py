@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from ambit.accounts.models import Membership, Organisation, Role, TeamMember
-from ambit.notify.models import Notification
+from ambit.notify.models import Kind, Notification
 from ambit.okrs.metrics import compute_metrics
 from ambit.okrs.models import CycleState, KeyResult, KeyResultState, Objective, ObjectiveState
 from ambit.okrs.prefetch import attach_key_results
@@ -44,6 +44,27 @@ def unread(*, actor: Membership) -> QuerySet[Notification]:
 
 def unread_count(*, actor: Membership) -> int:
     return unread(actor=actor).count()
+
+
+WARNINGS_SHOWN = 20
+
+
+def early_warnings(*, actor: Membership, team_slug: str | None = None) -> list[Notification]:
+    """The actor's early warnings not yet acknowledged (read), newest first: all of them, or with
+    ``team_slug`` those about key results of that team's objectives (none for a team of another
+    organisation). One query, two with a team."""
+    found = list(unread(actor=actor).filter(kind=Kind.EARLY_WARNING).order_by("-created_at", "-id")[:WARNINGS_SHOWN])
+    if team_slug is None or not found:
+        return found
+    ids = {n.data.get("key_result") for n in found if isinstance(n.data, dict)}
+    in_team = set(
+        KeyResult.objects.filter(
+            organisation_id=actor.organisation_id,
+            pk__in=[i for i in ids if isinstance(i, int)],
+            objective__team__slug=team_slug,
+        ).values_list("pk", flat=True)
+    )
+    return [n for n in found if isinstance(n.data, dict) and n.data.get("key_result") in in_team]
 
 
 # --- For the producers (the system acting for an organisation, not a person) ---------------------

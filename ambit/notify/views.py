@@ -60,9 +60,18 @@ def mark_all_read(request: MemberRequest) -> HttpResponse:
 
 @member_required
 def unread_badge(request: MemberRequest) -> HttpResponse:
-    """The header's link with the unread count: loaded by HTMX after the page, so no page pays for it."""
-    count = selectors.unread_count(actor=request.member)
-    return render(request, "notify/partials/header_link.html", {"unread": count})
+    """The header's link with the unread count: loaded by HTMX after the page, so no page pays for it.
+    A page with an early-warnings slot (My week: ``?warnings=mine``, a team page:
+    ``?warnings=team:<slug>``) gets the warnings its reader has not acknowledged with it, swapped
+    into the slot out of band; they stay until marked read (here, or in the inbox)."""
+    member = request.member
+    context: dict[str, Any] = {"unread": selectors.unread_count(actor=member)}
+    scope = request.GET.get("warnings", "")
+    if scope == "mine" or scope.startswith("team:"):
+        slug = scope.removeprefix("team:") if scope != "mine" else None
+        context["warnings_scope"] = scope
+        context["warnings"] = selectors.early_warnings(actor=member, team_slug=slug)
+    return render(request, "notify/partials/header_link.html", context)
 
 
 @member_required

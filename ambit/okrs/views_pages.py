@@ -56,6 +56,8 @@ def team_detail(request: MemberRequest, slug: str) -> HttpResponse:
         ),
         "team": team,
         "cycle": cycle,
+        # The header's unread badge brings its reader's unacknowledged early warnings on this team.
+        "warnings_scope": f"team:{team.slug}",
         "can_create": cycle is not None and can_create_objective_for(actor, team_id=team.pk, owner_id=actor.pk),
         **cycle_switcher_context(actor, cycle, reverse("okrs:team-detail", kwargs={"slug": team.slug})),
     }

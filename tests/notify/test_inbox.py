@@ -93,7 +93,10 @@ def test_the_header_loads_the_count_lazily(client: Client, world: World) -> None
     _notify(world.member, 2)
     client.force_login(world.member.user)
     home = client.get(reverse("front:home")).content.decode()
-    assert f'hx-get="{reverse("notify:unread-badge")}"' in home
+    # My week also asks for the early warnings its reader has not acknowledged.
+    assert f'hx-get="{reverse("notify:unread-badge")}?warnings=mine"' in home
+    settings_page = client.get(reverse("front:settings")).content.decode()
+    assert f'hx-get="{reverse("notify:unread-badge")}"' in settings_page
     assert 'hx-trigger="load' in home
     badge = client.get(reverse("notify:unread-badge"))
     assert badge.status_code == 200
