@@ -11,6 +11,7 @@ REGISTERING = (
     "ambit.notify.escalation",
     "ambit.notify.warnings",
     "ambit.notify.announcements",
+    "ambit.notify.objective_states",
 )
 OPTIONAL = ("ambit.notify.email", "ambit.notify.digest")
 

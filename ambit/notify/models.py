@@ -23,6 +23,7 @@ class Kind(models.TextChoices):
     EARLY_WARNING = "early_warning", "Early warning"
     DIGEST = "digest", "Weekly digest"
     ANNOUNCEMENT = "announcement", "Announcement"
+    OBJECTIVE_STATE = "objective_state", "Objective proposed, approved or sent back"
 
 
 class ChannelName(models.TextChoices):
