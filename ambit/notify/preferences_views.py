@@ -132,7 +132,8 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     membership = membership_from_token(token)
     if membership is None:
         return render(request, "notify/preferences_unsubscribe.html", {"invalid": True}, status=400)
-    context: dict[str, Any] = {"membership": membership, "token": token}
+    # "person", not "membership": the base template reads "membership" as the signed-in member.
+    context: dict[str, Any] = {"person": membership, "token": token}
     if request.method == "POST":
         email_stop(membership=membership)
         context["done"] = True
