@@ -192,3 +192,19 @@ def test_the_objective_page_offers_edits_only_to_those_who_may(world: World, tre
 
     assert edit in page(world.lead) and cancel in page(world.lead)
     assert edit not in page(world.viewer) and cancel not in page(world.viewer)
+
+
+@pytest.mark.django_db
+def test_an_htmx_request_without_a_session_sends_the_whole_page_to_the_login(client: Client) -> None:
+    """An HTMX request made from a page whose session expired (the header's lazily loaded badge, a
+    swapped part) must not swap the login page into that part: HX-Redirect takes the whole page
+    there, back to the page it came from afterwards; a plain request still gets the redirect."""
+    badge = reverse("notify:unread-badge")
+    page = "http://testserver/objectives/7/?cycle=2"
+    response = client.get(badge, headers={"HX-Request": "true", "HX-Current-URL": page})
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == "/accounts/login/?next=/objectives/7/%3Fcycle%3D2"
+    elsewhere = client.get(badge, headers={"HX-Request": "true", "HX-Current-URL": "https://evil.test/x"})
+    assert elsewhere["HX-Redirect"] == f"/accounts/login/?next={badge}"
+    plain = client.get(badge)
+    assert plain.status_code == 302 and plain["Location"] == f"/accounts/login/?next={badge}"

@@ -11,12 +11,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, overload
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.functional import empty
+from django_htmx.http import HttpResponseClientRedirect
 
 from ambit.core.http import MemberRequest
 
@@ -79,7 +81,13 @@ def member_required(view: Any = None, /, *, permission: Permission | None = None
         @functools.wraps(inner)
         def wrapper(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
             if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
+                login = redirect_to_login(_page_path(request))
+                if request.headers.get("HX-Request") == "true":
+                    # An HTMX request (a session that expired under an open page, a lazily loaded
+                    # part) would follow the redirect and swap the login page into a part of the
+                    # page: the whole page goes to the login instead.
+                    return HttpResponseClientRedirect(login.url)
+                return login
             member = acting_member(request)
             if member is None:
                 return render(request, "front/no_organisation.html", status=200)
@@ -91,6 +99,17 @@ def member_required(view: Any = None, /, *, permission: Permission | None = None
         return wrapper
 
     return decorate(view) if view is not None else decorate
+
+
+def _page_path(request: HttpRequest) -> str:
+    """Where to come back to after logging in: for an HTMX request the page it was made from
+    (``HX-Current-URL``, on this site), not the fragment's own address."""
+    if request.headers.get("HX-Request") == "true":
+        current = request.headers.get("HX-Current-URL", "")
+        parts = urlsplit(current)
+        if current and parts.netloc == request.get_host():
+            return parts.path + (f"?{parts.query}" if parts.query else "")
+    return request.get_full_path()
 
 
 def member_of(request: HttpRequest) -> Membership:
