@@ -21,7 +21,8 @@ from django.db.models import prefetch_related_objects
 
 from ambit.accounts.models import Organisation
 from ambit.okrs import engine
-from ambit.okrs.metrics import KRMetrics, _clock, _due, _kr_metrics, _load_history, compute_metrics
+from ambit.okrs.history import kept_history
+from ambit.okrs.metrics import KRMetrics, _clock, _due, _kr_metrics, compute_metrics
 from ambit.okrs.metrics_then import feeding
 from ambit.okrs.models import KeyResult, Objective
 from ambit.okrs.selectors import key_results_prefetch
@@ -42,7 +43,7 @@ def key_result_metrics(
     clock = _clock(organisation, now)
     cycle = objective.cycle
     expected = engine.expected_progress(start=cycle.start_date, end=cycle.end_date, on=clock.today)
-    history = _load_history([key_result.pk]).get(key_result.pk) if with_forecast else None
+    history = kept_history(key_result) if with_forecast else None
     return _kr_metrics(clock, objective, key_result, expected=expected, history=history)
 
 
