@@ -54,6 +54,10 @@ INSTALLED_APPS = [
     "ambit.calendars",
     "ambit.hooks",
     "ambit.chat",
+    "ambit.planning",
+    "ambit.quality",
+    "ambit.library",
+    "ambit.people",
 ]
 
 MIDDLEWARE = [

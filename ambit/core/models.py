@@ -100,6 +100,19 @@ class AuditAction(models.TextChoices):
     # Ambit turned the channel off itself after repeated failed posts (no actor).
     CHAT_WEBHOOK_DISABLE = "chat_webhook.disable", "chat channel disabled after failures"
     CHAT_WEBHOOK_TEST = "chat_webhook.test", "chat channel test message sent"
+    # Planning a quarter (issue 15).
+    TEAM_ARCHIVE = "team.archive", "team archived"
+    TEAM_RESTORE = "team.restore", "team restored"
+    PEOPLE_IMPORT = "people.import", "people imported"
+    OBJECTIVE_SENT_BACK = "objective.sent_back", "objective sent back with a comment"
+    CYCLE_PUBLISH = "cycle.publish", "cycle published"
+    PLANNING_REMIND = "planning.remind", "late teams reminded to plan"
+    MEETING_NOTE_ADD = "meeting.note_add", "meeting note recorded"
+    MEETING_NOTE_UPDATE = "meeting.note_update", "meeting note changed"
+    MEETING_NOTE_DELETE = "meeting.note_delete", "meeting note deleted"
+    TEMPLATE_CREATE = "template.create", "OKR template created"
+    TEMPLATE_UPDATE = "template.update", "OKR template changed"
+    TEMPLATE_DELETE = "template.delete", "OKR template deleted"
 
 
 class AuditEntry(models.Model):

@@ -24,6 +24,8 @@ class Kind(models.TextChoices):
     DIGEST = "digest", "Weekly digest"
     ANNOUNCEMENT = "announcement", "Announcement"
     OBJECTIVE_STATE = "objective_state", "Objective proposed, approved or sent back"
+    PLANNING_REMINDER = "planning_reminder", "Reminder to plan the coming cycle"
+    MEETING_ACTION = "meeting_action", "Action item from an OKR meeting"
 
 
 class ChannelName(models.TextChoices):
