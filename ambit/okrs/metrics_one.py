@@ -3,6 +3,11 @@ other key results, the objective's roll-up or anything aligned to it: what the r
 result read is the key result, its objective and cycle, its checkpoints (and milestones for a
 checklist) and, for the forecast, its check-ins — one query for those.
 
+The forecast reads the key result's daily readings kept in the cache
+(:func:`ambit.okrs.history.kept_daily`): a reading per day of the cycle, brought up to date with
+the check-ins written since, instead of every check-in made into a reading on every write; the
+engine's ``forecast_daily`` projects them as ``forecast`` projects the whole history.
+
 A key result that takes its progress from child objectives follows them, so it is computed with
 its objective by :func:`ambit.okrs.metrics.compute_metrics`; ``tests/okrs/test_metrics_one.py``
 checks the two agree on every other key result.
@@ -21,10 +26,21 @@ from django.db.models import prefetch_related_objects
 
 from ambit.accounts.models import Organisation
 from ambit.okrs import engine
-from ambit.okrs.history import kept_history
-from ambit.okrs.metrics import KRMetrics, _clock, _due, _kr_metrics, compute_metrics
+from ambit.okrs.engine.forecast import forecast_daily
+from ambit.okrs.history import kept_daily
+from ambit.okrs.metrics import (
+    KRMetrics,
+    _as_aware,
+    _Clock,
+    _clock,
+    _due,
+    _f,
+    _forecast_points,
+    _kr_metrics,
+    compute_metrics,
+)
 from ambit.okrs.metrics_then import feeding
-from ambit.okrs.models import KeyResult, Objective
+from ambit.okrs.models import KeyResult, KeyResultKind, Objective
 from ambit.okrs.selectors import key_results_prefetch
 
 
@@ -43,8 +59,40 @@ def key_result_metrics(
     clock = _clock(organisation, now)
     cycle = objective.cycle
     expected = engine.expected_progress(start=cycle.start_date, end=cycle.end_date, on=clock.today)
-    history = kept_history(key_result) if with_forecast else None
-    return _kr_metrics(clock, objective, key_result, expected=expected, history=history)
+    metrics = _kr_metrics(clock, objective, key_result, expected=expected, history=None)
+    if with_forecast:
+        metrics.forecast = _forecast(clock, key_result)
+    return metrics
+
+
+def _forecast(clock: _Clock, kr: KeyResult) -> engine.Forecast | None:
+    """``kr``'s forecast as ``metrics._kr_metrics`` makes it from the whole history, made from the
+    daily readings kept between writes."""
+    cycle = kr.objective.cycle
+    cycle_start = _as_aware(cycle.start_date, clock.tz)
+    cycle_end = engine.cycle_end_instant(cycle.end_date, clock.tz)
+    # What the readings are made of: a checklist's share done depends on its milestones' weights.
+    milestones = tuple((m.pk, m.weight) for m in kr.milestones.all()) if kr.kind == KeyResultKind.MILESTONES else ()
+    basis = (kr.kind, milestones, cycle_start.isoformat(), str(cycle_start.tzinfo), cycle_end.isoformat())
+    daily = kept_daily(
+        kr,
+        basis=basis,
+        readings=lambda rows: _forecast_points(kr, rows),
+        cycle_start=cycle_start,
+        cycle_end=cycle_end,
+    )
+    if not daily:
+        return None
+    return forecast_daily(
+        kind=kr.kind,
+        start=_f(kr.start_value),
+        target=_f(kr.target_value),
+        stretch=_f(kr.stretch_target),
+        cycle_start=cycle_start,
+        cycle_end=cycle_end,
+        daily=daily,
+        created_at=kr.created_at,
+    )
 
 
 class CheckInFlags(NamedTuple):

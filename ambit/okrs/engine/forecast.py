@@ -279,11 +279,68 @@ def forecast(
     attainment then count only what would be finished: with ``milestones_total`` the milestones
     completed (assuming equal weights), for binary whether the projection reaches done.
     """
+    _check(kind, cycle_start, cycle_end)
+    daily = daily_readings(points, cycle_start=cycle_start, cycle_end=cycle_end)
+    return _from_daily(
+        kind=kind,
+        start=start,
+        target=target,
+        cycle_start=cycle_start,
+        cycle_end=cycle_end,
+        daily=daily,
+        milestones_total=milestones_total,
+        stretch=stretch,
+        created_at=created_at,
+    )
+
+
+def forecast_daily(
+    *,
+    kind: str,
+    start: float | None,
+    target: float | None,
+    cycle_start: datetime,
+    cycle_end: datetime,
+    daily: list[tuple[datetime, float]],
+    milestones_total: int = 0,
+    stretch: float | None = None,
+    created_at: datetime | None = None,
+) -> Forecast | None:
+    """:func:`forecast` from the daily readings already made (``daily_readings``, or
+    ``daily.DailyState.daily`` kept between writes): the same answer for the same readings."""
+    _check(kind, cycle_start, cycle_end)
+    return _from_daily(
+        kind=kind,
+        start=start,
+        target=target,
+        cycle_start=cycle_start,
+        cycle_end=cycle_end,
+        daily=daily,
+        milestones_total=milestones_total,
+        stretch=stretch,
+        created_at=created_at,
+    )
+
+
+def _check(kind: str, cycle_start: datetime, cycle_end: datetime) -> None:
     if kind not in KR_KINDS:
         raise ValueError(f"Unknown key-result kind {kind!r}; expected one of {', '.join(KR_KINDS)}")
     if cycle_end <= cycle_start:
         raise ValueError(f"cycle_end ({cycle_end}) must be after cycle_start ({cycle_start})")
-    daily = daily_readings(points, cycle_start=cycle_start, cycle_end=cycle_end)
+
+
+def _from_daily(
+    *,
+    kind: str,
+    start: float | None,
+    target: float | None,
+    cycle_start: datetime,
+    cycle_end: datetime,
+    daily: list[tuple[datetime, float]],
+    milestones_total: int,
+    stretch: float | None,
+    created_at: datetime | None,
+) -> Forecast | None:
     if not daily:
         return None
     progress_kind = kind in (KIND_MILESTONES, KIND_BINARY)
