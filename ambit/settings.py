@@ -78,6 +78,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "ambit.urls"
+# The planning grid posts about 19 fields a row; without JavaScript a few hundred rows need more
+# than Django's 1,000 (the request body stays bounded by DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 WSGI_APPLICATION = "ambit.wsgi.application"
 
 TEMPLATES = [

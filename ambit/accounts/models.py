@@ -123,6 +123,14 @@ class Organisation(TimeStamped):
     levels = models.JSONField(default=default_levels, help_text="Levels in use, top-down.")
     cascade_method = models.CharField(max_length=16, choices=CascadeMethod.choices, default=CascadeMethod.BOTH)
     approval_required = models.BooleanField(default=False)
+    # Seed 000: three to five objectives; more and nothing is a priority. The quality check flags
+    # a team or a person above these (ambit.okrs.engine.quality).
+    max_objectives_per_team = models.PositiveSmallIntegerField(
+        default=5, validators=[MinValueValidator(1), MaxValueValidator(20)]
+    )
+    max_objectives_per_person = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1), MaxValueValidator(20)]
+    )
     child_blend = models.FloatField(
         default=0.0,
         help_text="Share (0–1) of an objective's progress taken from its aligned children.",
@@ -130,6 +138,9 @@ class Organisation(TimeStamped):
     # Moves each time stored roll-ups change (``okrs.rollups``), the one write that leaves no audit
     # entry or check-in behind: part of ``okrs.data_version``, which keys the cached pages.
     rollup_version = models.PositiveBigIntegerField(default=0, editable=False)
+    # The first-run wizard (``accounts.setup``): the last step saved, and when it was finished.
+    setup_step = models.PositiveSmallIntegerField(default=0, editable=False)
+    setup_completed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -270,6 +281,8 @@ class Team(OrgScoped):
     kind = models.CharField(max_length=16, choices=TeamKind.choices, default=TeamKind.TEAM)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     description = models.TextField(blank=True)
+    # Archived teams leave pickers and team lists; their objectives stay readable.
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]

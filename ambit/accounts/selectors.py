@@ -26,12 +26,15 @@ def memberships_of_user(*, user: User) -> QuerySet[Membership]:
     )
 
 
-def team_list(*, actor: Membership) -> QuerySet[Team]:
-    return Team.objects.filter(organisation_id=actor.organisation_id).select_related("parent")
+def team_list(*, actor: Membership, include_archived: bool = False) -> QuerySet[Team]:
+    """The organisation's teams; archived ones only when asked (pickers and lists skip them)."""
+    qs = Team.objects.filter(organisation_id=actor.organisation_id).select_related("parent")
+    return qs if include_archived else qs.filter(archived_at__isnull=True)
 
 
 def team_get(*, actor: Membership, team_id: int | None = None, slug: str | None = None) -> Team:
-    qs = team_list(actor=actor)
+    # An archived team's page and objectives stay readable by their address.
+    qs = team_list(actor=actor, include_archived=True)
     team = qs.filter(pk=team_id).first() if team_id is not None else qs.filter(slug=slug).first()
     if team is None:
         raise Http404("No such team.")
@@ -48,11 +51,11 @@ def team_members(*, actor: Membership, team: Team) -> QuerySet[TeamMember]:
     )
 
 
-def team_tree(*, actor: Membership) -> list[Team]:
+def team_tree(*, actor: Membership, include_archived: bool = False) -> list[Team]:
     """Every team of the organisation with ``children_list`` and ``depth`` set, roots first,
-    depth-first: one query, however deep the tree."""
+    depth-first: one query, however deep the tree (archived teams only when asked)."""
     teams = list(
-        team_list(actor=actor).prefetch_related(
+        team_list(actor=actor, include_archived=include_archived).prefetch_related(
             Prefetch("team_members", queryset=TeamMember.objects.select_related("membership__user"))
         )
     )

@@ -7,13 +7,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from ambit.accounts import signals
 from ambit.accounts.models import Membership, Organisation, Role, Team, TeamKind, TeamMember, User
 from ambit.core.audit import AuditAction, audit_record, snapshot
 from ambit.core.errors import Conflict
-from ambit.core.permissions import require_admin, require_same_org
+from ambit.core.permissions import require_admin, require_org_editor, require_same_org
 from ambit.core.services import apply_changes, full_clean_or_raise, lock_and_refresh, quoted
 from ambit.core.validation import MAX_LONG_TEXT, MAX_NAME, TextRule, clean_text, clean_texts
 
@@ -45,6 +46,8 @@ CHARTER_FIELDS = (
     "levels",
     "cascade_method",
     "approval_required",
+    "max_objectives_per_team",
+    "max_objectives_per_person",
     "child_blend",
 )
 
@@ -92,11 +95,14 @@ def organisation_create(*, name: str, creator: User, slug: str | None = None, **
 
 @transaction.atomic
 def organisation_update(*, actor: Membership, **fields: Any) -> Organisation:
-    """Change the organisation's name or OKR charter (admins only)."""
-    require_admin(actor, "change the OKR charter")
+    """Change the organisation's OKR charter (champions and admins: PRODUCT.md's champion
+    "configures the charter") or its name (admins only)."""
+    require_org_editor(actor, "change the OKR charter")
     fields = clean_texts(fields, ORGANISATION_TEXT)
     org = Organisation.objects.select_for_update().get(pk=actor.organisation_id)
     changes = apply_changes(org, fields, CHARTER_FIELDS)
+    if "name" in changes:
+        require_admin(actor, "rename the organisation")
     if changes:
         _validate_charter(org)
         full_clean_or_raise(org, unique=True)
@@ -178,10 +184,20 @@ def membership_update(*, actor: Membership, membership: Membership, **fields: An
     if manager is not None:
         if manager.organisation_id != membership.organisation_id:
             raise ValidationError({"manager": "The manager must belong to the same organisation."})
+        if manager.pk == membership.pk:
+            raise Conflict("Nobody can be their own manager: choose someone else, or no manager.", field="manager")
+        if not manager.is_active and manager.pk != membership.manager_id:
+            raise ValidationError(
+                {"manager": f"{manager.user.get_full_name()} is deactivated: choose an active member."}
+            )
         seen, cursor = {membership.pk}, manager
         while cursor is not None:
             if cursor.pk in seen:
-                raise Conflict("That manager would create a reporting loop.", field="manager")
+                raise Conflict(
+                    f"That manager would create a reporting loop: {manager.user.get_full_name()} already reports, "
+                    f"directly or through others, to {membership.user.get_full_name()}.",
+                    field="manager",
+                )
             seen.add(cursor.pk)
             cursor = cursor.manager
     demoting_admin = membership.role == Role.ADMIN and fields.get("role", Role.ADMIN) != Role.ADMIN
@@ -221,11 +237,93 @@ def _check_team_parent(team: Team | None, parent: Team | None, org_id: int) -> N
         return
     if parent.organisation_id != org_id:
         raise ValidationError({"parent": "The parent team must belong to the same organisation."})
+    if parent.archived_at is not None:
+        raise Conflict(
+            f"{quoted(parent.name)} is archived: restore it first, or choose another parent.", field="parent"
+        )
     cursor: Team | None = parent
     while cursor is not None:
         if team is not None and cursor.pk == team.pk:
             raise Conflict("A team cannot sit below itself or one of its own sub-teams.", field="parent")
         cursor = cursor.parent
+
+
+def _check_team_kind(org: Organisation, kind: str) -> None:
+    """A team's kind is one of the charter's levels in use (no departments without "department")."""
+    if kind not in TeamKind.values:
+        raise ValidationError({"kind": f"Unknown kind {quoted(kind)}: choose one of {', '.join(TeamKind.values)}."})
+    if kind not in (org.levels or []):
+        in_use = [lv for lv in org.levels or [] if lv in TeamKind.values]
+        raise ValidationError(
+            {
+                "kind": f"This organisation does not use the {kind} level: "
+                f"choose {' or '.join(in_use) or 'another kind'}, or add the level in the charter."
+            }
+        )
+
+
+# The cycle and objective states that keep a team in use (okrs' values; accounts imports no okrs).
+_LIVE_CYCLE_STATES = ("planning", "active")
+_DONE_OBJECTIVE_STATES = ("closed", "cancelled")
+
+
+@transaction.atomic
+def team_archive(*, actor: Membership, team: Team) -> Team:
+    """Archive a team: it leaves pickers and team lists; its objectives stay readable."""
+    require_same_org(actor, team.organisation_id)
+    require_admin(actor, "archive teams")
+    lock_and_refresh(team)
+    if team.archived_at is not None:
+        raise Conflict(f"{quoted(team.name)} is already archived.", field="team")
+    live_children = team.children.filter(archived_at__isnull=True).order_by("name")
+    if live_children.exists():
+        names = ", ".join(quoted(t.name) for t in live_children[:3])
+        raise Conflict(f"{quoted(team.name)} still has sub-teams ({names}): archive or move them first.", field="team")
+    live = team.objectives.filter(cycle__state__in=_LIVE_CYCLE_STATES).exclude(state__in=_DONE_OBJECTIVE_STATES)
+    count = live.count()
+    if count:
+        raise Conflict(
+            f"{quoted(team.name)} owns {count} objective{'s' if count != 1 else ''} in a planning or active cycle: "
+            "close, cancel or move them to another team first.",
+            field="team",
+        )
+    team.archived_at = timezone.now()
+    team.save(update_fields=["archived_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        organisation=actor.organisation,
+        action=AuditAction.TEAM_ARCHIVE,
+        obj=team,
+        changes={"archived_at": [None, team.archived_at.isoformat()]},
+    )
+    return team
+
+
+@transaction.atomic
+def team_restore(*, actor: Membership, team: Team) -> Team:
+    """Bring an archived team back (under a parent that is not archived itself)."""
+    require_same_org(actor, team.organisation_id)
+    require_admin(actor, "restore teams")
+    lock_and_refresh(team)
+    if team.archived_at is None:
+        raise Conflict(f"{quoted(team.name)} is not archived.", field="team")
+    parent = team.parent
+    if parent is not None and parent.archived_at is not None:
+        raise Conflict(
+            f"Its parent {quoted(parent.name)} is archived: restore the parent first, or move this team.",
+            field="parent",
+        )
+    before = team.archived_at
+    team.archived_at = None
+    team.save(update_fields=["archived_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        organisation=actor.organisation,
+        action=AuditAction.TEAM_RESTORE,
+        obj=team,
+        changes={"archived_at": [before.isoformat(), None]},
+    )
+    return team
 
 
 @transaction.atomic
@@ -241,6 +339,7 @@ def team_create(
     require_admin(actor, "create teams")
     texts = clean_texts({"name": name, "description": description}, TEAM_TEXT)
     name, description = texts["name"], texts["description"]
+    _check_team_kind(actor.organisation, kind)
     _check_team_parent(None, parent, actor.organisation_id)
     if slug and Team.objects.filter(organisation_id=actor.organisation_id, slug=slug).exists():
         raise ValidationError({"slug": f"A team with the short name “{slug}” already exists: choose another."})
@@ -272,6 +371,8 @@ def team_update(*, actor: Membership, team: Team, **fields: Any) -> Team:
     fields = clean_texts(fields, TEAM_TEXT)
     if "parent" in fields:
         _check_team_parent(team, fields["parent"], actor.organisation_id)
+    if "kind" in fields and fields["kind"] != team.kind:
+        _check_team_kind(actor.organisation, fields["kind"])
     slug = fields.get("slug")
     if slug and Team.objects.filter(organisation_id=team.organisation_id, slug=slug).exclude(pk=team.pk).exists():
         raise ValidationError({"slug": f"A team with the short name “{slug}” already exists: choose another."})

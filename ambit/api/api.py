@@ -18,7 +18,7 @@ from ninja.types import DictStrAny
 from ambit.api import openapi
 from ambit.api.auth import TokenAuth, rate_limit_headers
 from ambit.api.problems import HANDLERS, problem
-from ambit.api.routers import checkins, cycles, key_results, objectives, org, strategy
+from ambit.api.routers import approvals, checkins, cycles, key_results, objectives, org, strategy
 
 DESCRIPTION = """\
 The Ambit REST API: organisation, strategy, cycles, objectives, key results, check-ins and the
@@ -132,3 +132,6 @@ api.add_router("", cycles.router)
 api.add_router("", objectives.router)
 api.add_router("", key_results.router)
 api.add_router("", checkins.router)
+api.add_router("", approvals.router)
+api.add_router("", "ambit.api.routers.library.router")  # OKR templates (issue 15)
+api.add_router("", "ambit.api.routers.people.router")  # people import (issue 15)

@@ -36,4 +36,6 @@ VerdictName = Literal["met", "missed", "success", "partial", "miss"]
 ForecastMethodName = Literal["linear_fit", "from_start", "flat"]
 
 # What an objective read can nest in its answer (``?expand=``); not a model choice.
-ObjectiveExpandName = Literal["key_results"]
+ObjectiveExpandName = Literal["key_results", "quality"]
+# The quality check's severities (ambit.okrs.engine.quality.SEVERITIES).
+QualitySeverityName = Literal["problem", "warning", "tip"]

@@ -40,6 +40,14 @@ TAGS: list[dict[str, str]] = [
         "name": "check-ins",
         "description": "Readings of a key result's value and confidence, and corrections of them.",
     },
+    {
+        "name": "approvals",
+        "description": "Drafts → proposed → approved: propose, approve (one or many), send back, the queue.",
+    },
+    {
+        "name": "okr templates",
+        "description": "The library of OKR templates by function, built in and the organisation's own.",
+    },
 ]
 
 # The project's licence (pyproject.toml), as an SPDX identifier.

@@ -30,6 +30,7 @@ from ambit.api.enums import (
     VerdictName,
     VisibilityName,
 )
+from ambit.api.quality_out import QualityOut
 from ambit.okrs import engine
 from ambit.okrs.metrics import KRMetrics, ObjectiveMetrics
 from ambit.okrs.models import CheckIn, Cycle, KeyResult, Milestone, Objective, Sprint
@@ -73,6 +74,10 @@ class OrganisationOut(Schema):
     levels: list[LevelName]
     cascade_method: CascadeMethodName
     approval_required: bool
+    max_objectives_per_team: int = Field(description="The quality check flags a team with more objectives in a cycle.")
+    max_objectives_per_person: int = Field(
+        description="The quality check flags a person with more individual objectives in a cycle."
+    )
     child_blend: float
 
 
@@ -380,10 +385,18 @@ class ObjectiveOut(Schema):
         description="Its key results (in their order, cancelled ones too), each with its milestones and metrics, "
         "forecast included: only when the request asks for them with `expand=key_results`, else null."
     )
+    quality: QualityOut | None = Field(
+        description="The quality check (S.M.A.R.T. key results, ambition, focus): a score and findings. Always on "
+        "one objective's answer; on the list only with `expand=quality`, else null.",
+    )
 
 
 def objective_out(
-    obj: Objective, m: ObjectiveMetrics, scale: str, key_results: list[dict[str, Any]] | None = None
+    obj: Objective,
+    m: ObjectiveMetrics,
+    scale: str,
+    key_results: list[dict[str, Any]] | None = None,
+    quality: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The objective; ``key_results`` (already filled by ``key_result_out``) when expanded."""
     return {
@@ -408,6 +421,7 @@ def objective_out(
         "updated_at": obj.updated_at,
         "metrics": objective_metrics_out(obj, m, scale),
         "key_results": key_results,
+        "quality": quality,
     }
 
 

@@ -6,25 +6,26 @@ since the last scan (``ScanCursor``, started a few minutes early so an entry com
 seen) and keys each notification by its audit entry, so reading one twice produces it once. The
 approval workflow (proposal queues, bulk approval) adds its own events to the same log.
 
-Who approves a proposal: the leads of the objective's team (for an individual objective, the owner's
-manager, else the leads of the owner's teams); when there are none, the champions. The person who
+Who approves a proposal is ``ambit.okrs.approvers.approvers_for``, the rule the approval queues and
+services use too: for an individual objective the leads of the owner's teams (else their manager),
+for a team, department or company objective the council; when there is nobody, the council. A
+send-back with a comment (``OBJECTIVE_SENT_BACK``) reaches the owner with the comment. The person who
 made the move is never told about it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Any
 
 from django.urls import reverse
 
-from ambit.accounts.models import Membership, Organisation, TeamMember
+from ambit.accounts.models import Membership
 from ambit.core.models import AuditAction, AuditEntry
 from ambit.notify.models import Kind, ScanCursor
 from ambit.notify.produce import Draft, produce
 from ambit.notify.scheduler import register_producer
-from ambit.notify.selectors import champions, team_leads
+from ambit.okrs.approvers import approvers_for
 from ambit.okrs.models import Objective, ObjectiveState
 
 PRODUCER = "objective_state"
@@ -35,6 +36,7 @@ MOVES = (
     AuditAction.OBJECTIVE_PROPOSED,
     AuditAction.OBJECTIVE_ACTIVE,
     AuditAction.OBJECTIVE_DRAFT,
+    AuditAction.OBJECTIVE_SENT_BACK,
 )
 
 
@@ -66,21 +68,10 @@ def _move(entry: AuditEntry) -> tuple[str, str] | None:
     return None
 
 
-def _approvers(
-    objective: Objective, leads: dict[int, list[Membership]], owner_teams: dict[int, set[int]]
-) -> list[Membership]:
-    if objective.team_id is not None:
-        return leads.get(objective.team_id, [])
-    owner = objective.owner
-    if owner.manager is not None and owner.manager.is_active:
-        return [owner.manager]
-    found = {m.pk: m for team in sorted(owner_teams.get(owner.pk, set())) for m in leads.get(team, [])}
-    return list(found.values())
-
-
 def _draft(entry: AuditEntry, objective: Objective, move: tuple[str, str], recipient: Membership) -> Draft:
     who = entry.actor.get_full_name() if entry.actor is not None else "Ambit"
-    note = str((entry.changes or {}).get("note") or "")
+    changes = entry.changes or {}
+    note = str(changes.get("comment") or changes.get("note") or "")
     title = {
         ObjectiveState.PROPOSED: f"“{objective.title}” was proposed by {who}: review it",
         ObjectiveState.ACTIVE: f"“{objective.title}” was approved by {who}",
@@ -95,15 +86,6 @@ def _draft(entry: AuditEntry, objective: Objective, move: tuple[str, str], recip
         url=reverse("okrs:objective-detail", kwargs={"pk": objective.pk}),
         data={"objective": objective.pk, "from": move[0], "to": move[1], "note": note},
     )
-
-
-def _owner_teams(owner_ids: Iterable[int]) -> dict[int, set[int]]:
-    out: dict[int, set[int]] = {}
-    for membership_id, team_id in TeamMember.objects.filter(membership_id__in=set(owner_ids)).values_list(
-        "membership_id", "team_id"
-    ):
-        out.setdefault(membership_id, set()).add(team_id)
-    return out
 
 
 def produce_objective_states(now: dt.datetime) -> int:
@@ -132,23 +114,14 @@ def produce_objective_states(now: dt.datetime) -> int:
         for e, m in moves
         if m[1] == ObjectiveState.PROPOSED and int(e.object_id) in objectives
     ]
-    owner_teams = _owner_teams(o.owner_id for o in proposals if o.team_id is None)
-    team_ids = {o.team_id for o in proposals if o.team_id is not None} | {t for ts in owner_teams.values() for t in ts}
-    leads = team_leads(team_ids) if team_ids else {}
-    council: dict[int, list[Membership]] = {}
+    approvers = approvers_for(list({o.pk: o for o in proposals}.values()))
     drafts: list[Draft] = []
     for entry, move in moves:
         objective = objectives.get(int(entry.object_id))
         if objective is None or objective.organisation_id != entry.organisation_id:
             continue  # deleted since
-        if move[1] == ObjectiveState.PROPOSED:
-            recipients = _approvers(objective, leads, owner_teams)
-            if not recipients:
-                if objective.organisation_id not in council:
-                    council[objective.organisation_id] = champions(Organisation(pk=objective.organisation_id))
-                recipients = council[objective.organisation_id]
-        else:
-            recipients = [objective.owner]
+        proposal = move[1] == ObjectiveState.PROPOSED
+        recipients = approvers.get(objective.pk, []) if proposal else [objective.owner]
         actor_id = entry.actor_id
         drafts += [
             _draft(entry, objective, move, r)

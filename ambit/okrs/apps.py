@@ -18,3 +18,9 @@ class OkrsConfig(AppConfig):
 
         # A new charter blend moves every objective's progress (see ambit.accounts.signals).
         child_blend_changed.connect(_refresh_all_rollups, dispatch_uid="okrs.refresh_all_rollups")
+
+        from ambit.accounts.setup_hooks import register_cycle_planner
+        from ambit.okrs.services.periods import CharterCyclePlanner
+
+        # The set-up wizard and charter page create cycles from the charter's calendar (issue 15).
+        register_cycle_planner(CharterCyclePlanner())

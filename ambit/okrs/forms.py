@@ -75,11 +75,15 @@ class ObjectiveForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["cycle"].queryset = cycle_list(actor=actor).exclude(state=CycleState.CLOSED)  # type: ignore[attr-defined]
         self.fields["owner"].queryset = membership_list(actor=actor).order_by("user__full_name", "user__email")  # type: ignore[attr-defined]
-        self.fields["team"].queryset = team_list(actor=actor).order_by("name")  # type: ignore[attr-defined]
+        # Only teams of the charter's levels in use (and not archived: ``team_list``).
+        teams = team_list(actor=actor).filter(kind__in=actor.organisation.levels)
+        self.fields["team"].queryset = teams.order_by("name")  # type: ignore[attr-defined]
         self.fields["theme"].queryset = big_move_list(actor=actor)  # type: ignore[attr-defined]
         if editing:
             for name in ("cycle", "state", "parent"):
                 del self.fields[name]
+        elif actor.organisation.cascade_method == "duality":
+            del self.fields["parent"]  # the charter cascades key results; nothing aligns
         else:
             from ambit.okrs.selectors import objective_base
 
@@ -231,7 +235,9 @@ class CascadeForm(forms.Form):
     def __init__(self, *args: Any, actor: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = membership_list(actor=actor).order_by("user__full_name", "user__email")  # type: ignore[attr-defined]
-        self.fields["team"].queryset = team_list(actor=actor).order_by("name")  # type: ignore[attr-defined]
+        # Only teams of the charter's levels in use (and not archived: ``team_list``).
+        teams = team_list(actor=actor).filter(kind__in=actor.organisation.levels)
+        self.fields["team"].queryset = teams.order_by("name")  # type: ignore[attr-defined]
 
 
 class CancelForm(forms.Form):

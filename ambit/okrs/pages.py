@@ -25,10 +25,12 @@ from ambit.accounts.models import Membership
 from ambit.core.permissions import can_check_in, can_set_objective_state
 from ambit.okrs import charts, engine
 from ambit.okrs.access import with_access
+from ambit.okrs.approvers import may_activate, page_approval
 from ambit.okrs.history import CheckInRow, latest_check_ins
 from ambit.okrs.metrics import KRMetrics, Metrics, compute_metrics
 from ambit.okrs.models import CheckIn, KeyResult, KeyResultKind, Objective, ObjectiveState
 from ambit.okrs.prefetch import attach_key_results
+from ambit.okrs.quality import QualityView, assess_loaded, quality_view
 from ambit.okrs.selectors import objective_audit_entries, objective_children
 from ambit.okrs.selectors_align import alignment_suggestions
 from ambit.okrs.selectors_tree import objective_check_ins, objective_parents_loaded
@@ -352,8 +354,11 @@ def objective_page(*, actor: Membership, objective: Objective, now: dt.datetime 
     transitions = [
         (s, STATE_ACTIONS[s])
         for s in OBJECTIVE_TRANSITIONS.get(objective.state, ())
-        if s in STATE_ACTIONS and can_set_objective_state(actor, objective, s)
+        if s in STATE_ACTIONS
+        and can_set_objective_state(actor, objective, s)
+        and (s != ObjectiveState.ACTIVE or may_activate(actor, objective))
     ]
+    audit_entries = _with_change_lines(objective_audit_entries(actor=actor, objective=objective))
     return {
         "objective": objective,
         "metrics": metrics.objective(objective),
@@ -363,9 +368,17 @@ def objective_page(*, actor: Membership, objective: Objective, now: dt.datetime 
         "parents": [(p, w, metrics.objective(p)) for p, w in parents],
         "classic_children": [(c, metrics.objective(c)) for c in children if c.source_key_result_id not in kr_ids],
         "duality_children": [(c, metrics.objective(c)) for c in children if c.source_key_result_id in kr_ids],
-        "audit_entries": _with_change_lines(objective_audit_entries(actor=actor, objective=objective)),
+        "audit_entries": audit_entries,
+        "approval": page_approval(actor, objective, audit_entries),
         "can_support": actor.can_write,
         "transitions": transitions if can_edit else [],
         "align_choices": alignment_suggestions(actor=actor, objective=objective) if objective.can_edit else None,
         "confidence_scale": org.confidence_scale,
+        "quality": _quality(objective, org),
     }
+
+
+def _quality(objective: Objective, org: Any) -> QualityView:
+    """The quality panel (issue 15): its findings per objective and key result, one query."""
+    live = [kr.title for kr in objective.key_results.all() if not kr.is_cancelled]
+    return quality_view(assess_loaded(objective, org), live)

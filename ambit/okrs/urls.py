@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ambit.okrs import views, views_edit, views_pages
+from ambit.okrs import views, views_edit, views_pages, views_quality
 
 app_name = "okrs"
 urlpatterns = [
@@ -11,6 +11,7 @@ urlpatterns = [
     path("teams/<slug:slug>/", views_pages.team_detail, name="team-detail"),
     path("cycles/", views_pages.cycle_list_view, name="cycle-list"),
     path("objectives/new/", views_edit.objective_create, name="objective-create"),
+    path("objectives/quality-check/", views_quality.quality_check, name="quality-check"),
     path("objectives/<int:pk>/", views.objective_detail, name="objective-detail"),
     path("objectives/<int:pk>/edit/", views_edit.objective_edit, name="objective-edit"),
     path("objectives/<int:pk>/state/", views.objective_state, name="objective-state"),

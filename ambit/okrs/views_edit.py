@@ -21,8 +21,16 @@ from ambit.core.permissions import require_writer
 from ambit.core.web import member_required, render_page
 from ambit.okrs import services
 from ambit.okrs.access import objective_for_edit
-from ambit.okrs.forms import KeyResultForm, KeyResultRowForm, KeyResultRowFormSet, ObjectiveForm, objective_initial
-from ambit.okrs.models import KeyResult
+from ambit.okrs.forms import (
+    KR_ROWS,
+    ROW_KINDS,
+    KeyResultForm,
+    KeyResultRowForm,
+    KeyResultRowFormSet,
+    ObjectiveForm,
+    objective_initial,
+)
+from ambit.okrs.models import Ambition, KeyResult
 from ambit.okrs.selectors import key_result_get, objective_get
 from ambit.okrs.views_common import selected_cycle
 
@@ -35,6 +43,36 @@ def _int_param(request: HttpRequest, name: str) -> int | None:
     if number is None:
         raise Http404(f"No such {name}.")
     return number
+
+
+# Text a link may prefill, cut to what the fields take (the form still checks on submit).
+PREFILL_LIMITS = {"title": 300, "description": 10_000}
+
+
+def _prefill(request: HttpRequest) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Initial values a link may carry into the new-objective form (an OKR template's "Use
+    template"): ``title``, ``description``, ``ambition`` and key-result rows ``kr-<n>-<field>``
+    (the fields of ``KeyResultRowForm``). Initial, never bound: nothing is validated or saved
+    until the person submits; unknown choices are left out."""
+    if request.method != "GET":
+        return {}, []
+    params = request.GET
+    objective = {name: params[name][:limit] for name, limit in PREFILL_LIMITS.items() if params.get(name)}
+    if params.get("ambition") in Ambition.values:
+        objective["ambition"] = params["ambition"]
+    kinds = {value for value, _ in ROW_KINDS}
+    rows = []
+    for i in range(KR_ROWS):
+        row = {
+            name: params[f"kr-{i}-{name}"][:300]
+            for name in KeyResultRowForm.base_fields
+            if params.get(f"kr-{i}-{name}")
+        }
+        if row.get("kind") not in kinds:
+            row.pop("kind", None)
+        if row:
+            rows.append(row)
+    return objective, rows
 
 
 @member_required(permission=require_writer)
@@ -52,10 +90,12 @@ def objective_create(request: MemberRequest) -> HttpResponse:
     if parent_id is not None:
         parent = objective_get(actor=actor, objective_id=parent_id)
         initial.update(parent=parent.pk, theme=parent.theme_id)
+    prefilled, prefilled_rows = _prefill(request)
+    initial.update(prefilled)
     form = ObjectiveForm(request.POST or None, actor=actor, initial=initial)
     # A post without the rows (a script, or the form from before they existed) creates no key results.
     with_rows = request.method == "POST" and "kr-TOTAL_FORMS" in request.POST
-    rows = KeyResultRowFormSet(request.POST if with_rows else None, prefix="kr")
+    rows = KeyResultRowFormSet(request.POST if with_rows else None, prefix="kr", initial=prefilled_rows or None)
     if request.method == "POST" and form.is_valid() and (not with_rows or rows.is_valid()):
         data = form.cleaned_data
         filled = [row for row in rows if not row.is_blank] if with_rows else []
@@ -73,7 +113,7 @@ def objective_create(request: MemberRequest) -> HttpResponse:
                     ambition=data["ambition"],
                     visibility=data["visibility"],
                     state=data["state"],
-                    parents=[(data["parent"], 1.0)] if data["parent"] else [],
+                    parents=[(data["parent"], 1.0)] if data.get("parent") else [],
                     plan_start=data["plan_start"],
                 )
             except ValidationError as exc:

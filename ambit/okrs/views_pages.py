@@ -34,6 +34,7 @@ from ambit.okrs.selectors_tree import (
     tree_gap_count,
     tree_unaligned_count,
 )
+from ambit.okrs.services.periods import next_cycle_initial
 from ambit.okrs.views_common import cycle_switcher_context, selected_cycle
 
 
@@ -156,7 +157,12 @@ def tree_children(request: MemberRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def cycle_list_view(request: MemberRequest) -> HttpResponse:
     actor = request.member
-    form = CycleForm(request.POST or None, actor=actor) if actor.is_org_wide_editor else None
+    form = (
+        # Prefilled with the next period of the charter's calendar (fiscal-year start, cadence).
+        CycleForm(request.POST or None, actor=actor, initial=next_cycle_initial(actor))
+        if actor.is_org_wide_editor
+        else None
+    )
     if request.method == "POST":
         require_org_editor(actor, "create cycles")
         if form is not None and form.is_valid():

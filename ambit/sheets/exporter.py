@@ -63,6 +63,7 @@ def _objective_cells(o: Objective, parents: list[Objective]) -> Row:
         "theme": o.theme.title if o.theme else "",
         "parent": "; ".join(format_parent(p.pk, p.title) for p in parents),
         "plan_start": o.plan_start,  # blank when it is the default: the upload then keeps the default
+        "state": o.state,
     }
 
 
@@ -275,7 +276,8 @@ def _instructions(wb: Workbook, cycle: Cycle, team: Team | None, is_template: bo
         "1.0; aspirational ones are a success from 0.7, partial from 0.4; the forecast score is the score the "
         "forecast progress would earn): the upload ignores them.",
         "Enumerated columns (team, owner, kind, ambition, visibility, parent, theme) take the values on "
-        f"“{LISTS_SHEET}”. New objectives start as drafts.",
+        f"“{LISTS_SHEET}”. New objectives start as drafts; State moves one from draft to proposed to active "
+        "(approving follows the charter; sending back needs a comment: do it in Ambit).",
         "Plan start, KR plan start: the day from which progress is judged, a day of the cycle (a date cell or "
         "YYYY-MM-DD). Leave it empty for the default: the later of the cycle start and the day it was created.",
         "Parent objective: “#id title” from the list; several parents are separated by “;”. A new objective of "

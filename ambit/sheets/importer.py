@@ -23,6 +23,7 @@ from ambit.sheets.parsing import ParseError, clean_text, parse_date, parse_numbe
 from ambit.sheets.reader import RawRow, RawSheet
 from ambit.sheets.report import Change, Problem
 from ambit.sheets.selectors import ImportContext
+from ambit.sheets.states import move_state, parse_state, state_refusal
 
 OBJECTIVE_KEYS = (
     "team",
@@ -34,6 +35,7 @@ OBJECTIVE_KEYS = (
     "theme",
     "parent",
     "plan_start",
+    "state",
 )
 KR_KEYS = ("kr", "kr_owner", "kind", "start", "target", "stretch", "unit", "weight", "kr_plan_start")
 CURRENCY_UNITS = {"$", "€", "£", "¥", "CHF"}
@@ -71,6 +73,10 @@ class ObjectivePlan:
     parents_remove: list[Objective] = field(default_factory=list)
     key_results: list[KrPlan] = field(default_factory=list)
     result: Objective | None = None
+    state: str | None = None  # the State column's move, carried out by ``sheets.states``
+
+    def move_state(self, actor: Membership, objective: Objective) -> None:
+        move_state(actor, objective, self.state)
 
 
 class Planner:
@@ -297,6 +303,7 @@ class Planner:
             "visibility",
             "theme",
             "plan_start",
+            "state",
         ):
             if k not in self.present:
                 continue
@@ -341,6 +348,8 @@ class Planner:
                 ok, day = self.date(raw, "plan_start")
                 if ok:
                     wanted["plan_start"] = day
+            elif k == "state" and agreed:
+                self._plan_state(raw, plan, agreed[1])
             else:
                 ok, value = self.choice(raw, k, Ambition if k == "ambition" else Visibility)
                 if ok and value is not None:
@@ -349,12 +358,26 @@ class Planner:
             plan.fields = wanted
             plan.title = wanted.get("title", label)
         else:
-            plan.fields, plan.changes = _diff_objective(existing, wanted)
+            plan.fields, changes = _diff_objective(existing, wanted)
+            plan.changes = [*changes, *plan.changes]  # the State move, if any, after the fields
         for raw, kr_id in rows:
             kr_plan = self._plan_kr(raw, kr_id, plan)
             if kr_plan is not None:
                 plan.key_results.append(kr_plan)
         return plan
+
+    def _plan_state(self, raw: RawRow, plan: ObjectivePlan, text: str) -> None:
+        state = parse_state(text)
+        if state is None:
+            self.problem(raw.number, "state", f"{quoted(text)} is not a state.", "Use draft, proposed or active.")
+            return
+        current = plan.existing.state if plan.existing else None
+        refused = state_refusal(current, state)
+        if refused is not None:
+            self.problem(raw.number, "state", *refused)
+        elif state != (current or "draft"):
+            plan.state = state
+            plan.changes.append(Change("State", current or "draft", state))
 
     def _plan_parents(
         self, plan: ObjectivePlan, rows: list[tuple[RawRow, int | None]], new_titles: dict[str, ObjectivePlan]

@@ -61,6 +61,8 @@ COLUMNS: tuple[Column, ...] = (
     # of the cycle start and the day the objective or key result was created.
     Column("plan_start", "Plan start", 12, ("objective plan start",)),
     Column("kr_plan_start", "KR plan start", 12, ("key result plan start",), level="kr"),
+    # draft → proposed → active through the approval services (``sheets.states``); blank: no move.
+    Column("state", "State", 11, ("objective state", "approval state")),
 )
 BY_KEY = {c.key: c for c in COLUMNS}
 REQUIRED = ("objective",)

@@ -5,6 +5,7 @@ unchanged. The web page and the management command both render this."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -42,6 +43,8 @@ class Item:
     ref: str = ""  # "O12" / "O12-KR34" for existing ones
     changes: list[Change] = field(default_factory=list)
     children: list[Item] = field(default_factory=list)
+    # Objectives only: the quality check (score, findings with their row), see sheets/quality_notes.py.
+    quality: dict[str, Any] | None = None
 
 
 @dataclass
@@ -108,6 +111,7 @@ class ImportReport:
             for child in item.children:
                 if child.action != "unchanged":
                     lines.extend(_item_lines(child, "      "))
+        lines.extend(_quality_lines(self.items))
         return "\n".join(lines)
 
 
@@ -117,3 +121,18 @@ def _item_lines(item: Item, indent: str) -> list[str]:
     out = [f"{indent}{item.action.upper():9} {label}{ref} “{item.title}” (row {item.row})"]
     out.extend(f"{indent}    {c.field}: {c.before or '—'} → {c.after or '—'}" for c in item.changes)
     return out
+
+
+def _quality_lines(items: list[Item]) -> list[str]:
+    """The quality check per objective (advice: it never blocks the import)."""
+    checked = [i for i in items if i.quality and i.quality["findings"]]
+    if not checked:
+        return []
+    lines = ["", "Quality check (advice, does not block the import):"]
+    for item in checked:
+        assert item.quality is not None
+        lines.append(f"  Objective “{item.title}” (row {item.row}): {item.quality['score']}/100")
+        lines.extend(
+            f"      row {f['row']}, {f['severity']}: {f['message']} Fix: {f['fix']}" for f in item.quality["findings"]
+        )
+    return lines

@@ -47,6 +47,7 @@ from ambit.sheets.importer import (
 from ambit.sheets.layout import BY_KEY
 from ambit.sheets.models import ImportJob, ImportJobState
 from ambit.sheets.parsing import LOCALES
+from ambit.sheets.quality_notes import with_quality
 from ambit.sheets.reader import SheetRefused, read_upload
 from ambit.sheets.report import Change, ImportReport, Item, Problem
 from ambit.sheets.selectors import import_context
@@ -165,6 +166,8 @@ class _Executor:
             )
         else:
             p.result = p.existing
+        if p.state and p.result is not None:
+            self._guard(p.row, {"state": "state"}, functools.partial(p.move_state, self.actor, p.result))
 
     def _parents(self, p: ObjectivePlan, by_title: dict[str, ObjectivePlan]) -> None:
         child = p.result
@@ -364,7 +367,7 @@ def sheet_import(
     report = ImportReport(
         sheet=raw.sheet,
         rows_read=len(raw.rows),
-        items=_items(plans),
+        items=with_quality(_items(plans), plans, actor.organisation),
         problems=planner.problems,
         skipped_examples=planner.skipped_examples,
         dry_run=dry_run,

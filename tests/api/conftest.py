@@ -27,6 +27,10 @@ def token_for(membership: Membership, *, read_only: bool = False) -> str:
     return api_token_create(actor=membership, name="tests", read_only=read_only).secret
 
 
+class Multipart(dict[str, Any]):
+    """A ``multipart/form-data`` body (files as ``SimpleUploadedFile``) for :meth:`ApiClient.call`."""
+
+
 class ApiClient:
     """Django's test client speaking JSON with a bearer token."""
 
@@ -42,6 +46,8 @@ class ApiClient:
         fn = getattr(self.client, method.lower())
         if method.upper() in ("GET", "HEAD"):
             return fn(url, query, headers=self._headers())
+        if isinstance(body, Multipart):
+            return fn(url, dict(body), headers=self._headers())
         data = json.dumps(body) if body is not None else ""
         return fn(url, data, content_type="application/json", headers=self._headers())
 

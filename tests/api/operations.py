@@ -9,7 +9,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from ambit.api.api import api
+from tests.api.conftest import Multipart
 
 PREFIX = "/api/v1/"
 
@@ -24,8 +27,9 @@ class Operation:
     method: str
     path: str
     operation_id: str
-    has_body: bool
+    has_body: bool  # a JSON body
     success: int
+    multipart: bool = False  # a multipart/form-data body (file uploads): see MULTIPART_BODIES
 
     @property
     def params(self) -> list[str]:
@@ -40,7 +44,11 @@ def operations() -> Iterator[Operation]:
     for path, methods in schema()["paths"].items():
         for method, op in methods.items():
             codes = sorted(int(c) for c in op["responses"] if str(c).startswith("2"))
-            yield Operation(method.upper(), path, op["operationId"], "requestBody" in op, codes[0])
+            content = op.get("requestBody", {}).get("content", {})
+            multipart = "multipart/form-data" in content
+            yield Operation(
+                method.upper(), path, op["operationId"], "requestBody" in op and not multipart, codes[0], multipart
+            )
 
 
 # Which object each path parameter names, per operation when the default does not fit
@@ -62,7 +70,19 @@ PARAM_OVERRIDES: dict[str, dict[str, Callable[[Any, Any], int]]] = {
     "key_result_delete": {"key_result_id": lambda w, d: d.milestone_kr.pk},
     "milestone_add": {"key_result_id": lambda w, d: d.milestone_kr.pk},
     "team_delete": {"team_id": lambda w, d: w.other_team.pk},
+    # Approval (issue 15): a draft to propose or approve, a proposal to send back.
+    "objective_propose": {"objective_id": lambda w, d: d.spare_obj.pk},
+    "objective_approve": {"objective_id": lambda w, d: d.spare_obj.pk},
+    "objective_send_back": {"objective_id": lambda w, d: _proposed(d.spare_obj)},
 }
+
+
+def _proposed(objective: Any) -> int:
+    """``objective`` made a proposal in place (no audit entry, no row added: the walks compare row
+    counts), so sending it back has something to act on."""
+    type(objective).objects.filter(pk=objective.pk).update(state="proposed")
+    return int(objective.pk)
+
 
 BODIES: dict[str, Callable[[Any, Any], dict[str, Any]]] = {
     "organisation_update": lambda w, d: {"name": "Acme Corp", "confidence_scale": "0-1"},
@@ -106,6 +126,15 @@ BODIES: dict[str, Callable[[Any, Any], dict[str, Any]]] = {
     "milestone_add": lambda w, d: {"title": "Docs"},
     "objective_create_from_key_result": lambda w, d: {"title": "Grow weekly users", "team_id": w.team.pk},
     "check_in_create": lambda w, d: {"value": 80, "confidence": 6, "note": "Picking up"},
+    "objective_send_back": lambda w, d: {"comment": "Make the key results measurable"},
+    "approvals_approve": lambda w, d: {"objective_ids": [d.spare_obj.pk]},
+}
+
+# Uploads, sent as multipart/form-data by ApiClient (a dry run by default: the walk changes nothing).
+MULTIPART_BODIES: dict[str, Callable[[Any, Any], Multipart]] = {
+    "people_import": lambda w, d: Multipart(
+        file=SimpleUploadedFile("people.csv", b"Name,Email,Team\nNew Person,new@acme.test,Platform\n")
+    ),
 }
 
 
@@ -118,6 +147,8 @@ def url_for(op: Operation, world: Any, data: Any) -> str:
 
 
 def body_for(op: Operation, world: Any, data: Any) -> dict[str, Any] | None:
+    if op.multipart:
+        return MULTIPART_BODIES[op.operation_id](world, data)
     if not op.has_body:
         return None
     return BODIES[op.operation_id](world, data)

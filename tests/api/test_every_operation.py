@@ -30,6 +30,7 @@ ADMIN_ONLY = {
     "team_delete",
     "team_member_set",
     "team_member_remove",
+    "people_import",
 }
 EDITORS_ONLY = {
     "strategy_update",

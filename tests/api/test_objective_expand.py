@@ -150,7 +150,7 @@ def test_an_unknown_expansion_is_a_422_naming_it(
         assert response.status_code == 422, path
         assert response["Content-Type"] == "application/problem+json"
         errors = response.json()["errors"]
-        assert errors == [{"field": "expand", "message": f"{named} cannot be expanded: use key_results."}]
+        assert errors == [{"field": "expand", "message": f"{named} cannot be expanded: use key_results, quality."}]
         assert named in response.json()["detail"]
 
 
@@ -160,7 +160,7 @@ def test_the_document_lists_the_expansions_and_the_nullable_nested_field() -> No
         (param,) = [p for p in doc["paths"][path]["get"]["parameters"] if p["name"] == "expand"]
         assert param["in"] == "query" and param["required"] is False
         assert param["schema"]["type"] == "array"
-        assert param["schema"]["items"] == {"type": "string", "enum": ["key_results"]}
+        assert param["schema"]["items"] == {"type": "string", "enum": ["key_results", "quality"]}
         assert "key_results" in param["description"]
     objective = doc["components"]["schemas"]["ObjectiveOut"]
     assert "key_results" in objective["required"]  # always in the body: null unless expanded

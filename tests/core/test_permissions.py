@@ -119,12 +119,19 @@ def test_member_cannot_check_in_on_someone_elses_key_result(world: World, okrs: 
     services.check_in_record(actor=world.member, key_result=kr, value=1)
 
 
-def test_only_admins_change_the_charter_and_champions_the_strategy(world: World) -> None:
+def test_champions_change_the_charter_and_the_strategy_only_admins_rename(world: World) -> None:
     with pytest.raises(PermissionDenied):
-        accounts.organisation_update(actor=world.champion, checkin_cadence="biweekly")
-    accounts.organisation_update(actor=world.admin, checkin_cadence="biweekly")
+        accounts.organisation_update(actor=world.member, checkin_cadence="biweekly")
+    accounts.organisation_update(actor=world.champion, checkin_cadence="biweekly")
     world.org.refresh_from_db()
     assert world.org.checkin_cadence == "biweekly"
+    with pytest.raises(PermissionDenied, match="Only admins may rename the organisation"):
+        accounts.organisation_update(actor=world.champion, name="Renamed")
+    # The same name is not a rename: a champion's form posting every field saves its charter.
+    accounts.organisation_update(actor=world.champion, name=world.org.name, stale_grace_days=5)
+    accounts.organisation_update(actor=world.admin, name="Renamed")
+    world.org.refresh_from_db()
+    assert (world.org.name, world.org.stale_grace_days) == ("Renamed", 5)
     strategy.strategy_update(actor=world.champion, mission="Make goals visible")
     with pytest.raises(PermissionDenied):
         strategy.strategy_update(actor=world.member, mission="x")

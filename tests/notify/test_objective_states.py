@@ -26,15 +26,15 @@ def _tick() -> int:
     return produce_objective_states(timezone.now() + dt.timedelta(seconds=1))
 
 
-def test_a_proposal_reaches_the_team_lead_and_the_decision_reaches_the_owner(world: World) -> None:
+def test_a_team_proposal_reaches_the_council_and_the_decision_reaches_the_owner(world: World) -> None:
+    # Team objectives are approved by the council (sponsors, champions, admins: ``okrs.approvers``).
     objective = okrs.objective_create(
         actor=world.champion, cycle=world.cycle, title="Ship the mobile app", team=world.team, owner=world.member
     )
     okrs.objective_set_state(actor=world.member, objective=objective, state="proposed")
-    assert _tick() == 1
-    assert _got() == [
-        (world.lead.pk, f"“Ship the mobile app” was proposed by {world.member.user.get_full_name()}: review it")
-    ]
+    assert _tick() == 2
+    title = f"“Ship the mobile app” was proposed by {world.member.user.get_full_name()}: review it"
+    assert _got() == sorted([(world.admin.pk, title), (world.champion.pk, title)])
     assert _tick() == 0  # read again: nothing twice
 
     okrs.objective_set_state(actor=world.lead, objective=objective, state="draft", note="Make it measurable first")
@@ -46,7 +46,7 @@ def test_a_proposal_reaches_the_team_lead_and_the_decision_reaches_the_owner(wor
 
     okrs.objective_set_state(actor=world.member, objective=objective, state="proposed")
     okrs.objective_set_state(actor=world.lead, objective=objective, state="active")
-    assert _tick() == 2  # the second proposal to the lead, the approval to the owner
+    assert _tick() == 3  # the second proposal to the council, the approval to the owner
     titles = [t for r, t in _got() if r == world.member.pk]
     assert f"“Ship the mobile app” was approved by {world.lead.user.get_full_name()}" in titles
 
@@ -60,16 +60,17 @@ def test_an_individual_proposal_reaches_the_owners_manager_and_created_proposed_
     assert [r for r, _ in _got()] == [world.lead.pk]  # the member's manager
 
 
-def test_without_a_lead_the_champions_hear_and_the_mover_is_never_told(world: World) -> None:
+def test_the_council_hears_and_the_mover_is_never_told(world: World) -> None:
     objective = okrs.objective_create(
-        actor=world.champion, cycle=world.cycle, title="Enter Japan", team=world.other_team
+        actor=world.champion, cycle=world.cycle, title="Enter Japan", team=world.other_team, owner=world.member
     )
     okrs.objective_set_state(actor=world.champion, objective=objective, state="proposed")
-    assert _tick() == 0  # Sales has no lead; the only champion made the move
+    assert _tick() == 1  # the admin; the champion made the move
+    assert [r for r, _ in _got()] == [world.admin.pk]
     okrs.objective_set_state(actor=world.champion, objective=objective, state="draft")
     okrs.objective_set_state(actor=world.admin, objective=objective, state="proposed")
-    assert _tick() == 1
-    assert [r for r, _ in _got()] == [world.champion.pk]
+    assert _tick() == 2  # the owner hears of the move back to draft, the champion of the new proposal
+    assert sorted(r for r, _ in _got()) == sorted([world.admin.pk, world.champion.pk, world.member.pk])
     assert not Notification.objects.filter(recipient=world.outsider).exists()
 
 

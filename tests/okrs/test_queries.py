@@ -88,7 +88,8 @@ def test_objective_page_query_count_does_not_grow(world: World, persona: str) ->
     # and the parents' and children's key results load together (one query each, not two).
     # Two more than the page's own: its data version, and the objective's head read before it
     # (core.page_cache: a viewer who saw it since the last write gets it from the cache).
-    expected = {"lead": 26, "member": 22}[persona]
+    # One more for the quality panel (issue 15): the team's other objectives and key results.
+    expected = {"lead": 27, "member": 23}[persona]
     cache.clear()
     with assert_queries(expected, label=f"objective page for the {persona}"):
         client.get(reverse("okrs:objective-detail", args=[big.pk]))

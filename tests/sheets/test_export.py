@@ -75,6 +75,7 @@ def test_rows_repeat_objective_columns_per_key_result(world: World, plan: Plan) 
         "weight": 1,
         "plan_start": None,  # the default (the later of the cycle start and creation): left blank
         "kr_plan_start": None,
+        "state": "draft",  # the State column (issue 15): moves go through the approval services
         # Read-only: nothing checked in yet, so 0.0 suggested, and a committed OKR below 1.0 is missed.
         "objective_score": 0,
         "objective_verdict": "missed",

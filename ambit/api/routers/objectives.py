@@ -40,6 +40,7 @@ from ambit.api.out import (
     objective_metrics_out,
     objective_out,
 )
+from ambit.api.quality_out import quality_out
 from ambit.api.schemas import (
     Id,
     LongText,
@@ -59,6 +60,7 @@ from ambit.okrs import services
 from ambit.okrs.data_version import kept_page_key
 from ambit.okrs.metrics import Metrics
 from ambit.okrs.models import Cycle, Objective
+from ambit.okrs.quality import Assessment, assess_loaded, assess_objectives
 from ambit.strategy import selectors as strategy_sel
 from ambit.strategy.models import BigMove
 
@@ -101,7 +103,8 @@ class ExpandQuery(Schema):
         default_factory=list,
         max_length=5,
         description="Nest more in each objective: `key_results` fills its `key_results` (null otherwise) with "
-        "every key result, its milestones and metrics, forecast included, at a fixed cost for the whole page.",
+        "every key result, its milestones and metrics, forecast included, at a fixed cost for the whole page; "
+        "`quality` fills its `quality` on the list (one objective's answer always has it).",
     )
 
 
@@ -179,14 +182,18 @@ class ObjectiveMetricsDetailOut(Schema):
 def objective_response(request: HttpRequest, objective_id: int, *, expand: bool = False) -> dict[str, Any]:
     actor = actor_of(request)
     obj = sel.objective_get(actor=actor, objective_id=objective_id)
-    return _out(obj, metrics_for(actor, [obj], with_forecast=expand), scale_of(actor), expand=expand)
+    # One objective's answer always carries its quality check (one query: its key results are loaded).
+    quality = quality_out(assess_loaded(obj, actor.organisation))
+    return _out(obj, metrics_for(actor, [obj], with_forecast=expand), scale_of(actor), expand=expand, quality=quality)
 
 
-def _out(obj: Objective, metrics: Metrics, scale: str, *, expand: bool) -> dict[str, Any]:
+def _out(
+    obj: Objective, metrics: Metrics, scale: str, *, expand: bool, quality: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The objective, with its key results (prefetched by the selector, in their order) when expanded;
     ``metrics`` then hold theirs, forecasts included."""
     key_results = [key_result_out(kr, metrics.kr(kr), scale) for kr in obj.key_results.all()] if expand else None
-    return objective_out(obj, metrics.objective(obj), scale, key_results)
+    return objective_out(obj, metrics.objective(obj), scale, key_results, quality)
 
 
 @router.get("/objectives", response=reads(page_of(ObjectiveOut)), operation_id="objective_list")
@@ -195,7 +202,8 @@ def objective_list(
 ) -> Any:
     """Objectives the caller may see. With `status`, metrics are computed for the whole filtered
     set before paging (status is computed, not stored); otherwise only for the page. With
-    `expand=key_results`, each objective carries its key results: one call for a page, not one per objective."""
+    `expand=key_results`, each objective carries its key results: one call for a page, not one per objective;
+    with `expand=quality`, its quality check (score and findings)."""
     actor = actor_of(request)
     cycle = resolve_optional("cycle_id", filters.cycle_id, sel.cycle_get, actor=actor, cycle_id=filters.cycle_id)
     team = resolve_optional("team_id", filters.team_id, acc.team_get, actor=actor, team_id=filters.team_id)
@@ -209,13 +217,20 @@ def objective_list(
         qs = sel.objective_list(
             actor=actor, cycle=cycle, team=team, owner=owner, state=filters.state, level=filters.level
         )
-        return _objective_page(actor, qs, filters.status, page, "key_results" in expand.expand)
+        return _objective_page(
+            actor, qs, filters.status, page, "key_results" in expand.expand, "quality" in expand.expand
+        )
 
     return cached(key, build)
 
 
 def _objective_page(
-    actor: Membership, qs: QuerySet[Objective], status: str | None, page: PageQuery, nested: bool
+    actor: Membership,
+    qs: QuerySet[Objective],
+    status: str | None,
+    page: PageQuery,
+    nested: bool,
+    with_quality: bool = False,
 ) -> dict[str, Any]:
     if status:
         everything = list(qs)
@@ -228,12 +243,22 @@ def _objective_page(
         rows, nxt = paginate(qs, page)
         metrics = metrics_for(actor, rows, with_forecast=nested)
     scale = scale_of(actor)
-    return as_page([_out(o, metrics, scale, expand=nested) for o in rows], nxt)
+    checked = assess_objectives(rows) if with_quality else {}  # three queries for the page
+    return as_page(
+        [_out(o, metrics, scale, expand=nested, quality=_quality(checked, o)) for o in rows],
+        nxt,
+    )
+
+
+def _quality(checked: dict[int, Assessment], obj: Objective) -> dict[str, Any] | None:
+    assessment = checked.get(obj.pk)
+    return quality_out(assessment) if assessment is not None else None
 
 
 @router.get("/objectives/{objective_id}", response=reads(ObjectiveOut), operation_id="objective_get")
 def objective_get(request: HttpRequest, objective_id: Id, expand: Query[ExpandQuery]) -> Any:
-    """One objective with its computed metrics; with `expand=key_results`, its key results too."""
+    """One objective with its computed metrics and its quality check (a score 0–100 and findings, each
+    with a stable code, severity, reason and suggested fix); with `expand=key_results`, its key results too."""
     return objective_response(request, objective_id, expand="key_results" in expand.expand)
 
 

@@ -77,6 +77,8 @@ class CharterIn(Schema):
     levels: list[LevelName] = Field(None, min_length=1, max_length=4)
     cascade_method: CascadeMethodName = None
     approval_required: bool = None
+    max_objectives_per_team: int = Field(None, ge=1, le=20)
+    max_objectives_per_person: int = Field(None, ge=1, le=20)
     child_blend: float = Field(None, ge=0, le=1)
 
 
@@ -88,7 +90,7 @@ def organisation_get(request: HttpRequest) -> Any:
 
 @router.patch("/organisation", response=writes(OrganisationOut), operation_id="organisation_update")
 def organisation_update(request: HttpRequest, payload: CharterIn) -> Any:
-    """Change the name or the OKR charter (admins)."""
+    """Change the OKR charter (champions and admins) or the name (admins)."""
     return organisation_out(acc_services.organisation_update(actor=actor_of(request), **changed(payload)))
 
 

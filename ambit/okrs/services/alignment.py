@@ -24,6 +24,12 @@ def _would_cycle(child: Objective, parent_id: int) -> bool:
 def alignment_add(*, actor: Membership, child: Objective, parent: Objective, weight: float = 1.0) -> Alignment:
     require_can_edit_objective(actor, child)
     require_same_org(actor, parent.organisation_id)
+    if actor.organisation.cascade_method == "duality":
+        raise Conflict(
+            "This organisation cascades by duality only: cascade a key result into a child objective instead "
+            "of aligning, or ask an admin to allow classic alignment in the charter.",
+            field="parent",
+        )
     if child.pk == parent.pk:
         raise ValidationError({"parent": "An objective cannot align to itself."})
     weight = check_weight(weight)

@@ -330,6 +330,12 @@ def objective_create_from_key_result(
     require_can_edit_objective(actor, parent)
     if key_result.is_cancelled:
         raise Conflict("This key result is cancelled: it cannot be cascaded.", field="key_result")
+    if actor.organisation.cascade_method == "classic":
+        raise Conflict(
+            "This organisation cascades the classic way: create the child objective and align it to this one, "
+            "or ask an admin to allow duality in the charter.",
+            field="key_result",
+        )
     child = objective_create(
         actor=actor,
         cycle=cycle or parent.cycle,

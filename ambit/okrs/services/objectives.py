@@ -22,6 +22,7 @@ from ambit.core.permissions import (
 from ambit.core.services import apply_changes, full_clean_or_raise, lock_and_refresh
 from ambit.core.validation import MAX_LONG_TEXT, MAX_REASON, MAX_TITLE, TextRule, clean_text, clean_texts
 from ambit.okrs import rollups
+from ambit.okrs.approvers import require_can_approve
 from ambit.okrs.models import CheckIn, Cycle, CycleState, KeyResult, Objective, ObjectiveState
 from ambit.okrs.services.alignment import alignment_add
 from ambit.strategy.models import BigMove
@@ -35,6 +36,16 @@ OBJECTIVE_TEXT = {
 
 def _level_for(team: Team | None) -> str:
     return "individual" if team is None else str(team.kind)
+
+
+def _check_level_in_use(actor: Membership, team: Team | None) -> None:
+    """The charter's levels decide which objectives exist: no individual ones without "individual"."""
+    level, levels = _level_for(team), list(actor.organisation.levels or [])
+    if level not in levels:
+        fix = "choose a team" if team is None else "choose a team of a level in use"
+        raise ValidationError(
+            {"team": f"This organisation does not use {level} objectives (levels: {', '.join(levels)}): {fix}."}
+        )
 
 
 def _check_objective_refs(
@@ -123,6 +134,7 @@ def objective_create(
         raise PermissionDenied(
             "You may create your own individual OKRs, your teams' OKRs if you lead them; champions create the rest."
         )
+    _check_level_in_use(actor, team)
     if state not in (ObjectiveState.DRAFT, ObjectiveState.PROPOSED, ObjectiveState.ACTIVE):
         raise ValidationError({"state": "A new objective starts as draft, proposed or active."})
     if state == ObjectiveState.ACTIVE and actor.organisation.approval_required and not actor.is_org_wide_editor:
@@ -186,6 +198,8 @@ def objective_update(*, actor: Membership, objective: Objective, **fields: Any) 
         if not can_create_objective_for(actor, team_id=team.pk if team else None, owner_id=owner.pk):
             raise PermissionDenied("You may not move this objective to that team or owner.")
         fields["level"] = _level_for(team)
+        if (team.pk if team else None) != objective.team_id:
+            _check_level_in_use(actor, team)
     changes = apply_changes(objective, fields, (*OBJECTIVE_FIELDS, "level"))
     if changes:
         full_clean_or_raise(objective, exclude=["organisation"])
@@ -230,6 +244,10 @@ def objective_set_state(*, actor: Membership, objective: Objective, state: str, 
         raise Conflict(f"A {objective.state} objective can become {', '.join(allowed)}, not {state}.", field="state")
     if state == ObjectiveState.ACTIVE:
         require_can_activate_objective(actor, objective)
+        if objective.state in (ObjectiveState.DRAFT, ObjectiveState.PROPOSED) and actor.organisation.approval_required:
+            # With approval required, activating a draft or a proposal is approving it: the same
+            # rule as the approval services and queues (``okrs.approvers``).
+            require_can_approve(actor, objective)
     before = objective.state
     objective.state = state
     if state != ObjectiveState.CANCELLED:

@@ -1,0 +1,500 @@
+"""The built-in library of OKR templates (seed 003: "a starter library of OKR templates by
+function"), versioned with the code rather than stored in the database.
+
+Each objective is qualitative and inspiring; each has three or four key results that are
+measurable (a start, a target, a unit and a direction) and describe an outcome, never a task
+(seed 000 "S.M.A.R.T."). ``tests/library/test_builtin.py`` holds the library to those rules.
+The numbers are illustrative starting points: teams replace them with their own baselines.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ambit.library.specs import Function, KrSpec, TemplateSpec
+
+F = Function
+ASPIRATIONAL = "aspirational"
+
+
+def up(title: str, start: float | int, target: float | int, unit: str) -> KrSpec:
+    return KrSpec(title=title, kind="increase", start=Decimal(str(start)), target=Decimal(str(target)), unit=unit)
+
+
+def down(title: str, start: float | int, target: float | int, unit: str) -> KrSpec:
+    return KrSpec(title=title, kind="decrease", start=Decimal(str(start)), target=Decimal(str(target)), unit=unit)
+
+
+def _t(
+    slug: str, function: Function, title: str, description: str, *krs: KrSpec, ambition: str = "committed"
+) -> TemplateSpec:
+    return TemplateSpec(
+        key=f"builtin:{slug}",
+        function=function.value,
+        title=title,
+        description=description,
+        key_results=krs,
+        ambition=ambition,
+    )
+
+
+BUILTIN: tuple[TemplateSpec, ...] = (
+    # --- Company level --------------------------------------------------------------------------
+    _t(
+        "company-customer-love",
+        F.COMPANY,
+        "Become the product our customers can't imagine working without",
+        "Loyal customers are the surest sign the strategy works: they stay, grow and bring others.",
+        up("Net Promoter Score", 32, 50, "points"),
+        up("Net revenue retention", 104, 115, "%"),
+        down("Monthly logo churn", 2.4, 1.5, "%"),
+        up("Weekly active customer accounts", 1800, 2600, "accounts"),
+        ambition=ASPIRATIONAL,
+    ),
+    _t(
+        "company-profitable-growth",
+        F.COMPANY,
+        "Grow with discipline and reach sustainable profitability",
+        "Growth we can fund ourselves gives us the freedom to choose our own path.",
+        up("Annual recurring revenue", 12, 18, "€M"),
+        up("Gross margin", 68, 74, "%"),
+        down("CAC payback period", 20, 14, "months"),
+        up("Monthly operating cash flow", -400, 0, "k€"),
+    ),
+    _t(
+        "company-new-market",
+        F.COMPANY,
+        "Establish a real foothold in the German-speaking market",
+        "Our first market outside home: we prove the product travels before we invest further.",
+        up("Paying customers in the DACH region", 8, 60, "customers"),
+        up("Qualified pipeline from DACH", 0.3, 2.5, "€M"),
+        up("DACH share of new bookings", 2, 10, "%"),
+        ambition=ASPIRATIONAL,
+    ),
+    _t(
+        "company-talent",
+        F.COMPANY,
+        "Be the place talented people choose, and choose to stay",
+        "Everything we want to achieve depends on who joins us and who stays.",
+        up("Employee Net Promoter Score", 12, 35, "points"),
+        down("Regretted attrition (annualised)", 14, 8, "%"),
+        up("Offer acceptance rate", 62, 80, "%"),
+    ),
+    _t(
+        "company-focus",
+        F.COMPANY,
+        "Turn our strategy into focus everyone can see",
+        "When everyone knows what matters most, we stop spreading ourselves thin.",
+        up("Team objectives aligned to a company objective", 55, 90, "%"),
+        up("Employees who can name the top three company priorities", 40, 85, "%"),
+        up("Key results with a weekly check-in", 60, 90, "%"),
+    ),
+    _t(
+        "company-footprint",
+        F.COMPANY,
+        "Grow our business while shrinking our footprint",
+        "Customers, employees and investors expect growth that does not cost the planet.",
+        down("Scope 1 and 2 emissions (annualised)", 420, 300, "tCO2e"),
+        up("Renewable share of electricity used", 45, 90, "%"),
+        down("Business-travel emissions per employee", 2.1, 1.4, "tCO2e"),
+    ),
+    # --- Engineering ----------------------------------------------------------------------------
+    _t(
+        "eng-reliability",
+        F.ENGINEERING,
+        "Make our platform something customers never have to think about",
+        "Reliability is a feature: every outage spends trust we worked hard to earn.",
+        up("Availability of the core API", 99.5, 99.95, "%"),
+        down("Severity 1 and 2 incidents per month", 6, 2, "incidents"),
+        down("Mean time to restore service", 90, 30, "min"),
+    ),
+    _t(
+        "eng-delivery",
+        F.ENGINEERING,
+        "Get ideas into customers' hands fast and safely",
+        "Small, frequent, boring deployments: the four DORA measures tell us how we are doing.",
+        up("Deployments to production per week", 8, 25, "deploys"),
+        down("Lead time from commit to production", 72, 12, "hours"),
+        down("Change failure rate", 18, 8, "%"),
+        down("Median wait for a first code review", 20, 6, "hours"),
+    ),
+    _t(
+        "eng-performance",
+        F.ENGINEERING,
+        "Make every page feel instant",
+        "Speed is the first thing users notice and the last thing they forgive.",
+        down("p95 page load time", 2800, 1200, "ms"),
+        down("p95 API response time", 450, 200, "ms"),
+        up("Sessions with good Core Web Vitals", 62, 90, "%"),
+    ),
+    _t(
+        "eng-security",
+        F.ENGINEERING,
+        "Earn the trust of our most security-conscious customers",
+        "Security is how enterprise customers decide whether to let us in at all.",
+        down("Open critical and high vulnerabilities", 37, 0, "findings"),
+        down("Median days to patch a critical CVE", 21, 5, "days"),
+        up("Internal services with SSO and MFA enforced", 60, 100, "%"),
+        up("Repositories with automated dependency scanning", 40, 100, "%"),
+    ),
+    _t(
+        "eng-developer-experience",
+        F.ENGINEERING,
+        "Make shipping code a joy for every engineer",
+        "Fast feedback and few surprises let engineers spend their day on the work that matters.",
+        down("Median CI pipeline duration", 24, 8, "min"),
+        down("Flaky test rate", 6, 1, "%"),
+        up("Developer satisfaction score", 3.1, 4.2, "/ 5"),
+        down("Days to a new engineer's first merged change", 12, 3, "days"),
+    ),
+    _t(
+        "eng-cost",
+        F.ENGINEERING,
+        "Run our infrastructure lean without slowing anyone down",
+        "Every euro of waste in the cloud is a euro not spent on the product.",
+        down("Cloud spend per active customer", 14, 10, "€/month"),
+        up("Average CPU utilisation of compute", 22, 45, "%"),
+        down("Monthly cost of idle resources", 9000, 1000, "€"),
+    ),
+    # --- Product --------------------------------------------------------------------------------
+    _t(
+        "product-activation",
+        F.PRODUCT,
+        "Make the first week with our product unforgettable",
+        "Users decide in their first days whether we are worth the habit.",
+        up("Trial accounts reaching activation", 28, 45, "%"),
+        down("Median time to first value", 45, 10, "min"),
+        up("Week-one retention of new users", 52, 65, "%"),
+    ),
+    _t(
+        "product-engagement",
+        F.PRODUCT,
+        "Become part of our users' weekly routine",
+        "A product people return to every week is a product they will keep paying for.",
+        up("Weekly active users", 12000, 18000, "users"),
+        up("Weekly to monthly active users ratio", 38, 50, "%"),
+        up("Core actions per active user per week", 4.2, 6, "actions"),
+    ),
+    _t(
+        "product-discovery",
+        F.PRODUCT,
+        "Build only what customers truly need, backed by evidence",
+        "Fewer bets, better bets: every roadmap item starts with a customer problem we have seen.",
+        up("Customer interviews per month", 6, 20, "interviews"),
+        up("Roadmap items backed by customer evidence", 30, 80, "%"),
+        up("Adoption of this quarter's new features by active accounts", 15, 35, "%"),
+    ),
+    _t(
+        "product-monetisation",
+        F.PRODUCT,
+        "Make upgrading the obvious choice for growing teams",
+        "The paid plans should feel like the natural next step, not a wall.",
+        up("Free-to-paid conversion rate", 3.2, 5, "%"),
+        up("Expansion share of new recurring revenue", 18, 28, "%"),
+        up("Average revenue per account", 85, 105, "€/month"),
+    ),
+    _t(
+        "product-mobile",
+        F.PRODUCT,
+        "Make the mobile app a first-class way to work",
+        "More of our users' day happens away from a desk: the app must keep up.",
+        up("App store rating", 3.6, 4.5, "stars"),
+        up("Weekly active users who use the mobile app", 12, 25, "%"),
+        down("Sessions affected by a crash", 1.8, 0.3, "%"),
+        ambition=ASPIRATIONAL,
+    ),
+    _t(
+        "product-accessibility",
+        F.PRODUCT,
+        "Make our product a pleasure to use for everyone",
+        "Accessible products are better products, and for many customers a legal requirement.",
+        down("Open WCAG 2.2 AA issues", 140, 10, "issues"),
+        up("Key journeys passing a keyboard-only audit", 40, 100, "%"),
+        up("Automated accessibility score of key pages", 78, 95, "points"),
+    ),
+    # --- Sales ----------------------------------------------------------------------------------
+    _t(
+        "sales-new-business",
+        F.SALES,
+        "Have our best new-business quarter ever",
+        "A quarter the whole company talks about: more customers, won on value, not on discount.",
+        up("New annual recurring revenue booked", 1.2, 2, "€M"),
+        up("Win rate on qualified opportunities", 22, 30, "%"),
+        up("Qualified pipeline coverage of the target", 2.5, 4, "x"),
+        ambition=ASPIRATIONAL,
+    ),
+    _t(
+        "sales-cycle",
+        F.SALES,
+        "Make buying from us fast and effortless",
+        "Every week a deal waits is a week a competitor gets to talk to our buyer.",
+        down("Median sales cycle length", 64, 40, "days"),
+        down("Open deals stalled for more than 30 days", 35, 15, "%"),
+        up("Late-stage deals with a mutual action plan", 20, 80, "%"),
+    ),
+    _t(
+        "sales-enterprise",
+        F.SALES,
+        "Win the trust of enterprise buyers",
+        "Enterprise customers anchor our revenue and our reputation in the market.",
+        up("Deals closed above 100 k€", 2, 6, "deals"),
+        up("Average contract value", 24, 40, "k€"),
+        up("Qualified enterprise pipeline", 3, 8, "€M"),
+    ),
+    _t(
+        "sales-ramp",
+        F.SALES,
+        "Get every new account executive winning quickly",
+        "Ramp time is the hidden cost of growth: the faster new sellers win, the faster we grow.",
+        down("Days to a new account executive's first closed deal", 120, 75, "days"),
+        up("Sellers at or above quota", 45, 70, "%"),
+        up("Sellers certified on the current pitch", 0, 100, "%"),
+    ),
+    _t(
+        "sales-forecast",
+        F.SALES,
+        "Make our revenue forecast something the board can bank on",
+        "A forecast we trust lets the whole company plan hiring and spending with confidence.",
+        down("Forecast error four weeks before quarter end", 25, 8, "%"),
+        up("Open opportunities with a next step and close date", 55, 95, "%"),
+        up("Completeness of required CRM fields", 60, 95, "%"),
+    ),
+    # --- Marketing ------------------------------------------------------------------------------
+    _t(
+        "mkt-pipeline",
+        F.MARKETING,
+        "Make marketing the engine of our pipeline",
+        "Marketing earns its seat by the revenue it starts, not the clicks it counts.",
+        up("Marketing-qualified leads per month", 400, 650, "MQLs"),
+        up("Lead to sales-qualified conversion rate", 18, 28, "%"),
+        up("Marketing-sourced pipeline", 1.5, 2.5, "€M"),
+    ),
+    _t(
+        "mkt-brand",
+        F.MARKETING,
+        "Become the name people think of first in our category",
+        "When buyers start looking, we want to be on the list before they search.",
+        up("Unaided brand awareness in the target segment", 8, 15, "%"),
+        up("Monthly branded search volume", 5000, 9000, "searches"),
+        up("Share of voice against the top three competitors", 12, 20, "%"),
+        ambition=ASPIRATIONAL,
+    ),
+    _t(
+        "mkt-content",
+        F.MARKETING,
+        "Publish the content our buyers actually come back for",
+        "Useful, honest content builds trust long before a buyer talks to sales.",
+        up("Organic sessions per month", 40000, 70000, "sessions"),
+        up("Newsletter subscribers", 6000, 10000, "subscribers"),
+        up("Conversions assisted by content", 120, 250, "conversions"),
+    ),
+    _t(
+        "mkt-efficiency",
+        F.MARKETING,
+        "Get more growth from every euro we spend",
+        "Efficient acquisition lets us grow faster with the budget we already have.",
+        down("Blended customer acquisition cost", 1800, 1300, "€"),
+        up("Return on paid advertising spend", 2.1, 3.5, "x"),
+        down("Cost per sales-qualified lead", 420, 300, "€"),
+    ),
+    _t(
+        "mkt-community",
+        F.MARKETING,
+        "Grow a community that sells for us",
+        "Customers who meet, learn and share become our most convincing advocates.",
+        up("Monthly active community members", 800, 2000, "members"),
+        up("Signups that come from a referral", 5, 15, "%"),
+        up("Event attendees who start a trial", 6, 15, "%"),
+        ambition=ASPIRATIONAL,
+    ),
+    # --- Customer success -----------------------------------------------------------------------
+    _t(
+        "cs-retention",
+        F.CUSTOMER_SUCCESS,
+        "Keep every customer we win",
+        "Winning a customer is expensive; keeping one is how we grow profitably.",
+        up("Gross revenue retention", 91, 95, "%"),
+        down("Annualised logo churn", 9, 5, "%"),
+        up("Accounts with a healthy health score", 64, 80, "%"),
+    ),
+    _t(
+        "cs-onboarding",
+        F.CUSTOMER_SUCCESS,
+        "Make onboarding so smooth customers go live in days",
+        "The faster customers see value, the more likely they stay and grow.",
+        down("Median days from contract to go-live", 30, 10, "days"),
+        up("New customers completing their onboarding plan", 58, 85, "%"),
+        up("Onboarding satisfaction score", 4.1, 4.6, "/ 5"),
+    ),
+    _t(
+        "cs-support",
+        F.CUSTOMER_SUCCESS,
+        "Give support that customers rave about",
+        "Every support conversation is a chance to turn a problem into loyalty.",
+        down("Median first response time", 6, 1, "hours"),
+        up("Support satisfaction (CSAT)", 86, 94, "%"),
+        up("Tickets resolved on first contact", 55, 75, "%"),
+    ),
+    _t(
+        "cs-expansion",
+        F.CUSTOMER_SUCCESS,
+        "Help our customers grow with us",
+        "Customers who get more value from us buy more from us.",
+        up("Expansion ARR from existing customers", 300, 600, "k€"),
+        up("Accounts using three or more modules", 18, 35, "%"),
+        up("Top accounts with a business review this quarter", 40, 90, "%"),
+    ),
+    _t(
+        "cs-self-service",
+        F.CUSTOMER_SUCCESS,
+        "Let customers help themselves, any time of day",
+        "Answers in seconds, without waiting for us, at any hour our customers work.",
+        up("Help-centre views per support ticket", 3, 6, "views"),
+        down("Tickets per 100 active accounts", 42, 25, "tickets"),
+        up("Help articles rated helpful", 61, 80, "%"),
+    ),
+    # --- People (HR) ----------------------------------------------------------------------------
+    _t(
+        "people-hiring",
+        F.PEOPLE,
+        "Hire exceptional people without lowering the bar",
+        "Speed and quality in hiring are not a trade-off when the process is right.",
+        down("Median days from opening to accepted offer", 52, 35, "days"),
+        up("Offer acceptance rate", 70, 85, "%"),
+        up("Hiring-manager satisfaction", 3.6, 4.4, "/ 5"),
+    ),
+    _t(
+        "people-engagement",
+        F.PEOPLE,
+        "Make this the best place our people have ever worked",
+        "Engaged people do their best work and bring their friends along.",
+        up("Engagement survey score", 68, 78, "points"),
+        down("Regretted attrition (annualised)", 12, 7, "%"),
+        up("Engagement survey participation", 64, 90, "%"),
+    ),
+    _t(
+        "people-growth",
+        F.PEOPLE,
+        "Help every person grow faster here than anywhere else",
+        "Growth is the reason the best people join, and the reason they stay.",
+        up("Employees with a written growth plan", 30, 90, "%"),
+        up("Open roles filled by internal moves", 15, 30, "%"),
+        up("Learning hours per employee per quarter", 4, 12, "hours"),
+    ),
+    _t(
+        "people-inclusion",
+        F.PEOPLE,
+        "Build teams where everyone belongs and is heard",
+        "Diverse teams where everyone speaks up make better decisions.",
+        up("Inclusion index in the engagement survey", 71, 80, "points"),
+        up("Women in engineering leadership roles", 18, 30, "%"),
+        down("Adjusted gender pay gap", 7, 3, "%"),
+    ),
+    _t(
+        "people-onboarding",
+        F.PEOPLE,
+        "Make every new joiner productive and at home from day one",
+        "The first ninety days decide whether a new colleague thrives or quietly leaves.",
+        up("New-joiner onboarding satisfaction", 3.8, 4.6, "/ 5"),
+        down("Days to full productivity, as rated by managers", 90, 60, "days"),
+        down("First-year attrition", 22, 12, "%"),
+    ),
+    # --- Finance --------------------------------------------------------------------------------
+    _t(
+        "fin-close",
+        F.FINANCE,
+        "Give leaders numbers they can act on, fast",
+        "A fast, clean close means decisions are made on this month's facts, not last quarter's.",
+        down("Working days to close the books", 12, 5, "days"),
+        down("Adjustments after close", 14, 3, "adjustments"),
+        up("Budget owners using self-serve spend dashboards", 20, 100, "%"),
+    ),
+    _t(
+        "fin-cash",
+        F.FINANCE,
+        "Put our cash to work and never be surprised",
+        "Cash is oxygen: we want to see it coming and collect it on time.",
+        down("Days sales outstanding", 58, 40, "days"),
+        up("Accuracy of the 13-week cash forecast", 80, 95, "%"),
+        down("Receivables more than 60 days overdue", 900, 300, "k€"),
+    ),
+    _t(
+        "fin-spend",
+        F.FINANCE,
+        "Spend every euro as if it were our own",
+        "Disciplined spending funds the bets that matter.",
+        down("Software spend per employee", 310, 240, "€/month"),
+        up("Spend under an approved contract", 60, 90, "%"),
+        down("Overlapping tools in use", 27, 10, "tools"),
+    ),
+    _t(
+        "fin-planning",
+        F.FINANCE,
+        "Make planning a conversation, not a spreadsheet marathon",
+        "Plans that are quick to make are plans we are willing to update.",
+        down("Days to agree the annual plan", 60, 30, "days"),
+        down("Average budget variance per department", 15, 5, "%"),
+        up("Departments on a rolling forecast", 2, 9, "departments"),
+    ),
+    _t(
+        "fin-audit",
+        F.FINANCE,
+        "Sail through audit with nothing to fix",
+        "A clean audit is the proof that our numbers can be trusted by anyone.",
+        down("Audit findings", 9, 0, "findings"),
+        up("Key controls tested and documented", 55, 100, "%"),
+        down("Days to answer an auditor's request", 7, 2, "days"),
+    ),
+    # --- Operations -----------------------------------------------------------------------------
+    _t(
+        "ops-fulfilment",
+        F.OPERATIONS,
+        "Deliver every order on time, every time",
+        "Our promise to customers is only as good as our last delivery.",
+        up("Orders delivered on time", 88, 97, "%"),
+        down("Median order-to-ship time", 48, 24, "hours"),
+        down("Orders with an error", 2.5, 0.8, "%"),
+    ),
+    _t(
+        "ops-busywork",
+        F.OPERATIONS,
+        "Remove the busywork that slows our teams down",
+        "Every hour freed from manual routine is an hour for customers and ideas.",
+        down("Manual hours per month on recurring reports", 320, 120, "hours"),
+        up("Internal requests handled by automated workflows", 25, 60, "%"),
+        down("Median turnaround of internal requests", 5, 2, "days"),
+    ),
+    _t(
+        "ops-suppliers",
+        F.OPERATIONS,
+        "Make our suppliers true partners",
+        "Strong, diverse suppliers protect us from surprises and help us improve.",
+        up("Suppliers meeting their service levels", 78, 95, "%"),
+        down("Critical components with a single source", 9, 3, "components"),
+        down("Median procurement cycle time", 30, 15, "days"),
+    ),
+    _t(
+        "ops-workplace-tools",
+        F.OPERATIONS,
+        "Give every colleague tools that simply work",
+        "Nobody should lose an hour to a laptop, a login or a ticket queue.",
+        up("IT helpdesk satisfaction", 78, 92, "%"),
+        down("Median time to resolve an IT ticket", 26, 8, "hours"),
+        down("Days to equip a new joiner", 5, 1, "days"),
+    ),
+    _t(
+        "ops-safety",
+        F.OPERATIONS,
+        "Keep every colleague safe and every site compliant",
+        "Nothing we do is worth an injury; compliance is the floor, not the ceiling.",
+        down("Lost-time incidents per quarter", 4, 0, "incidents"),
+        up("Staff up to date on safety training", 72, 100, "%"),
+        up("Sites passing their compliance audit first time", 60, 100, "%"),
+    ),
+)
+
+_BY_SLUG = {template.key.removeprefix("builtin:"): template for template in BUILTIN}
+
+
+def builtin_get(slug: str) -> TemplateSpec | None:
+    return _BY_SLUG.get(slug)
