@@ -510,11 +510,17 @@ def _objective_metrics(
         expected=expected,
         thresholds=clock.thresholds,
     )
-    suggested = engine.objective_score(
-        [
-            engine.Weighted(progress=kr.score if kr.score is not None else krs[kr.pk].suggested_score, weight=kr.weight)
-            for kr in live
-        ]
+    suggested = (
+        engine.objective_score(
+            [
+                engine.Weighted(
+                    progress=kr.score if kr.score is not None else krs[kr.pk].suggested_score, weight=kr.weight
+                )
+                for kr in live
+            ]
+        )
+        if engine.scoring_started(today=clock.today, cycle_start=obj.cycle.start_date)
+        else None
     )
     shown = obj.score if obj.score is not None else suggested
     return ObjectiveMetrics(

@@ -111,6 +111,7 @@ from .scoring import (
     score_band,
     score_expectation,
     score_verdict,
+    scoring_started,
     suggest_score,
 )
 
@@ -204,6 +205,7 @@ __all__ = [
     "score_band",
     "score_expectation",
     "score_verdict",
+    "scoring_started",
     "stretch_progress",
     "suggest_score",
     "supporters_progress",

@@ -2,6 +2,7 @@
 
 import math
 from collections.abc import Sequence
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
 
@@ -40,6 +41,12 @@ def suggest_score(attainment: float | None) -> float:
     if attainment is None or math.isnan(attainment):
         return 0.0
     return round_half_up(clamp01(attainment), 1)
+
+
+def scoring_started(*, today: date, cycle_start: date) -> bool:
+    """A score says how a cycle went: before the cycle's first day there is nothing to suggest
+    (a draft in a quarter still being planned is not "missed"). A score set by hand still shows."""
+    return today >= cycle_start
 
 
 def _check_ambition(ambition: str) -> None:
