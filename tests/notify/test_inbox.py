@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from ambit.accounts.models import Membership
+from ambit.accounts.models import Membership, Organisation
 from ambit.core.models import AuditAction, AuditEntry
 from ambit.notify.models import Kind, Notification
 from ambit.notify.produce import Draft, produce
@@ -125,3 +125,13 @@ def test_the_inbox_costs_the_same_queries_for_1_and_40_notifications(client: Cli
     with count_queries() as badge:
         client.get(reverse("notify:unread-badge"))
     assert len(badge) == len(one) - 1  # the count instead of the list; the session and member as every page
+
+
+def test_times_are_in_the_organisations_time_zone(client: Client, world: World) -> None:
+    Organisation.objects.filter(pk=world.org.pk).update(time_zone="Asia/Kolkata")  # UTC+05:30, no DST
+    at = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+    produce([Draft(recipient=world.member, kind=Kind.ANNOUNCEMENT, key="tz", title="Zoned")], now=at)
+    Notification.objects.filter(recipient=world.member, key="tz").update(created_at=at)
+    client.force_login(world.member.user)
+    html = client.get(reverse("notify:inbox")).content.decode()
+    assert ">Mon 2 Mar, 14:30</time>" in html and ">Mon 2 Mar, 09:00</time>" not in html
