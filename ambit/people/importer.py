@@ -82,6 +82,15 @@ class TeamIndex:
     base: Team | None  # the company team paths start below (None: paths start at the roots)
     children: dict[tuple[int | None, str], Team]
     uses_departments: bool
+    # Archived teams by the same key: a path through one is refused, not silently re-created.
+    archived: dict[tuple[int | None, str], Team] = field(default_factory=dict)
+
+    def archived_on(self, path: PathKey) -> Team | None:
+        """The archived team where ``path`` leaves the live tree, if that is why it does."""
+        parent, found = self.resolve(path)
+        if found == len(path):
+            return None
+        return self.archived.get((parent.pk if parent else None, path[found]))
 
     def resolve(self, path: PathKey) -> tuple[Team | None, int]:
         """The deepest existing team along ``path`` and how many segments exist."""
@@ -126,21 +135,20 @@ class Plan:
         return depth
 
 
-def _live_teams(organisation: Organisation) -> list[Team]:
-    teams = Team.objects.filter(organisation=organisation).order_by("pk")
-    if any(f.name == "archived_at" for f in Team._meta.get_fields()):
-        teams = teams.filter(archived_at__isnull=True)
-    return list(teams)
-
-
 def team_index(organisation: Organisation) -> TeamIndex:
-    teams = _live_teams(organisation)
-    companies = [t for t in teams if t.kind == TeamKind.COMPANY and t.parent_id is None]
+    teams = list(Team.objects.filter(organisation=organisation).order_by("pk"))
+    live = [t for t in teams if t.archived_at is None]
+    companies = [t for t in live if t.kind == TeamKind.COMPANY and t.parent_id is None]
     children: dict[tuple[int | None, str], Team] = {}
+    archived: dict[tuple[int | None, str], Team] = {}
     for team in teams:
-        children.setdefault((team.parent_id, team.name.strip().lower()), team)
+        key = (team.parent_id, team.name.strip().lower())
+        if team.archived_at is None:
+            children.setdefault(key, team)
+        else:
+            archived.setdefault(key, team)
     levels = organisation.levels if isinstance(organisation.levels, list) else []
-    return TeamIndex(companies[0] if companies else None, children, Level.DEPARTMENT in levels)
+    return TeamIndex(companies[0] if companies else None, children, Level.DEPARTMENT in levels, archived)
 
 
 def split_path(text: str) -> list[str]:
@@ -423,6 +431,14 @@ def plan_import(*, sheet: PeopleSheet, organisation: Organisation, filename: str
             continue
         path: PathKey | None = tuple(n.lower() for n in values["path"]) if values["path"] else None
         if path:
+            archived = index.archived_on(path)
+            if archived is not None:
+                row.error(
+                    "Team",
+                    f"The team “{archived.name}” is archived: restore it under Settings → Teams, "
+                    "or name a team in use.",
+                )
+                continue
             _, found = index.resolve(path)
             for depth in range(found, len(path)):
                 plan.new_teams.setdefault(path[: depth + 1], values["path"][: depth + 1])

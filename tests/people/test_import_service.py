@@ -132,6 +132,18 @@ def test_bad_cells_are_reported_on_their_row(world: World, column: str, value: s
     assert row.action == "error" and row.errors[0].field == field and message in row.errors[0].message
 
 
+def test_a_path_through_an_archived_team_is_refused_not_recreated(world: World) -> None:
+    """world.team (Platform) sits under the company; archived, a row naming it is an error."""
+    Team.objects.filter(pk=world.team.pk).update(archived_at=world.cycle.start_date.isoformat() + "T00:00Z")
+    rows = [["Ada", "ada@initech.test", world.team.name, "member", "", "", ""]]
+    before = counts()
+    report = run(world, people_csv(rows), dry_run=False)
+    (row,) = report.rows
+    assert row.action == "error" and row.errors[0].field == "Team"
+    assert f"The team “{world.team.name}” is archived" in row.errors[0].message
+    assert counts() == before and Team.objects.filter(name=world.team.name).count() == 1
+
+
 def test_duplicate_email_and_manager_loop_are_refused(world: World) -> None:
     rows = [
         ["Ada", "ada@initech.test", "Engineering", "", "alan@initech.test", "", ""],
