@@ -58,6 +58,7 @@ def test_seed_demo_builds_a_believable_company_and_rebuilds_on_reset() -> None:
     assert "Built Northwind Labs: 40 people, 8 teams" in output
     org = Organisation.objects.get(slug="northwind")
     assert org.checkin_cadence == "weekly" and org.confidence_scale == "0-10"
+    assert org.setup_completed_at is not None  # a running company: no set-up wizard nagging its admins
 
     # People and teams: about 40 people, 8 teams in 3 levels, leads everywhere, managers set.
     members = Membership.objects.filter(organisation=org)
@@ -228,6 +229,7 @@ def test_seed_synthetic_is_deterministic_and_consistent() -> None:
     assert "admin@bench.test" in out and "ambit-bench" in out
     org = Organisation.objects.get(slug="bench")
     assert Membership.objects.filter(organisation=org).count() == 60
+    assert org.setup_completed_at is not None
     assert Team.objects.filter(organisation=org).count() == 8
     first = _digest("bench")
 

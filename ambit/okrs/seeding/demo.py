@@ -22,6 +22,7 @@ from django.utils.text import slugify
 
 from ambit.accounts import services as accounts
 from ambit.accounts.models import Membership, Organisation, Team, User
+from ambit.accounts.setup import setup_finish
 from ambit.core.models import AuditAction, AuditEntry
 from ambit.core.permissions import can_create_objective_for, can_edit_objective
 from ambit.okrs import engine
@@ -110,6 +111,7 @@ class DemoBuilder:
         self.admin = accounts.membership_update(
             actor=admin, membership=admin, title=ceo.title, is_executive_sponsor=True
         )
+        setup_finish(actor=self.admin)  # a running organisation: its set-up is long done
         self.people[ceo.key] = self.admin
         for person in content.PEOPLE[1:]:
             if person.email:
@@ -425,6 +427,7 @@ class DemoBuilder:
         org = accounts.organisation_create(name=content.GLOBEX_NAME, slug=content.GLOBEX_SLUG, creator=user)
         admin = Membership.objects.select_related("organisation").get(user=user, organisation=org)
         accounts.membership_update(actor=admin, membership=admin, title="Chief Executive Officer")
+        setup_finish(actor=admin)
         accounts.membership_add(
             actor=admin, organisation=org, email=self.admin.user.email, role="viewer", title="Board member"
         )

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ambit.accounts.models import Membership, Organisation, Role, Team, TeamKind, TeamMember, User
+from ambit.accounts.setup import LAST_STEP
 from ambit.core.models import AuditEntry
 from ambit.okrs.models import (
     Alignment,
@@ -112,7 +113,9 @@ class SyntheticBuilder:
         return self.report
 
     def _organisation(self) -> None:
-        self.org = Organisation.objects.create(name=f"Synthetic {self.n:,}", slug=self.slug)
+        self.org = Organisation.objects.create(
+            name=f"Synthetic {self.n:,}", slug=self.slug, setup_step=LAST_STEP, setup_completed_at=timezone.now()
+        )
         Strategy.objects.create(organisation=self.org, mission="Benchmark everything.", vision="Fast at any size.")
         self.moves = BigMove.objects.bulk_create(
             BigMove(organisation=self.org, title=f"Big move {i + 1}", horizon_start=2026, horizon_end=2028, position=i)
