@@ -34,7 +34,9 @@ class ImportRowOut(Schema):
     email: str
     name: str
     action: str = Field(description="`invite`, `update`, `unchanged` or `error`.")
-    role: RoleName | None = Field(description="The role the row gives; null when it is blank (no change) or not a role.")
+    role: RoleName | None = Field(
+        description="The role the row gives; null when it is blank (no change) or not a role."
+    )
     team: str = Field(description="The team path, e.g. `Engineering / Platform`; empty when none.")
     lead: bool
     manager: str = Field(description="The manager's email address; empty when the row leaves it unchanged.")

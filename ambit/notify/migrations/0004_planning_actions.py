@@ -4,15 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notify', '0003_kind_objective_state'),
+        ("notify", "0003_kind_objective_state"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('checkin_reminder', 'Check-in reminder'), ('stale', 'Key result gone quiet'), ('early_warning', 'Early warning'), ('digest', 'Weekly digest'), ('announcement', 'Announcement'), ('objective_state', 'Objective proposed, approved or sent back'), ('planning_reminder', 'Reminder to plan the coming cycle'), ('meeting_action', 'Action item from an OKR meeting')], max_length=32),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("checkin_reminder", "Check-in reminder"),
+                    ("stale", "Key result gone quiet"),
+                    ("early_warning", "Early warning"),
+                    ("digest", "Weekly digest"),
+                    ("announcement", "Announcement"),
+                    ("objective_state", "Objective proposed, approved or sent back"),
+                    ("planning_reminder", "Reminder to plan the coming cycle"),
+                    ("meeting_action", "Action item from an OKR meeting"),
+                ],
+                max_length=32,
+            ),
         ),
     ]
