@@ -58,6 +58,10 @@ INSTALLED_APPS = [
     "ambit.quality",
     "ambit.library",
     "ambit.people",
+    "ambit.kpis",
+    "ambit.discussion",
+    "ambit.rituals",
+    "ambit.oneonones",
 ]
 
 MIDDLEWARE = [

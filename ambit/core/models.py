@@ -113,6 +113,23 @@ class AuditAction(models.TextChoices):
     TEMPLATE_CREATE = "template.create", "OKR template created"
     TEMPLATE_UPDATE = "template.update", "OKR template changed"
     TEMPLATE_DELETE = "template.delete", "OKR template deleted"
+    # Running the quarter (issue 16).
+    KPI_CREATE = "kpi.create", "KPI created"
+    KPI_UPDATE = "kpi.update", "KPI changed"
+    KPI_DELETE = "kpi.delete", "KPI deleted"
+    KPI_READING = "kpi.reading", "KPI reading recorded"
+    COMMENT_ADD = "comment.add", "comment added"
+    COMMENT_EDIT = "comment.edit", "comment edited"
+    COMMENT_DELETE = "comment.delete", "comment deleted"
+    STANDUP_POST = "standup.post", "standup posted"
+    STANDUP_EDIT = "standup.edit", "standup changed"
+    WEEK_COMMITMENTS = "week.commitments", "Monday commitments set"
+    WEEK_WINS = "week.wins", "Friday wins shared"
+    ONE_ON_ONE_CREATE = "one_on_one.create", "1:1 started"
+    ONE_ON_ONE_UPDATE = "one_on_one.update", "1:1 changed"
+    ONE_ON_ONE_ITEM_ADD = "one_on_one.item_add", "1:1 talking point, note or action added"
+    ONE_ON_ONE_ITEM_UPDATE = "one_on_one.item_update", "1:1 talking point, note or action changed"
+    ONE_ON_ONE_ITEM_DELETE = "one_on_one.item_delete", "1:1 talking point, note or action deleted"
 
 
 class AuditEntry(models.Model):

@@ -26,6 +26,12 @@ class Kind(models.TextChoices):
     OBJECTIVE_STATE = "objective_state", "Objective proposed, approved or sent back"
     PLANNING_REMINDER = "planning_reminder", "Reminder to plan the coming cycle"
     MEETING_ACTION = "meeting_action", "Action item from an OKR meeting"
+    KPI_ALERT = "kpi_alert", "KPI left its healthy band"
+    MENTION = "mention", "Mentioned in a comment"
+    STANDUP_REMINDER = "standup_reminder", "Standup reminder"
+    STANDUP_BLOCKER = "standup_blocker", "Blocker raised in a standup"
+    WEEK_PLAN_REMINDER = "week_plan_reminder", "Monday commitments or Friday wins reminder"
+    ONE_ON_ONE = "one_on_one", "Upcoming 1:1"
 
 
 class ChannelName(models.TextChoices):

@@ -17,6 +17,22 @@ pytestmark = pytest.mark.django_db
 
 # Every value stored before the enumeration existed: changing one would split an object's history.
 STORED_VALUES = {
+    "kpi.create",
+    "kpi.update",
+    "kpi.delete",
+    "kpi.reading",
+    "comment.add",
+    "comment.edit",
+    "comment.delete",
+    "standup.post",
+    "standup.edit",
+    "week.commitments",
+    "week.wins",
+    "one_on_one.create",
+    "one_on_one.update",
+    "one_on_one.item_add",
+    "one_on_one.item_update",
+    "one_on_one.item_delete",
     "team.archive",
     "team.restore",
     "people.import",

@@ -1,0 +1,4 @@
+from django.urls import URLPattern, URLResolver
+
+app_name = "discussion"
+urlpatterns: list[URLPattern | URLResolver] = []

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class KpisConfig(AppConfig):
+    name = "ambit.kpis"
+    label = "kpis"
+    verbose_name = "KPIs: lasting health metrics"
+    default_auto_field = "django.db.models.BigAutoField"
