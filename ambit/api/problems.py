@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -201,6 +202,15 @@ def _on_http_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     return problem(exc.status_code, str(exc))
 
 
+def _on_bad_multipart(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # A file upload whose body is not the multipart/form-data its Content-Type promises.
+    return problem(
+        400,
+        f"The request body is not valid multipart/form-data ({exc}): send the file as a form field "
+        "with a Content-Type carrying its boundary.",
+    )
+
+
 def _on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.exception("Unhandled error in %s %s", request.method, request.path, exc_info=exc)
     return problem(500, "Something went wrong on our side; the error has been logged.")
@@ -216,5 +226,6 @@ HANDLERS: list[tuple[type[Exception], Any]] = [
     (AuthenticationError, _on_unauthenticated),
     (RateLimited, _on_rate_limited),
     (HttpError, _on_http_error),
+    (MultiPartParserError, _on_bad_multipart),
     (Exception, _on_unexpected),
 ]

@@ -87,6 +87,20 @@ def test_missing_file_is_a_422_problem(world: World) -> None:
     assert response.headers["Content-Type"] == "application/problem+json"
 
 
+def test_a_body_that_is_not_the_multipart_it_claims_is_a_400_problem(world: World) -> None:
+    """Found by schemathesis: a multipart Content-Type without a boundary was a 500."""
+    response = Client().post(
+        URL,
+        data=b"not multipart",
+        content_type="multipart/form-data",
+        headers={"Authorization": f"Bearer {token_for(world.admin)}"},
+    )
+    assert response.status_code == 400, response.content
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert "not valid multipart/form-data" in response.json()["detail"]
+    assert counts()["invitations"] == 0
+
+
 @pytest.mark.parametrize("persona", ["champion", "member", "viewer"])
 def test_only_admins_may_import(world: World, persona: str) -> None:
     token = token_for(getattr(world, persona))
