@@ -32,6 +32,7 @@ class Op:
             "api_objectives": f"/api/v1/objectives?cycle_id={fixture['cycle_id']}",
             "api_tree": f"/api/v1/cycles/{fixture['cycle_id']}/tree",
             "digest": "/digest/",
+            "standup": f"/standups/{person.get('team_slug')}/",
         }[self.name]
 
 
@@ -52,6 +53,8 @@ OPS: list[Op] = [
     # cycles (its lists show ten each). Built once and kept for an hour (notify.digest.cached_digest),
     # so "queries" reads kept / built.
     Op("digest", "organisation weekly digest", "GET", "members", paged=False),
+    # The day's standup of the person's team (issue 16): read every day by everyone in the team.
+    Op("standup", "team standup page", "GET", "members"),
 ]
 OPS_BY_NAME = {op.name: op for op in OPS}
 

@@ -38,8 +38,13 @@ from django.utils import timezone
 from ambit.accounts import invitations
 from ambit.accounts import services as accounts
 from ambit.accounts.models import Invitation, Membership, Organisation, Role, Team, TeamKind
+from ambit.discussion.models import Comment
+from ambit.kpis.models import Kpi
 from ambit.okrs import services as okrs
 from ambit.okrs.models import Cycle, CycleKind, KeyResult, Objective, ObjectiveState, Sprint
+from ambit.oneonones.models import Item, Meeting, OneOnOne
+from ambit.rituals.models import Standup
+from ambit.rituals.selectors import local_today
 from ambit.strategy import selectors as strategy_selectors
 from ambit.strategy import services as strategy
 from ambit.strategy.models import BigMove, Value
@@ -267,6 +272,28 @@ def build_okr_data(world: World) -> OkrData:
     )
     spare_obj = okrs.objective_create(actor=world.champion, cycle=cycle, title="Keep costs flat", team=world.company)
     invitation = invitations.invitation_create(actor=world.admin, email="pending@acme.test", send=False).invitation
+    # A comment of the admin's for the API walks to edit and delete (issue 16; no audit entry).
+    Comment.objects.create(organisation=world.org, kind="objective", objective=team_obj, author=world.admin, body="Hi")
+    # A team KPI the member owns (issue 16), made directly (no audit entry): the API walk's ``kpi_id``.
+    Kpi.objects.create(
+        organisation=world.org,
+        team=world.team,
+        owner=world.member,
+        name="Churn",
+        unit="%",
+        direction="lower",
+        healthy_threshold=3,
+        critical_threshold=5,
+    )
+    # Today's standup of the admin's (issue 16), made directly (no audit entry): the API walk's ``standup_id``.
+    Standup.objects.create(organisation=world.org, author=world.admin, day=local_today(world.org))
+    # The lead's 1:1 with the member, with one action item (issue 16), made directly (no audit
+    # entry): the API walk's ``one_on_one_id`` and ``item_id``; private, so anyone else gets 404.
+    one_on_one = OneOnOne.objects.create(
+        organisation=world.org, manager=world.lead, report=world.member, next_on=local_today(world.org)
+    )
+    meeting = Meeting.objects.create(organisation=world.org, one_on_one=one_on_one, date=one_on_one.next_on)
+    Item.objects.create(organisation=world.org, meeting=meeting, kind="action", text="Plan Q3", author=world.lead)
     return OkrData(
         company_obj, team_obj, kr, milestone_kr, child_obj, value, move, spare_move, spare_obj, sprint, invitation
     )

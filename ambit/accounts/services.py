@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -438,7 +439,14 @@ def team_delete(*, actor: Membership, team: Team) -> None:
         obj=team,
         changes=snapshot(team, ("name", "slug")),
     )
-    team.delete()
+    try:
+        team.delete()
+    except ProtectedError as exc:
+        # Rows of the apps above (KPIs, issue 16) that keep the team: refused with the fix, not a 500.
+        kinds = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
+        raise Conflict(
+            f"This team still has {', '.join(kinds)}: move them to another team first.", field="team"
+        ) from None
 
 
 @transaction.atomic

@@ -45,6 +45,22 @@ TAGS: list[dict[str, str]] = [
         "description": "Drafts → proposed → approved: propose, approve (one or many), send back, the queue.",
     },
     {
+        "name": "kpis",
+        "description": "KPIs: lasting health metrics with bands, their readings, and key results feeding them.",
+    },
+    {
+        "name": "comments",
+        "description": "Threads on objectives and key results, with @mentions; edit and delete by the author.",
+    },
+    {
+        "name": "rituals",
+        "description": "The daily standup, Monday commitments and Friday wins.",
+    },
+    {
+        "name": "1:1s",
+        "description": "Bi-weekly 1:1s: readable only by the manager and the report, admins included.",
+    },
+    {
         "name": "okr templates",
         "description": "The library of OKR templates by function, built in and the organisation's own.",
     },

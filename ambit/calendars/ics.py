@@ -57,6 +57,25 @@ class FeedSubject:
     cycle_url: Callable[[Cycle], str]
 
 
+# Events another app adds to one person's feed (a 1:1's next meeting, ``ambit.oneonones``): the app
+# registers a provider when it starts, so this module never imports it (the dependency points from
+# that app to calendars, not back). A team's feed, which the whole team reads, gets none of them.
+PersonEvents = Callable[[int, Organisation, str], list[Event]]
+_person_event_providers: list[PersonEvents] = []
+
+
+def register_person_events(provider: PersonEvents) -> PersonEvents:
+    """Add ``provider(membership_id, organisation, base_url)`` to every person's feed."""
+    if provider not in _person_event_providers:
+        _person_event_providers.append(provider)
+    return provider
+
+
+def person_events(membership_id: int, organisation: Organisation, base_url: str) -> list[Event]:
+    """The registered providers' events for one person's feed (absolute links from ``base_url``)."""
+    return [e for provider in _person_event_providers for e in provider(membership_id, organisation, base_url)]
+
+
 def org_zone(organisation: Organisation) -> ZoneInfo:
     """The charter's time zone; UTC if the stored name is unknown to this server's tz database."""
     try:
@@ -232,6 +251,7 @@ def build_calendar(
     sprints: Sequence[Sprint],
     subject: FeedSubject,
     calendar_uid: str,
+    extra: Sequence[Event] = (),
 ) -> bytes:
     """The feed's bytes: ``cycles`` in date order, ``parent_ids`` the ids of cycles that contain
     others, ``sprints`` those of ``cycles``."""
@@ -263,6 +283,9 @@ def build_calendar(
         if owner is not None:
             for event in _sprint_events(sprint, owner, subject):
                 calendar.add_component(event)
+    # Events of other apps (``person_events``): their times are in UTC, so they need no VTIMEZONE.
+    for event in extra:
+        calendar.add_component(event)
     if checkins:
         # Only the check-ins carry a time (and so a TZID); the span bounds the rules it writes.
         first = min(c.start_date for c in cycles) - dt.timedelta(days=1)

@@ -23,7 +23,7 @@ from django.db.models import Exists, Max, Min, OuterRef, Q
 from django.utils import timezone
 
 from ambit.core.models import AuditAction, AuditEntry
-from ambit.hooks.events import prefixes_filter
+from ambit.hooks.events import PRIVATE_PREFIXES, prefixes_filter
 from ambit.hooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from ambit.hooks.tasks import send_webhook
 
@@ -38,7 +38,7 @@ def collect(endpoint: WebhookEndpoint, *, now: dt.datetime) -> int:
     bounds = entries.aggregate(last=Max("pk"), unsettled=Min("pk", filter=Q(created_at__gt=now - SETTLE)))
     if bounds["last"] is None:
         return 0
-    wanted = entries.exclude(action=AuditAction.WEBHOOK_TEST)
+    wanted = entries.exclude(action=AuditAction.WEBHOOK_TEST).exclude(prefixes_filter(list(PRIVATE_PREFIXES)))
     if endpoint.event_prefixes:
         wanted = wanted.filter(prefixes_filter(list(endpoint.event_prefixes)))
     delivered = WebhookDelivery.objects.filter(endpoint_id=endpoint.pk, audit_entry_id=OuterRef("pk"))

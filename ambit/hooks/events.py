@@ -18,6 +18,9 @@ from standardwebhooks.webhooks import Webhook
 
 from ambit.core.models import AuditAction, AuditEntry
 
+# Audited actions that are never sent: a 1:1 is private to its two people (issue 16, part 6).
+PRIVATE_PREFIXES = ("one_on_one",)
+
 SECRET_PREFIX = "whsec_"
 SECRET_BYTES = 32
 
@@ -32,13 +35,22 @@ def event_groups() -> list[tuple[str, str]]:
     groups: dict[str, list[str]] = {}
     for action in AuditAction:
         prefix, verb = action.value.split(".", 1)
+        if prefix in PRIVATE_PREFIXES:
+            continue
         groups.setdefault(prefix, []).append(verb)
     return [(prefix, f"{prefix} ({', '.join(verbs)})") for prefix, verbs in groups.items()]
 
 
 def known_prefix(prefix: str) -> bool:
     """Whether ``prefix`` names an object kind ("objective") or one action ("objective.create")."""
+    if private(prefix):
+        return False
     return any(a.value == prefix or a.value.startswith(prefix + ".") for a in AuditAction)
+
+
+def private(action: str) -> bool:
+    """Whether ``action`` (or a prefix) belongs to what is never sent (``PRIVATE_PREFIXES``)."""
+    return any(action == p or action.startswith(p + ".") for p in PRIVATE_PREFIXES)
 
 
 def prefixes_filter(prefixes: list[str]) -> Q:

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from django.core.cache import cache
 from django.db.models import Count, JSONField, OuterRef, Q, QuerySet, Subquery
@@ -105,6 +106,24 @@ class Digest(TypedDict):
     stale: list[DigestItem]
     totals: dict[str, int]
     discipline: Discipline
+    sections: NotRequired[list[DigestSection]]  # what other apps add (see SECTION_PROVIDERS)
+
+
+class DigestSection(TypedDict):
+    heading: str
+    lines: list[str]
+
+
+# Sections other apps add to every digest ("Wins of the week" from ambit.rituals), registered at
+# start-up with ``register_section``: ``fn(organisation, team, week_start, week_ending)``, one fixed
+# number of queries per digest. notify imports none of those apps (no import cycle).
+SectionProvider = Callable[[Organisation, "Team | None", dt.date, dt.date], list[DigestSection]]
+SECTION_PROVIDERS: dict[str, SectionProvider] = {}
+
+
+def register_section(name: str, fn: SectionProvider) -> SectionProvider:
+    SECTION_PROVIDERS[name] = fn
+    return fn
 
 
 def digest_title(digest: Digest) -> str:
@@ -328,6 +347,9 @@ def _assemble(organisation: Organisation, team: Team | None, week: _Week, object
             "stale": len(builder.stale),
         },
         discipline=builder.discipline(),
+        sections=[
+            s for fn in SECTION_PROVIDERS.values() for s in fn(organisation, team, week.week_start, week.week_ending)
+        ],
     )
 
 

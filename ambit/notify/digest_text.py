@@ -31,6 +31,7 @@ def digest_sections(digest: Digest) -> list[tuple[str, list[str]]]:
         if total > len(items):
             lines.append(f"… and {total - len(items)} more")
         sections.append((heading, lines))
+    sections.extend((extra["heading"], extra["lines"]) for extra in digest.get("sections", []))
     sections.append(("Check-in discipline", discipline))
     return sections
 

@@ -6,3 +6,8 @@ class OneOnOnesConfig(AppConfig):
     label = "oneonones"
     verbose_name = "Bi-weekly 1:1s"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # The day-before reminder (ambit.notify.scheduler) and the next 1:1 in both people's
+        # calendar feeds (ambit.calendars.ics.person_events).
+        from ambit.oneonones import feeds, reminders  # noqa: F401

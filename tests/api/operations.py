@@ -12,6 +12,7 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ambit.api.api import api
+from ambit.discussion.models import Comment
 from tests.api.conftest import Multipart
 
 PREFIX = "/api/v1/"
@@ -64,6 +65,12 @@ DEFAULT_PARAMS: dict[str, Callable[[Any, Any], int]] = {
     "value_id": lambda w, d: d.value.pk,
     "big_move_id": lambda w, d: d.spare_move.pk,
     "parent_id": lambda w, d: d.company_obj.pk,
+    "kpi_id": lambda w, d: _kpi_of(w),  # the team KPI build_okr_data makes (issue 16)
+    "comment_id": lambda w, d: _comment(d.team_obj),
+    # The lead's 1:1 with the member build_okr_data makes, and its action item (issue 16).
+    "one_on_one_id": lambda w, d: _one_on_one_of(w),
+    "item_id": lambda w, d: _one_on_one_item_of(w),
+    "standup_id": lambda w, d: _standup_of(w),  # the admin's standup build_okr_data makes (issue 16)
 }
 PARAM_OVERRIDES: dict[str, dict[str, Callable[[Any, Any], int]]] = {
     "objective_delete": {"objective_id": lambda w, d: d.company_obj.pk},
@@ -82,6 +89,49 @@ def _proposed(objective: Any) -> int:
     counts), so sending it back has something to act on."""
     type(objective).objects.filter(pk=objective.pk).update(state="proposed")
     return int(objective.pk)
+
+
+def _one_on_one_of(world: Any) -> int:
+    from ambit.oneonones.models import OneOnOne
+
+    return int(OneOnOne.objects.filter(manager=world.lead, report=world.member).values_list("pk", flat=True)[0])
+
+
+def _one_on_one_item_of(world: Any) -> int:
+    from ambit.oneonones.models import Item
+
+    found = Item.objects.filter(meeting__one_on_one__manager=world.lead, meeting__one_on_one__report=world.member)
+    return int(found.order_by("pk").values_list("pk", flat=True)[0])
+
+
+def _comment(objective: Any) -> int:
+    """The admin's comment ``build_okr_data`` left on the objective (issue 16)."""
+    return int(Comment.objects.filter(objective=objective).order_by("pk").values_list("pk", flat=True)[0])
+
+
+def _today(world: Any) -> dt.date:
+    from ambit.rituals.selectors import local_today
+
+    return local_today(world.org)
+
+
+def _standup_of(world: Any) -> int:
+    from ambit.rituals.models import Standup
+
+    return int(Standup.objects.get(author=world.admin).pk)
+
+
+def _last_week(world: Any) -> str:
+    """Last ISO week in the organisation's time zone: its Friday has passed, so wins may be shared."""
+    from ambit.rituals.selectors import iso_week_label, local_today, monday_of
+
+    return iso_week_label(monday_of(local_today(world.org)) - dt.timedelta(days=7))
+
+
+def _kpi_of(world: Any) -> int:
+    from ambit.kpis.models import Kpi
+
+    return int(Kpi.objects.filter(organisation=world.org).values_list("pk", flat=True).get())
 
 
 BODIES: dict[str, Callable[[Any, Any], dict[str, Any]]] = {
@@ -128,6 +178,31 @@ BODIES: dict[str, Callable[[Any, Any], dict[str, Any]]] = {
     "check_in_create": lambda w, d: {"value": 80, "confidence": 6, "note": "Picking up"},
     "objective_send_back": lambda w, d: {"comment": "Make the key results measurable"},
     "approvals_approve": lambda w, d: {"objective_ids": [d.spare_obj.pk]},
+    # KPIs (issue 16): a team KPI (its lead may create it), a reading by its owner.
+    "kpi_create": lambda w, d: {
+        "name": "Uptime",
+        "team_id": w.team.pk,
+        "unit": "%",
+        "healthy_threshold": 99.9,
+        "critical_threshold": 99,
+    },
+    # Standups and week plans (issue 16): the admin posts yesterday's (today's exists already).
+    "standup_create": lambda w, d: {
+        "day": (_today(w) - dt.timedelta(days=1)).isoformat(),
+        "today": [{"text": "Review the plan"}],
+        "blockers": [{"text": "Waiting on legal", "key_result_id": None}],
+    },
+    "standup_update": lambda w, d: {"today": [{"text": "Review the plan"}], "blockers": []},
+    "week_commitments_set": lambda w, d: {"items": [{"text": "Close the hiring plan"}]},
+    "week_wins_set": lambda w, d: {"week": _last_week(w), "done_ids": [], "wins": ["Signed Globex"]},
+    "kpi_update": lambda w, d: {"name": "Monthly churn", "cadence": "monthly"},
+    "kpi_reading_create": lambda w, d: {"value": 3.5, "note": "Up after the price change"},
+    "comment_create_objective": lambda w, d: {"body": "Looks good @member"},
+    "comment_create_key_result": lambda w, d: {"body": "On track?"},
+    "comment_update": lambda w, d: {"body": "Looks great"},
+    "one_on_one_item_add": lambda w, d: {"kind": "talking_point", "text": "How is the launch going?"},
+    "one_on_one_item_update": lambda w, d: {"done": True},
+    "one_on_one_notes": lambda w, d: {"notes": "Agreed to pair on the migration"},
 }
 
 # Uploads, sent as multipart/form-data by ApiClient (a dry run by default: the walk changes nothing).

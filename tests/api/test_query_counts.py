@@ -71,6 +71,10 @@ PERSONAS = ("admin", "lead")
 # their rows are built, with one row and with many.
 PINNED_ELSEWHERE = {
     "approval_list": "tests/planning/test_api.py::test_the_queue_endpoint_costs_the_same_with_one_or_many_rows",
+    "kpi_list": "tests/kpis/test_api.py::test_kpi_lists_cost_the_same_with_one_or_many_rows",
+    "kpi_reading_list": "tests/kpis/test_api.py::test_kpi_lists_cost_the_same_with_one_or_many_rows",
+    "comment_list_objective": "tests/discussion/test_api.py::test_comment_lists_cost_the_same_with_one_or_many_rows",
+    "comment_list_key_result": "tests/discussion/test_api.py::test_comment_lists_cost_the_same_with_one_or_many_rows",
 }
 
 
