@@ -11,14 +11,11 @@ Headers are matched case- and space-insensitively (``Manager email``, ``manager_
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl import load_workbook
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from ambit.core.services import quoted
@@ -27,12 +24,10 @@ from ambit.sheets.reader import (
     _ENCRYPTION_STREAM,
     CFB_MAGIC,
     SheetRefused,
-    _check_zip,
     _csv_rows,
-    _damaged_file,
     _decode,
-    _xlsx_rows,
     too_large,
+    xlsx_rows,
 )
 
 PEOPLE_SHEET = "People"
@@ -166,34 +161,8 @@ def _people_sheet(wb: Any) -> tuple[str, ReadOnlyWorksheet]:
     return match, ws
 
 
-def _check_external_links(data: bytes) -> None:
-    """Refuse workbooks linked to other files: their cells show values copied from elsewhere."""
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        if any(n.lower().startswith("xl/externallinks/") for n in zf.namelist()):
-            raise SheetRefused(
-                "The workbook links to other files (external links), which Ambit does not follow.",
-                "Break the links (Data → Edit Links → Break Link), save and upload again.",
-            )
-
-
 def _read_xlsx(data: bytes, filename: str) -> PeopleSheet:
-    _check_zip(data, filename)
-    _check_external_links(data)
-    with _damaged_file():
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    try:
-        formulas: list[str] = []
-        with _damaged_file():
-            match, ws = _people_sheet(wb)
-            rows = list(_xlsx_rows(ws, formulas))
-    finally:
-        wb.close()
-    if formulas:
-        shown = ", ".join(formulas[:10]) + (f" and {len(formulas) - 10} more" if len(formulas) > 10 else "")
-        raise SheetRefused(
-            f"Sheet {quoted(match)} holds formulas ({shown}).",
-            "Replace them by their values (copy, then Paste special → Values only) and upload again.",
-        )
+    _, rows = xlsx_rows(data, filename, _people_sheet)
     return _collect("xlsx", rows)
 
 

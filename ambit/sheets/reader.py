@@ -20,7 +20,7 @@ import csv
 import io
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -350,14 +350,30 @@ def _xlsx_rows(ws: ReadOnlyWorksheet, formulas: list[str]) -> Iterator[tuple[int
         yield physical, values
 
 
-def _read_xlsx(data: bytes, filename: str) -> RawSheet:
+def check_external_links(data: bytes) -> None:
+    """Refuse workbooks linked to other files: their cells show values copied from elsewhere."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        if any(n.lower().startswith("xl/externallinks/") for n in zf.namelist()):
+            raise SheetRefused(
+                "The workbook links to other files (external links), which Ambit does not follow.",
+                "Break the links (Data → Edit Links → Break Link), save and upload again.",
+            )
+
+
+def xlsx_rows(
+    data: bytes, filename: str, pick: Callable[[Any], tuple[str, ReadOnlyWorksheet]]
+) -> tuple[str, list[tuple[int, list[Any]]]]:
+    """The rows of the sheet ``pick`` chooses in an uploaded workbook, with its name, after the
+    checks every upload gets (the planning sheet's and the people import's): a real workbook, not a
+    zip bomb, encrypted or with macros; no links to other files; no formulas (values only)."""
     _check_zip(data, filename)
+    check_external_links(data)
     with _damaged_file():
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     try:
         formulas: list[str] = []
         with _damaged_file():
-            match, ws = _okr_sheet(wb)
+            match, ws = pick(wb)
             rows = list(_xlsx_rows(ws, formulas))
     finally:
         wb.close()
@@ -367,6 +383,11 @@ def _read_xlsx(data: bytes, filename: str) -> RawSheet:
             f"Sheet {quoted(match)} holds formulas ({shown}).",
             "Replace them by their values (copy, then Paste special → Values only) and upload again.",
         )
+    return match, rows
+
+
+def _read_xlsx(data: bytes, filename: str) -> RawSheet:
+    match, rows = xlsx_rows(data, filename, _okr_sheet)
     return _collect(match, "xlsx", rows)
 
 

@@ -292,6 +292,14 @@ def test_missing_styles_part_still_reads(world: World, exported: bytes) -> None:
 # --- the zip package ------------------------------------------------------------------------------
 
 
+def test_a_workbook_linked_to_other_files_is_refused(world: World, exported: bytes) -> None:
+    """Its cells would show values copied from files Ambit never sees (as the people import refuses)."""
+    parts = _parts(exported)
+    parts["xl/externalLinks/externalLink1.xml"] = b"<externalLink/>"
+    text = _refused(world, _zip(parts))
+    assert "links to other files" in text and "Break Link" in text
+
+
 def test_zip_bomb_is_refused_before_it_is_unpacked(world: World, exported: bytes) -> None:
     text = _refused(world, _bomb(exported))
     assert "unpacks to more than 100 MB" in text
