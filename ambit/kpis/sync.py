@@ -36,7 +36,7 @@ def sync_linked_check_ins(now: dt.datetime | None = None) -> int:
     made = 0
     cursors: dict[int, int] = {}
     for check_in in pending:
-        link: KpiLink = check_in.key_result.kpi_link  # type: ignore[attr-defined]  # kpis' reverse accessor
+        link: KpiLink = check_in.key_result.kpi_link  # kpis' reverse accessor (django-stubs sees it)
         try:
             with transaction.atomic():
                 if services.record_from_check_in(link, check_in) is not None:
