@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 
 from ambit.accounts.models import Membership
 from ambit.core.params import parse_id
@@ -32,3 +32,14 @@ def selected_cycle(request: HttpRequest, actor: Membership) -> Cycle | None:
 def cycle_switcher_context(actor: Membership, cycle: Cycle | None, target: str) -> dict[str, Any]:
     """Context for ``okrs/partials/cycle_switcher.html``: a GET form to ``target``."""
     return {"switcher_cycles": list(cycle_list(actor=actor)), "switcher_cycle": cycle, "switcher_target": target}
+
+
+def id_param(request: HttpRequest, name: str) -> int | None:
+    """``?<name>=<id>``: None when absent or blank; a malformed id is a 404 (no such object)."""
+    raw = request.GET.get(name, "").strip()
+    if not raw:
+        return None
+    number = parse_id(raw)
+    if number is None:
+        raise Http404(f"No such {name}.")
+    return number

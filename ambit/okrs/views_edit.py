@@ -9,14 +9,13 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods
 
 from ambit.accounts.selectors import team_get
 from ambit.core.forms import add_service_error, errors_on
 from ambit.core.http import MemberRequest
-from ambit.core.params import parse_id
 from ambit.core.permissions import require_writer
 from ambit.core.web import member_required, render_page
 from ambit.okrs import services
@@ -32,18 +31,7 @@ from ambit.okrs.forms import (
 )
 from ambit.okrs.models import Ambition, KeyResult
 from ambit.okrs.selectors import key_result_get, objective_get
-from ambit.okrs.views_common import selected_cycle
-
-
-def _int_param(request: HttpRequest, name: str) -> int | None:
-    raw = request.GET.get(name, "").strip()
-    if not raw:
-        return None
-    number = parse_id(raw)
-    if number is None:
-        raise Http404(f"No such {name}.")
-    return number
-
+from ambit.okrs.views_common import id_param, selected_cycle
 
 # Text a link may prefill, cut to what the fields take (the form still checks on submit).
 PREFILL_LIMITS = {"title": 300, "description": 10_000}
@@ -83,10 +71,10 @@ def objective_create(request: MemberRequest) -> HttpResponse:
     cycle = selected_cycle(request, actor)
     if cycle is not None:
         initial["cycle"] = cycle.pk
-    team_id = _int_param(request, "team")
+    team_id = id_param(request, "team")
     if team_id is not None:
         initial["team"] = team_get(actor=actor, team_id=team_id).pk
-    parent_id = _int_param(request, "parent")
+    parent_id = id_param(request, "parent")
     if parent_id is not None:
         parent = objective_get(actor=actor, objective_id=parent_id)
         initial.update(parent=parent.pk, theme=parent.theme_id)

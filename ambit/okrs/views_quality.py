@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
@@ -38,22 +38,13 @@ from ambit.okrs.quality import (
     scope_of,
 )
 from ambit.okrs.selectors import key_result_get, objective_get
+from ambit.okrs.views_common import id_param
 
 MAX_TEXT = 2000  # what the check reads of a typed field; the forms themselves limit further
 
 
 def _text(data: QueryDict, name: str) -> str:
     return (data.get(name) or "")[:MAX_TEXT]
-
-
-def _query_id(request: MemberRequest, name: str) -> int | None:
-    raw = request.GET.get(name, "").strip()
-    if not raw:
-        return None
-    number = parse_id(raw)
-    if number is None:
-        raise Http404(f"No such {name}.")
-    return number
 
 
 def _own_id(actor: Membership, model: type[Cycle | Team | Membership], raw: str | None) -> int | None:
@@ -145,8 +136,8 @@ def _objective_check(
 @require_POST
 def quality_check(request: MemberRequest) -> HttpResponse:
     actor = request.member
-    key_result_id = _query_id(request, "key_result")
-    objective_id = _query_id(request, "objective")
+    key_result_id = id_param(request, "key_result")
+    objective_id = id_param(request, "objective")
     if key_result_id is not None:
         objective_id = key_result_get(actor=actor, key_result_id=key_result_id).objective_id
     objective = objective_get(actor=actor, objective_id=objective_id) if objective_id is not None else None

@@ -279,15 +279,13 @@ def forecast(
     attainment then count only what would be finished: with ``milestones_total`` the milestones
     completed (assuming equal weights), for binary whether the projection reaches done.
     """
-    _check(kind, cycle_start, cycle_end)
-    daily = daily_readings(points, cycle_start=cycle_start, cycle_end=cycle_end)
-    return _from_daily(
+    return forecast_daily(
         kind=kind,
         start=start,
         target=target,
         cycle_start=cycle_start,
         cycle_end=cycle_end,
-        daily=daily,
+        daily=daily_readings(points, cycle_start=cycle_start, cycle_end=cycle_end),
         milestones_total=milestones_total,
         stretch=stretch,
         created_at=created_at,
