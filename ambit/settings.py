@@ -60,8 +60,11 @@ INSTALLED_APPS = [
     "ambit.people",
     "ambit.kpis",
     "ambit.discussion",
+    "ambit.initiatives",
     "ambit.rituals",
     "ambit.oneonones",
+    "ambit.teammeetings",
+    "ambit.reviews",
 ]
 
 MIDDLEWARE = [

@@ -32,6 +32,9 @@ class Kind(models.TextChoices):
     STANDUP_BLOCKER = "standup_blocker", "Blocker raised in a standup"
     WEEK_PLAN_REMINDER = "week_plan_reminder", "Monday commitments or Friday wins reminder"
     ONE_ON_ONE = "one_on_one", "Upcoming 1:1"
+    SPRINT_PLANNING = "sprint_planning", "Sprint planning"
+    TEAM_MEETING = "team_meeting", "Upcoming team check-in"
+    REVIEW_COMMENTARY = "review_commentary", "Monthly review commentary needed"
 
 
 class ChannelName(models.TextChoices):

@@ -56,6 +56,9 @@ class StandupLine(models.Model):
     key_result = models.ForeignKey(
         "okrs.KeyResult", null=True, blank=True, on_delete=models.SET_NULL, related_name="standup_lines"
     )
+    initiative = models.ForeignKey(
+        "initiatives.Initiative", null=True, blank=True, on_delete=models.SET_NULL, related_name="standup_lines"
+    )
 
     class Meta:
         ordering = ["standup_id", "section", "position"]
@@ -100,3 +103,21 @@ class WeekItem(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class WeeklyReflection(OrgScoped):
+    """The optional "what did I learn / what's in my way" beside the weekly check-in (seed 001),
+    one per person per ISO week. Read by its author and, on the 1:1 agenda, by the author's
+    manager; nobody else."""
+
+    author = models.ForeignKey("accounts.Membership", on_delete=models.CASCADE, related_name="reflections")
+    week_start = models.DateField(help_text="The Monday of the ISO week.")
+    learned = models.TextField(blank=True, max_length=2000)
+    in_my_way = models.TextField(blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["-week_start", "author_id"]
+        constraints = [models.UniqueConstraint(fields=["author", "week_start"], name="reflection_once_per_week")]
+
+    def __str__(self) -> str:
+        return f"Reflection of {self.author_id} for {self.week_start.isoformat()}"
