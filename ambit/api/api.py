@@ -139,3 +139,6 @@ api.add_router("", "ambit.api.routers.rituals.router")  # standups and week plan
 api.add_router("", "ambit.api.routers.kpis.router")  # KPIs (issue 16)
 api.add_router("", "ambit.api.routers.oneonones.router")  # 1:1s, private to their two people (issue 16)
 api.add_router("", "ambit.api.routers.comments.router")  # comments with mentions (issue 16)
+api.add_router("", "ambit.api.routers.initiatives.router")  # initiatives and sprint planning (issue 16)
+api.add_router("", "ambit.api.routers.teammeetings.router")  # bi-weekly team check-ins (issue 16)
+api.add_router("", "ambit.api.routers.reviews.router")  # monthly reviews (issue 16)

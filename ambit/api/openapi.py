@@ -61,6 +61,18 @@ TAGS: list[dict[str, str]] = [
         "description": "Bi-weekly 1:1s: readable only by the manager and the report, admins included.",
     },
     {
+        "name": "initiatives",
+        "description": "Initiatives: the work that should move a key result, planned into sprints.",
+    },
+    {
+        "name": "team check-ins",
+        "description": "Bi-weekly team check-ins: what moved, decisions and action items carried over.",
+    },
+    {
+        "name": "monthly reviews",
+        "description": "Monthly reviews of behind and at-risk key results, with their owners' commentary.",
+    },
+    {
         "name": "okr templates",
         "description": "The library of OKR templates by function, built in and the organisation's own.",
     },
