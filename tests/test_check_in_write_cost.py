@@ -2,17 +2,17 @@
 whatever stands above the key result and however many key results the weekly form saves.
 
 Counted as in production (``TASKS_BACKEND=database``): the roll-up of the objectives above is
-queued as one task row when the transaction commits and recomputed by the worker, not in the
-request. In these tests the service's transaction is a SAVEPOINT inside the test's own one; in
-production the same two statements are the transaction's BEGIN and COMMIT.
+queued as one task row inside the check-in's transaction (it commits with it: one commit, not
+two) and recomputed by the worker, not in the request. In these tests the service's transaction
+is a SAVEPOINT inside the test's own one; in production the same two statements are the
+transaction's BEGIN and COMMIT.
 
 Where the API check-in's statements go (9 here, 7 besides the savepoint pair):
   1. the token, with its membership, organisation and user;
   2. the key result with its objective and cycle (visibility read from them: public or own);
   3. SAVEPOINT;  4. UPDATE of the key result's latest reading and count;  5. INSERT check-in;
-  6. INSERT audit entry;  7. RELEASE;
-  8. the key result's check-ins, for the forecast in the answer;
-  9. INSERT of the one roll-up task, on commit.
+  6. INSERT audit entry;  7. INSERT of the one roll-up task;  8. RELEASE;
+  9. the key result's check-ins, for the forecast in the answer.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
@@ -282,3 +283,24 @@ def test_a_key_result_under_an_objective_the_actor_cannot_see_is_not_found(world
     url = reverse("front:kr-checkin", args=[kr.pk])
     assert client.post(url, {f"kr-{kr.pk}-value": "5", f"kr-{kr.pk}-confidence": "5"}).status_code == 404
     assert not CheckIn.objects.filter(key_result=kr).exists()
+
+
+def test_with_the_database_queue_the_roll_up_task_commits_and_rolls_back_with_the_check_in(
+    world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
+    """One commit per check-in: the roll-up task is written in the check-in's own transaction, so
+    it is there exactly when the check-in is, and nothing waits for the commit."""
+    with django_capture_on_commit_callbacks(execute=True):  # the set-up commits
+        (kr,) = key_results_for(world.member, world.cycle, world.admin, 1)
+    DBTaskResult.objects.all().delete()
+    with override_settings(TASKS=DATABASE_TASKS), django_capture_on_commit_callbacks() as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            services.check_in_record(actor=world.member, key_result=kr, value=100, confidence=6)
+            assert [t["args"] for t in _tasks()] == [[world.org.pk, [kr.objective_id]]]
+            raise RuntimeError("the request failed after the check-in")
+        assert DBTaskResult.objects.count() == 0
+        assert not CheckIn.objects.filter(key_result=kr).exists()
+        services.check_in_record(actor=world.member, key_result=kr, value=120, confidence=6)
+    assert callbacks == []
+    assert [t["args"] for t in _tasks()] == [[world.org.pk, [kr.objective_id]]]
+    assert CheckIn.objects.get(key_result=kr).value == Decimal(120)

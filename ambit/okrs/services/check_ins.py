@@ -261,8 +261,8 @@ def _explain_changed(ids: list[int], kinds: dict[int, str]) -> NoReturn:
 
 def _write(actor: Membership, prepared: Sequence[_Prepared]) -> list[CheckInResult]:
     """Write validated check-ins in a fixed number of statements, however many: one UPDATE of the
-    key results, one INSERT of the check-ins, one of their audit entries; the roll-up of the
-    objectives above is queued for when the transaction commits (one task for all of them)."""
+    key results, one INSERT of the check-ins, one of their audit entries; one roll-up task for the
+    objectives above, queued in the transaction or when it commits (``rollups.schedule_check_ins``)."""
     now = timezone.now()
     _store_latest(prepared, now)
     check_ins = [
@@ -304,8 +304,7 @@ def _write(actor: Membership, prepared: Sequence[_Prepared]) -> list[CheckInResu
             )
         )
     audit_record_all(entries)
-    for p in prepared:
-        rollups.schedule_key_result(p.key_result)  # batched: one refresh task per transaction
+    rollups.schedule_check_ins(p.key_result for p in prepared)  # one refresh task for them all
     return [CheckInResult(check_in=c, warnings=p.warnings) for c, p in zip(check_ins, prepared, strict=True)]
 
 
