@@ -45,11 +45,11 @@ QUICK_CHECK_IN = 10  # session, user, membership; the key result; the write (5);
 QUICK_CHECK_IN_HTMX = 11  # + the check-ins for the refreshed row's forecast
 WEEKLY_WRITE = 6  # SAVEPOINT, UPDATE key results, INSERT check-ins, INSERT audit entries, RELEASE, task
 # The submit validates against the form's rows alone (front.week.check_in_candidates): session,
-# user, membership; the cycles; the teams the person leads (the visibility rule); their key
-# results with objectives (+ the live child objectives when one follows them, + milestones when
-# one is a checklist: neither here). Then the write's 6. My week's numbers are only computed when
-# the form comes back with errors.
-WEEKLY_SUBMIT = 12
+# user, membership; the cycles; their key results with objectives (+ the visibility rule when one
+# of those objectives is neither public nor their own, + the live child objectives when one follows
+# them, + milestones when one is a checklist: none here). Then the write's 6. My week's numbers are
+# only computed when the form comes back with errors.
+WEEKLY_SUBMIT = 11
 
 
 def _chain(world: World, objective: Objective, depth: int) -> list[Objective]:

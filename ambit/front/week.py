@@ -19,7 +19,15 @@ from ambit.core.permissions import can_check_in
 from ambit.okrs import selectors
 from ambit.okrs.metrics import KRMetrics, Metrics, ObjectiveMetrics, compute_metrics
 from ambit.okrs.metrics_one import CheckInFlags, check_in_flags
-from ambit.okrs.models import Cycle, KeyResult, KeyResultKind, KeyResultState, Objective, ObjectiveState
+from ambit.okrs.models import (
+    Cycle,
+    KeyResult,
+    KeyResultKind,
+    KeyResultState,
+    Objective,
+    ObjectiveState,
+    Visibility,
+)
 from ambit.okrs.prefetch import attach_key_results
 
 # Objectives whose key results are not on anyone's week (``selectors.key_results_of_member``).
@@ -133,25 +141,39 @@ def check_in_candidates(
     actor's own, active, in a live objective of ``cycle`` they can see, checked in here rather than
     through child objectives; only the due ones unless ``show_all``), loaded for validating a
     submit and nothing more: each with its objective and cycle (milestones for checklists), and
-    whether it is due. Two or three queries besides the visibility rule's, where My week computes
-    every number of every key result in those objectives."""
+    whether it is due. One query, where My week computes every number of every key result in those
+    objectives; the visibility rule (``selectors.objective_base``) is asked only about objectives
+    that are neither public nor the actor's own (one more query, and only then), since everyone
+    in the organisation sees those."""
     if not actor.can_write:
         return [], {}
-    visible = selectors.objective_base(actor=actor).filter(cycle=cycle).exclude(state__in=_NOT_LIVE)
     krs = list(
         KeyResult.objects.filter(
-            organisation_id=actor.organisation_id, owner=actor, state=KeyResultState.ACTIVE, objective__in=visible
+            organisation_id=actor.organisation_id,
+            owner=actor,
+            state=KeyResultState.ACTIVE,
+            objective__cycle=cycle,
         )
+        .exclude(objective__state__in=_NOT_LIVE)
         .select_related("objective")
         .defer("description", "objective__description")
         .order_by("objective__position", "objective_id", "position", "id")
     )
+    restricted = {kr.objective_id for kr in krs if not _seen_by_all_or_owned(kr.objective, actor)}
+    if restricted:
+        visible = set(selectors.objective_base(actor=actor).filter(pk__in=restricted).values_list("pk", flat=True))
+        krs = [kr for kr in krs if kr.objective_id not in restricted or kr.objective_id in visible]
     for kr in krs:
         kr.objective._state.fields_cache["cycle"] = cycle  # all in ``cycle``: no join, one copy
     flags = check_in_flags(organisation=actor.organisation, key_results=krs)
     chosen = [kr for kr in krs if not flags[kr.pk].linked and (show_all or flags[kr.pk].due)]
     prefetch_related_objects([kr for kr in chosen if kr.kind == KeyResultKind.MILESTONES], "milestones")
     return chosen, flags
+
+
+def _seen_by_all_or_owned(objective: Objective, actor: Membership) -> bool:
+    """Visible to ``actor`` by the first two clauses of ``selectors.visibility_q``."""
+    return objective.visibility == Visibility.PUBLIC or objective.owner_id == actor.pk
 
 
 def key_result_item(*, actor: Membership, key_result_id: int) -> KRItem:

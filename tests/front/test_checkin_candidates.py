@@ -11,10 +11,15 @@ import pytest
 from django.core.management import call_command
 from pytest_django import Settings
 
-from ambit.accounts.models import Membership
+from ambit.accounts.models import Membership, Team
 from ambit.front.views import _checkin_form
 from ambit.front.week import check_in_candidates, week_cycle
+from ambit.okrs.models import KeyResult, Visibility
+from ambit.okrs.selectors import objective_base
 from ambit.okrs.services import check_in_record
+from tests import factories as f
+from tests.builders import World
+from tests.querycount import check_count, count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -78,3 +83,35 @@ def test_a_viewer_has_no_rows(demo: list[Membership]) -> None:
     cycle = week_cycle(actor=viewer, cycle_param=None)[1]
     assert cycle is not None
     assert check_in_candidates(actor=viewer, cycle=cycle, show_all=True) == ([], {})
+
+
+def test_rows_under_objectives_the_person_cannot_see_are_left_out_and_asked_about_once(world: World) -> None:
+    """The rows come from one query; the visibility rule is asked only about objectives that are
+    neither public nor the person's own, in one more query, and keeps out the ones they cannot see."""
+
+    def kr_under(owner: Membership, visibility: str, team: Team | None) -> KeyResult:
+        objective = f.ObjectiveFactory.create(
+            cycle=world.cycle, owner=owner, team=team, visibility=visibility, title=f"{visibility} of {owner.pk}"
+        )
+        return f.KeyResultFactory.create(objective=objective, owner=world.member, title=f"KR under {objective.title}")
+
+    public = kr_under(world.admin, Visibility.PUBLIC, world.other_team)
+    with count_queries() as only_public:
+        krs, _ = check_in_candidates(actor=world.member, cycle=world.cycle, show_all=True)
+    assert [kr.pk for kr in krs] == [public.pk]
+    check_count(only_public, 1, label="rows under public objectives")
+
+    own_private = kr_under(world.member, Visibility.PRIVATE, None)
+    team_visible = kr_under(world.lead, Visibility.TEAM, world.team)  # the member's team
+    hidden_team = kr_under(world.admin, Visibility.TEAM, world.other_team)  # not their team
+    hidden_private = kr_under(world.admin, Visibility.PRIVATE, None)  # the admin is not their report
+    with count_queries() as mixed:
+        krs, _ = check_in_candidates(actor=world.member, cycle=world.cycle, show_all=True)
+    assert {kr.pk for kr in krs} == {public.pk, own_private.pk, team_visible.pk}
+    assert hidden_team.pk not in {kr.pk for kr in krs} and hidden_private.pk not in {kr.pk for kr in krs}
+    # + the visibility rule's question, with the teams the member belongs to and leads.
+    assert len(mixed.statements) > len(only_public.statements)
+    visible_to_member = set(objective_base(actor=world.member).filter(cycle=world.cycle).values_list("pk", flat=True))
+    assert {kr.objective_id for kr in krs} == visible_to_member & {
+        k.objective_id for k in (public, own_private, team_visible, hidden_team, hidden_private)
+    }
