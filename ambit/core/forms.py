@@ -40,3 +40,15 @@ def errors_on(form: forms.Form) -> Iterator[None]:
         yield
     except (ValidationError, Conflict) as exc:
         add_service_error(form, exc)
+
+
+class DateInput(forms.DateInput):
+    """``<input type="date">``, whose value a browser reads only as ISO 8601 (``2031-04-01``).
+    Django's own ``DateInput`` writes the locale's format (``01/04/2031`` in en-GB), which the
+    browser drops: a form shown with a date (an initial value, or the one just submitted) came
+    back empty. Parsing still accepts ISO, the browser's submission."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, object] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")

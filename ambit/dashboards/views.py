@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET
 
 from ambit.accounts.models import Membership
 from ambit.core.display import status_label
+from ambit.core.forms import DateInput
 from ambit.core.http import MemberRequest
 from ambit.core.params import parse_page
 from ambit.core.spreadsheet import SafeCsvWriter
@@ -64,7 +65,7 @@ class AsOfForm(forms.Form):
         required=False,
         label="As of",
         input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
         error_messages={"invalid": "Enter the date as YYYY-MM-DD, for example 2026-03-31."},
     )
 

@@ -13,6 +13,7 @@ from django import forms
 from ambit.accounts.forms import MemberChoiceField
 from ambit.accounts.models import Membership, Team
 from ambit.accounts.selectors import membership_list, team_list
+from ambit.core.forms import DateInput
 from ambit.okrs.models import (
     Ambition,
     Cycle,
@@ -61,7 +62,7 @@ class ObjectiveForm(forms.Form):
     plan_start = forms.DateField(
         required=False,
         label="Plan starts",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text="The day its pace counts from. Empty: the cycle start, or the day it is created if later.",
     )
     parent = ObjectiveChoiceField(
@@ -120,7 +121,7 @@ class KeyResultForm(forms.Form):
     plan_start = forms.DateField(
         required=False,
         label="Plan starts",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text="The day its pace counts from. Empty: the cycle start, or the day it is created if later.",
     )
 
@@ -262,8 +263,8 @@ class CycleForm(forms.Form):
         label="Inside annual cycle",
         empty_label="— none —",
     )
-    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(widget=DateInput())
+    end_date = forms.DateField(widget=DateInput())
     state = forms.ChoiceField(choices=CycleState.choices, initial=CycleState.PLANNING)
 
     def __init__(self, *args: Any, actor: Membership, **kwargs: Any) -> None:

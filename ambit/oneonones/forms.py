@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from ambit.core.forms import DateInput
 from ambit.oneonones.models import DEFAULT_CADENCE_DAYS, DEFAULT_HOUR, ItemKind
 from ambit.oneonones.services import MAX_CADENCE, MAX_ITEM, MAX_NOTES
 
@@ -15,7 +16,7 @@ class StartForm(forms.Form):
         choices=(),
         error_messages={"invalid_choice": "Pick one of your reports or your manager from the list."},
     )
-    first_on = forms.DateField(label="First meeting", widget=forms.DateInput(attrs={"type": "date"}))
+    first_on = forms.DateField(label="First meeting", widget=DateInput())
     hour = forms.IntegerField(label="Hour", min_value=0, max_value=23, initial=DEFAULT_HOUR)
 
     def __init__(self, *args: object, choices: list[tuple[int, str]], **kwargs: object) -> None:
@@ -24,7 +25,7 @@ class StartForm(forms.Form):
 
 
 class ScheduleForm(forms.Form):
-    next_on = forms.DateField(label="Next meeting", widget=forms.DateInput(attrs={"type": "date"}))
+    next_on = forms.DateField(label="Next meeting", widget=DateInput())
     hour = forms.IntegerField(label="Hour", min_value=0, max_value=23)
     cadence_days = forms.IntegerField(
         label="Every (days)", min_value=1, max_value=MAX_CADENCE, initial=DEFAULT_CADENCE_DAYS
