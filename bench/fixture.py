@@ -135,6 +135,7 @@ def build(slug: str, count: int) -> dict[str, Any]:
             "role": "lead",
             "session": session_for(lead_members[mid]),
             "team_slug": team_slug,
+            "one_on_one_id": one_on_one_for(lead_members[mid], cycle),
         }
         for mid, team_slug in leads
     ]
@@ -148,6 +149,30 @@ def build(slug: str, count: int) -> dict[str, Any]:
         "sizes": sizes(org),
         "versions": versions(),
     }
+
+
+def one_on_one_for(manager: Any, cycle: Any) -> int | None:
+    """The 1:1 of ``manager`` with one of their reports (the first who owns key results in the
+    cycle, so its agenda has rows), started through the service when there is none yet; None when
+    they have no report. Read by the ``oneonone`` operation (the 1:1 page with its agenda)."""
+    from django.db.models import Count, Q
+
+    from ambit.accounts.models import Membership
+    from ambit.oneonones.models import OneOnOne
+    from ambit.oneonones.services import one_on_one_start
+
+    existing = OneOnOne.objects.filter(manager=manager).order_by("id").values_list("pk", flat=True).first()
+    if existing is not None:
+        return int(existing)
+    report = (
+        Membership.objects.filter(organisation_id=manager.organisation_id, manager=manager, is_active=True)
+        .annotate(krs=Count("owned_key_results", filter=Q(owned_key_results__objective__cycle=cycle)))
+        .order_by("-krs", "id")
+        .first()
+    )
+    if report is None:
+        return None
+    return int(one_on_one_start(actor=manager, other=report).pk)
 
 
 def sizes(org: Any) -> dict[str, int]:

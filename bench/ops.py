@@ -33,6 +33,9 @@ class Op:
             "api_tree": f"/api/v1/cycles/{fixture['cycle_id']}/tree",
             "digest": "/digest/",
             "standup": f"/standups/{person.get('team_slug')}/",
+            "team_meeting": f"/teams/{person.get('team_slug')}/check-in-meeting/",
+            "sprint": f"/teams/{person.get('team_slug')}/sprints/now/",
+            "oneonone": f"/one-on-ones/{person.get('one_on_one_id')}/",
         }[self.name]
 
 
@@ -55,6 +58,15 @@ OPS: list[Op] = [
     Op("digest", "organisation weekly digest", "GET", "members", paged=False),
     # The day's standup of the person's team (issue 16): read every day by everyone in the team.
     Op("standup", "team standup page", "GET", "members"),
+    # The bi-weekly team check-in in meeting mode (issue 16): the team's key results behind and at
+    # risk first with what moved since the last meeting, and the actions carried over.
+    Op("team_meeting", "team check-in meeting mode (as the team's lead)", "GET", "leads"),
+    # A team's sprint plan (issue 16): its key results behind pace first, with their initiatives,
+    # confidence trends and blockers, as the team's lead plans the sprint.
+    Op("sprint", "sprint planning page (as the team's lead)", "GET", "leads"),
+    # A manager's 1:1 with a report (issue 16): the agenda from the report's key results, their
+    # standup blockers and weekly reflections since the last meeting.
+    Op("oneonone", "1:1 page with its agenda (as the manager)", "GET", "leads"),
 ]
 OPS_BY_NAME = {op.name: op for op in OPS}
 

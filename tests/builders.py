@@ -39,15 +39,19 @@ from ambit.accounts import invitations
 from ambit.accounts import services as accounts
 from ambit.accounts.models import Invitation, Membership, Organisation, Role, Team, TeamKind
 from ambit.discussion.models import Comment
+from ambit.initiatives.models import Initiative
 from ambit.kpis.models import Kpi
 from ambit.okrs import services as okrs
 from ambit.okrs.models import Cycle, CycleKind, KeyResult, Objective, ObjectiveState, Sprint
 from ambit.oneonones.models import Item, Meeting, OneOnOne
+from ambit.reviews.models import Decision as ReviewDecision
+from ambit.reviews.models import Review, ReviewItem
 from ambit.rituals.models import Standup
 from ambit.rituals.selectors import local_today
 from ambit.strategy import selectors as strategy_selectors
 from ambit.strategy import services as strategy
 from ambit.strategy.models import BigMove, Value
+from ambit.teammeetings.models import TeamMeeting, TeamMeetingItem
 from tests import factories as f
 
 # --- The organisation and its people ----------------------------------------------------------
@@ -294,6 +298,41 @@ def build_okr_data(world: World) -> OkrData:
     )
     meeting = Meeting.objects.create(organisation=world.org, one_on_one=one_on_one, date=one_on_one.next_on)
     Item.objects.create(organisation=world.org, meeting=meeting, kind="action", text="Plan Q3", author=world.lead)
+    # An initiative on the member's key result (issue 16), made directly (no audit entry): the API
+    # walk's ``initiative_id``; the member may change it (they own the key result).
+    Initiative.objects.create(organisation=world.org, key_result=kr, title="Instrument sign-ups", position=1)
+    # Platform's open check-in with the lead's action item for the member (issue 16), made directly
+    # (no audit entry): the API walk's ``team_meeting_id`` and ``team_meeting_item_id``.
+    check_in = TeamMeeting.objects.create(
+        organisation=world.org,
+        team=world.team,
+        held_on=local_today(world.org),
+        started_at=timezone.now(),
+        since=timezone.now() - dt.timedelta(days=14),
+        started_by=world.lead,
+    )
+    TeamMeetingItem.objects.create(
+        organisation=world.org,
+        meeting=check_in,
+        team=world.team,
+        kind="action",
+        text="Write the runbook",
+        owner=world.member,
+        author=world.lead,
+    )
+    # An open monthly review with the member's key result on its agenda and one decision (issue
+    # 16), made directly (no audit entry): the API walk's ``review_id`` and ``decision_id``; only
+    # the member, who owns the key result, writes its commentary.
+    review = Review.objects.create(
+        organisation=world.org,
+        month=local_today(world.org).replace(day=1),
+        meeting_on=local_today(world.org),
+        opened_by=world.champion,
+    )
+    ReviewItem.objects.create(
+        organisation=world.org, review=review, key_result=kr, status="behind", progress=0.25, expected=0.5, confidence=7
+    )
+    ReviewDecision.objects.create(organisation=world.org, review=review, text="Pair on sign-ups", author=world.champion)
     return OkrData(
         company_obj, team_obj, kr, milestone_kr, child_obj, value, move, spare_move, spare_obj, sprint, invitation
     )

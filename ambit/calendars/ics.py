@@ -76,6 +76,24 @@ def person_events(membership_id: int, organisation: Organisation, base_url: str)
     return [e for provider in _person_event_providers for e in provider(membership_id, organisation, base_url)]
 
 
+# Events another app adds to one team's feed (sprint planning, ``ambit.initiatives``): registered
+# the same way, so this module imports none of those apps either.
+TeamEvents = Callable[[int, Organisation, str], list[Event]]
+_team_event_providers: list[TeamEvents] = []
+
+
+def register_team_events(provider: TeamEvents) -> TeamEvents:
+    """Add ``provider(team_id, organisation, base_url)`` to every team's feed."""
+    if provider not in _team_event_providers:
+        _team_event_providers.append(provider)
+    return provider
+
+
+def team_events(team_id: int, organisation: Organisation, base_url: str) -> list[Event]:
+    """The registered providers' events for one team's feed (absolute links from ``base_url``)."""
+    return [e for provider in _team_event_providers for e in provider(team_id, organisation, base_url)]
+
+
 def org_zone(organisation: Organisation) -> ZoneInfo:
     """The charter's time zone; UTC if the stored name is unknown to this server's tz database."""
     try:

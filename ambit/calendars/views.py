@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from ambit.accounts.models import Team
 from ambit.calendars import selectors, services
-from ambit.calendars.ics import FeedSubject, build_calendar, org_zone, person_events
+from ambit.calendars.ics import FeedSubject, build_calendar, org_zone, person_events, team_events
 from ambit.calendars.models import CalendarFeed
 from ambit.core.errors import Conflict
 from ambit.core.http import MemberRequest
@@ -75,7 +75,13 @@ def feed_ics(request: HttpRequest, token: str) -> HttpResponse:
         sprints=cadence.sprints,
         subject=_subject(request, feed),
         calendar_uid=f"feed-{feed.pk}@ambit.calendar",
-        extra=person_events(feed.membership_id, feed.organisation, site_url(request)) if feed.membership_id else (),
+        extra=(
+            person_events(feed.membership_id, feed.organisation, site_url(request))
+            if feed.membership_id
+            else team_events(feed.team_id, feed.organisation, site_url(request))
+            if feed.team_id
+            else ()
+        ),
     )
     response = HttpResponse(body, content_type=CONTENT_TYPE)
     response["Cache-Control"] = CACHE_CONTROL

@@ -37,6 +37,12 @@ class ChannelForm(forms.Form):
     )
     posts_digest = forms.BooleanField(label="The weekly digest", required=False, initial=True)
     posts_announcements = forms.BooleanField(label="Cycle announcements", required=False, initial=True)
+    posts_standups = forms.BooleanField(
+        label="The daily standup (a team's channel)",
+        required=False,
+        initial=True,
+        help_text="Who posted, blockers first, two hours after the team's standup hour on weekdays.",
+    )
 
     def __init__(self, *args: Any, teams: list[Team], whole_organisation: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

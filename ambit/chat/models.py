@@ -38,6 +38,9 @@ class ChatWebhook(OrgScoped):
     name = models.CharField(max_length=150, blank=True)
     posts_digest = models.BooleanField(default=True)
     posts_announcements = models.BooleanField(default=True)
+    posts_standups = models.BooleanField(
+        default=True, help_text="A team's channel: the day's standup summary (ambit.rituals.chat_posts)."
+    )
     enabled = models.BooleanField(default=True)
     disabled_reason = models.CharField(max_length=300, blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
@@ -69,6 +72,7 @@ class ChatWebhook(OrgScoped):
 class PostKind(models.TextChoices):
     DIGEST = "digest", "Weekly digest"
     ANNOUNCEMENT = "announcement", "Announcement"
+    STANDUP = "standup", "Daily standup"
     TEST = "test", "Test message"
 
 

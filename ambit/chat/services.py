@@ -30,7 +30,7 @@ from ambit.core.web import site_url
 MAX_URL = 2000
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1"})
 TEXT = {"name": TextRule(150, label="name", single_line=True)}
-AUDITED = ("name", "posts_digest", "posts_announcements", "enabled")
+AUDITED = ("name", "posts_digest", "posts_announcements", "posts_standups", "enabled")
 
 
 def http_allowed() -> bool:
@@ -81,6 +81,7 @@ def _masked(webhook: ChatWebhook) -> dict[str, Any]:
         "name": webhook.name,
         "posts_digest": webhook.posts_digest,
         "posts_announcements": webhook.posts_announcements,
+        "posts_standups": webhook.posts_standups,
         "enabled": webhook.enabled,
     }
 
@@ -95,6 +96,7 @@ def webhook_create(
     name: str = "",
     posts_digest: bool = True,
     posts_announcements: bool = True,
+    posts_standups: bool = True,
 ) -> ChatWebhook:
     """A new channel, enabled; it gets the next digest and announcements due from now on."""
     errors: dict[str, list[str]] = {}
@@ -122,6 +124,7 @@ def webhook_create(
         created_by=actor,
         posts_digest=bool(posts_digest),
         posts_announcements=bool(posts_announcements),
+        posts_standups=bool(posts_standups),
         **fields,
     )
     audit_record(
@@ -139,7 +142,7 @@ def webhook_update(*, actor: Membership, webhook: ChatWebhook, **fields: Any) ->
     """Change the name, what it posts, or ``enabled``. Enabling clears the failure count and the
     reason; posts already waiting resume."""
     require_can_manage(actor, webhook.organisation_id, webhook.team_id)
-    for flag in ("posts_digest", "posts_announcements", "enabled"):
+    for flag in ("posts_digest", "posts_announcements", "posts_standups", "enabled"):
         if flag in fields:
             fields[flag] = bool(fields[flag])
     fields = clean_texts(fields, TEXT)
@@ -187,6 +190,7 @@ def posts_label(webhook: ChatWebhook) -> list[str]:
         for wanted, label in (
             (webhook.posts_digest, "the weekly digest"),
             (webhook.posts_announcements, "cycle announcements"),
+            (webhook.posts_standups and webhook.team_id is not None, "the daily standup"),
         )
         if wanted
     ]

@@ -18,8 +18,9 @@ from standardwebhooks.webhooks import Webhook
 
 from ambit.core.models import AuditAction, AuditEntry
 
-# Audited actions that are never sent: a 1:1 is private to its two people (issue 16, part 6).
-PRIVATE_PREFIXES = ("one_on_one",)
+# Audited actions that are never sent: a 1:1 is private to its two people (issue 16, part 6), a
+# weekly reflection to its author and their manager (part 10).
+PRIVATE_PREFIXES = ("one_on_one", "reflection")
 
 SECRET_PREFIX = "whsec_"
 SECRET_BYTES = 32

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import models
 
 from ambit.core.models import OrgScoped
+from ambit.initiatives.links import link_key
 
 
 class InitiativeStatus(models.TextChoices):
@@ -42,3 +43,48 @@ class Initiative(OrgScoped):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def link_key(self) -> str:
+        """The linked issue's key (``owner/repo#12``, ``ABC-12``) or host; empty without a link."""
+        return link_key(self.link_url)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (InitiativeStatus.PLANNED, InitiativeStatus.IN_PROGRESS)
+
+
+class SprintPlan(OrgScoped):
+    """A team's plan for one sprint of the cycle: its goal. The sprint itself (``okrs.Sprint``) is the
+    organisation's; each team sets its own goal for it. Created the first time a lead writes one."""
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="sprint_plans")
+    sprint = models.ForeignKey("okrs.Sprint", on_delete=models.CASCADE, related_name="team_plans")
+    goal = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["sprint_id", "team_id"]
+        constraints = [models.UniqueConstraint(fields=["team", "sprint"], name="sprintplan_unique_team_sprint")]
+
+    def __str__(self) -> str:
+        return f"Sprint plan {self.pk}"
+
+
+class SprintEntry(OrgScoped):
+    """An initiative planned into a sprint. Kept when the initiative moves on to a later sprint once
+    this one has ended, so "what was planned last sprint, and what got done" can be read back."""
+
+    sprint = models.ForeignKey("okrs.Sprint", on_delete=models.CASCADE, related_name="initiative_entries")
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="sprint_entries")
+    planned_by = models.ForeignKey(
+        "accounts.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["sprint_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["sprint", "initiative"], name="sprintentry_unique_sprint_initiative")
+        ]
+
+    def __str__(self) -> str:
+        return f"Sprint entry {self.pk}"

@@ -3,8 +3,13 @@ its progress and confidence now and at the last meeting, the early warnings rais
 engine's own rule, ``engine.confidence_warnings``, the one ``ambit.notify.warnings`` applies), and
 the notes they wrote with their check-ins since. Behind and at-risk key results come first.
 
+Beside the key results: the blockers the report raised in their standups since the last meeting
+(each with the key result it names), and their weekly reflections of the weeks since ("what I
+learned", "what's in my way"), which only the two people of the 1:1 ever read here.
+
 A fixed number of queries however many key results: the objectives, their key results (with
-milestones and checkpoints), the metrics' own reads, and one query for the check-ins.
+milestones and checkpoints), the metrics' own reads, one query for the check-ins, one for the
+blockers and one for the reflections.
 """
 
 from __future__ import annotations
@@ -27,6 +32,9 @@ from ambit.okrs.models import (
     ObjectiveState,
 )
 from ambit.okrs.prefetch import attach_key_results
+from ambit.rituals.models import StandupLine, WeeklyReflection
+from ambit.rituals.reflections import reflections_since
+from ambit.rituals.selectors import blockers_since
 
 # Behind first, then at risk, then gone quiet, then the rest.
 STATUS_ORDER = {engine.STATUS_BEHIND: 0, engine.STATUS_AT_RISK: 1, engine.STATUS_STALE: 2}
@@ -69,6 +77,8 @@ class AgendaRow:
 class Agenda:
     since: dt.date
     rows: list[AgendaRow]
+    blockers: list[StandupLine] = field(default_factory=list)  # newest day first, with key_result and standup
+    reflections: list[WeeklyReflection] = field(default_factory=list)  # newest week first
 
     @property
     def flagged_count(self) -> int:
@@ -113,10 +123,14 @@ def _objectives(report: Membership) -> list[Objective]:
 def build_agenda(
     *, report: Membership, organisation: Organisation, since: dt.date, now: dt.datetime | None = None
 ) -> Agenda:
-    """The report's agenda: what changed since the start of ``since`` (the last meeting's day)."""
+    """The report's agenda: what changed since the start of ``since`` (the last meeting's day).
+    Only for one of the two people of the report's 1:1 (the callers load the 1:1 through
+    ``selectors.one_on_one_get`` first): it holds the report's private reflections."""
+    blockers = blockers_since(member=report, since=since)
+    reflections = reflections_since(report=report, since=since)
     objectives = _objectives(report)
     if not objectives:
-        return Agenda(since=since, rows=[])
+        return Agenda(since=since, rows=[], blockers=blockers, reflections=reflections)
     metrics = compute_metrics(organisation=organisation, objectives=objectives, now=now)
     krs: list[KeyResult] = [
         kr
@@ -135,7 +149,7 @@ def build_agenda(
     scale = organisation.confidence_scale
     rows = [_row(kr, metrics.krs[kr.pk], history.get(kr.pk, []), since_at, scale) for kr in krs]
     rows.sort(key=lambda r: (STATUS_ORDER.get(r.metrics.status, 3), r.metrics.gap, r.key_result.title, r.key_result.pk))
-    return Agenda(since=since, rows=rows)
+    return Agenda(since=since, rows=rows, blockers=blockers, reflections=reflections)
 
 
 def _row(

@@ -95,7 +95,12 @@ def lines_prefetch() -> Prefetch[str, QuerySet[StandupLine], str]:
 
 def standups_on(*, actor: Membership, day: dt.date, author_ids: Iterable[int]) -> dict[int, Standup]:
     """The standups of ``author_ids`` on ``day``, by author, with their lines (two queries)."""
-    rows = Standup.objects.filter(organisation_id=actor.organisation_id, day=day, author_id__in=list(author_ids))
+    return standups_in(organisation_id=actor.organisation_id, day=day, author_ids=author_ids)
+
+
+def standups_in(*, organisation_id: int, day: dt.date, author_ids: Iterable[int]) -> dict[int, Standup]:
+    """``standups_on`` for a background job, which acts for no member (the chat post)."""
+    rows = Standup.objects.filter(organisation_id=organisation_id, day=day, author_id__in=list(author_ids))
     return {s.author_id: s for s in rows.prefetch_related(lines_prefetch())}
 
 
@@ -189,3 +194,19 @@ def commitments_of(plan: WeekPlan | None) -> list[WeekItem]:
 
 def wins_of(plan: WeekPlan | None) -> list[WeekItem]:
     return items_of(plan, ItemKind.WIN)
+
+
+def blockers_since(*, member: Membership, since: dt.date, limit: int = 20) -> list[StandupLine]:
+    """The blockers ``member`` raised in their standups from ``since`` on, newest day first, each
+    with the key result it names and its standup (one query). For the 1:1 agenda, whose caller has
+    checked the reader is one of the two people of the 1:1."""
+    return list(
+        StandupLine.objects.filter(
+            section=Section.BLOCKERS,
+            standup__author_id=member.pk,
+            standup__organisation_id=member.organisation_id,
+            standup__day__gte=since,
+        )
+        .select_related("key_result", "standup")
+        .order_by("-standup__day", "position", "pk")[:limit]
+    )

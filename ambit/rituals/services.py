@@ -364,16 +364,26 @@ def week_set_wins(
 # --- A team's settings ----------------------------------------------------------------------------
 
 
+HOUR_MESSAGE = "The standup hour is a whole hour from 0 to 23 (9 is the default)."
+SETTINGS_DENIED = "Only the team's lead, champions and admins may set its standup hour."
+
+
+def may_set_standup_hour(actor: Membership, team: Team) -> bool:
+    """Whether the actor may change the team's ritual settings (what the page offers)."""
+    return actor.can_write and (actor.is_org_wide_editor or team.pk in actor.led_team_ids())
+
+
 @transaction.atomic
 def standup_hour_set(*, actor: Membership, team: Team, standup_hour: int) -> RitualSettings:
-    """Set the team's standup hour (0–23, the organisation's time zone): its leads, champions and
-    admins may. Audited as a team change (``team.update``, no audit action of its own)."""
+    """Set the team's standup hour (0–23, the organisation's time zone): its leads (of it or of a
+    team above it), champions and admins may. The reminders (``reminders.py``) and the standup's
+    chat post (``chat_posts.py``) read it. Audited as ``ritual_settings.update``."""
     require_same_org(actor, team.organisation_id)
     require_writer(actor)
-    if not (actor.is_org_wide_editor or team.pk in actor.led_team_ids()):
-        raise PermissionDenied("Only the team's lead, champions and admins may set its standup hour.")
+    if not may_set_standup_hour(actor, team):
+        raise PermissionDenied(SETTINGS_DENIED)
     if isinstance(standup_hour, bool) or not isinstance(standup_hour, int) or not 0 <= standup_hour <= 23:
-        raise ValidationError({"standup_hour": "The standup hour is a whole hour from 0 to 23 (9 is the default)."})
+        raise ValidationError({"standup_hour": HOUR_MESSAGE})
     settings, _ = RitualSettings.objects.get_or_create(team=team, defaults={"organisation_id": team.organisation_id})
     if settings.standup_hour == standup_hour:
         return settings
@@ -383,8 +393,8 @@ def standup_hour_set(*, actor: Membership, team: Team, standup_hour: int) -> Rit
     audit_record(
         actor=actor,
         organisation=actor.organisation,
-        action=AuditAction.TEAM_UPDATE,
-        obj=team,
-        changes={"standup_hour": [before, standup_hour]},
+        action=AuditAction.RITUAL_SETTINGS_UPDATE,
+        obj=settings,
+        changes={"team": [team.pk, team.pk], "standup_hour": [before, standup_hour]},
     )
     return settings

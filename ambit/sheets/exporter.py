@@ -27,6 +27,7 @@ from ambit.core.display import pct
 from ambit.core.spreadsheet import SafeCsvWriter, set_safe_cell
 from ambit.okrs.metrics import Metrics, compute_metrics
 from ambit.okrs.models import Ambition, Cycle, CycleState, KeyResult, KeyResultKind, Objective, Visibility
+from ambit.sheets.initiatives import initiative_rows, write_initiatives_sheet
 from ambit.sheets.layout import (
     COLUMNS,
     EXAMPLE_PREFIX,
@@ -290,6 +291,8 @@ def _instructions(wb: Workbook, cycle: Cycle, team: Team | None, is_template: bo
         f"Upload limits: {MAX_UPLOAD_BYTES // (1024 * 1024)} MB, {MAX_ROWS:,} rows. Uploading shows a dry run "
         "first; nothing changes until you confirm, and then everything or nothing is saved.",
         "KPIs: Ambit has no KPI model yet, so this workbook has no KPI sheet.",
+        "Sheet “Initiatives”: the work planned for each key result (owner, status, due, link, sprint), for "
+        "reading: the upload reads the OKR sheet only; change initiatives in Ambit or through the API.",
     ]
     if is_template:
         lines.insert(
@@ -305,7 +308,13 @@ def _instructions(wb: Workbook, cycle: Cycle, team: Team | None, is_template: bo
 
 
 def write_xlsx(
-    rows: list[Row], lists: SheetLists, *, cycle: Cycle, team: Team | None = None, is_template: bool = False
+    rows: list[Row],
+    lists: SheetLists,
+    *,
+    cycle: Cycle,
+    team: Team | None = None,
+    is_template: bool = False,
+    initiatives: list[list[Any]] | None = None,
 ) -> bytes:
     wb = Workbook()
     ws = wb.active
@@ -324,6 +333,8 @@ def write_xlsx(
                 ws.cell(row=r, column=col).fill = _EXAMPLE_FILL
     ws.auto_filter.ref = f"A1:{get_column_letter(len(SHEET_COLUMNS))}{max(len(rows) + 1, 2)}"
     _add_validations(ws, _write_lists(wb, lists))
+    if initiatives is not None:
+        write_initiatives_sheet(wb, initiatives)
     _instructions(wb, cycle, team, is_template)
     out = io.BytesIO()
     wb.save(out)
@@ -353,7 +364,8 @@ def export_workbook(*, actor: Membership, cycle: Cycle, team: Team | None = None
     rows, lists, is_template = export_rows(actor=actor, cycle=cycle, team=team)
     if fmt == "csv":
         return write_csv(rows)
-    return write_xlsx(rows, lists, cycle=cycle, team=team, is_template=is_template)
+    initiatives = initiative_rows(actor=actor, cycle=cycle, team=team)
+    return write_xlsx(rows, lists, cycle=cycle, team=team, is_template=is_template, initiatives=initiatives)
 
 
 def export_filename(*, org_slug: str, cycle: Cycle, team: Team | None, fmt: str) -> str:

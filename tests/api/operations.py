@@ -71,8 +71,17 @@ DEFAULT_PARAMS: dict[str, Callable[[Any, Any], int]] = {
     "one_on_one_id": lambda w, d: _one_on_one_of(w),
     "item_id": lambda w, d: _one_on_one_item_of(w),
     "standup_id": lambda w, d: _standup_of(w),  # the admin's standup build_okr_data makes (issue 16)
+    # The open monthly review build_okr_data makes, and its decision (issue 16).
+    "review_id": lambda w, d: _review_of(w),
+    "decision_id": lambda w, d: _review_decision_of(w),
+    # Platform's open check-in build_okr_data makes, and its action item for the member (issue 16).
+    "team_meeting_id": lambda w, d: _team_meeting_of(w),
+    "team_meeting_item_id": lambda w, d: _team_meeting_item_of(w),
+    "initiative_id": lambda w, d: _initiative_of(d),  # the initiative build_okr_data makes (issue 16)
 }
 PARAM_OVERRIDES: dict[str, dict[str, Callable[[Any, Any], int]]] = {
+    # Platform's check-in is open already (one at a time): the walk starts Sales'.
+    "team_meeting_start": {"team_id": lambda w, d: w.other_team.pk},
     "objective_delete": {"objective_id": lambda w, d: d.company_obj.pk},
     "key_result_delete": {"key_result_id": lambda w, d: d.milestone_kr.pk},
     "milestone_add": {"key_result_id": lambda w, d: d.milestone_kr.pk},
@@ -126,6 +135,41 @@ def _last_week(world: Any) -> str:
     from ambit.rituals.selectors import iso_week_label, local_today, monday_of
 
     return iso_week_label(monday_of(local_today(world.org)) - dt.timedelta(days=7))
+
+
+def _initiative_of(data: Any) -> int:
+    from ambit.initiatives.models import Initiative
+
+    return int(Initiative.objects.filter(key_result=data.kr).values_list("pk", flat=True)[0])
+
+
+def _team_meeting_of(world: Any) -> int:
+    from ambit.teammeetings.models import TeamMeeting
+
+    return int(TeamMeeting.objects.filter(team=world.team).values_list("pk", flat=True)[0])
+
+
+def _team_meeting_item_of(world: Any) -> int:
+    from ambit.teammeetings.models import TeamMeetingItem
+
+    found = TeamMeetingItem.objects.filter(team=world.team).order_by("pk").values_list("pk", flat=True).first()
+    # Deleted by an earlier example of the same schema run: an id that no longer exists (a 404).
+    return int(found) if found is not None else 2**31
+
+
+def _review_of(world: Any) -> int:
+    from ambit.reviews.models import Review
+
+    return int(Review.objects.filter(organisation=world.org).values_list("pk", flat=True)[0])
+
+
+def _review_decision_of(world: Any) -> int:
+    """The review's decision; once a walk has deleted it (schemathesis repeats a call), an id that
+    names none, so the repeat meets the documented 404."""
+    from ambit.reviews.models import Decision
+
+    found = Decision.objects.filter(organisation=world.org).order_by("pk").values_list("pk", flat=True).first()
+    return int(found) if found is not None else 2**31
 
 
 def _kpi_of(world: Any) -> int:
@@ -203,6 +247,38 @@ BODIES: dict[str, Callable[[Any, Any], dict[str, Any]]] = {
     "one_on_one_item_add": lambda w, d: {"kind": "talking_point", "text": "How is the launch going?"},
     "one_on_one_item_update": lambda w, d: {"done": True},
     "one_on_one_notes": lambda w, d: {"notes": "Agreed to pair on the migration"},
+    # Monthly reviews (issue 16): next month's opened; the member's commentary on their key result.
+    "review_open": lambda w, d: {"meeting_on": (_today(w) + dt.timedelta(days=40)).isoformat(), "hour": 9},
+    "review_commentary_write": lambda w, d: {
+        "what_happened": "Sign-ups stalled while the form was rebuilt",
+        "what_will_change": "We ship the new form on Monday",
+        "help_needed": "None",
+    },
+    "review_remind": lambda w, d: {},
+    "review_decision_add": lambda w, d: {"text": "Ship the form first", "key_result_id": d.kr.pk},
+    "review_decision_update": lambda w, d: {"text": "Ship the form first, then the emails"},
+    # Team check-ins (issue 16): the member records an action for themselves and ticks the lead's.
+    "team_meeting_item_add": lambda w, d: {
+        "kind": "action",
+        "text": "Draft the incident review",
+        "owner_id": w.member.pk,
+        "due_on": w.cycle.end_date.isoformat(),
+        "key_result_id": d.kr.pk,
+    },
+    "team_meeting_item_update": lambda w, d: {"done": True},
+    # Initiatives and sprint planning (issue 16): on the member's key result, into the walk's sprint.
+    "initiative_create": lambda w, d: {
+        "title": "Cache the dashboard",
+        "link_url": "https://github.com/acme/platform/issues/12",
+        "sprint_id": d.sprint.pk,
+    },
+    "initiative_update": lambda w, d: {"status": "in_progress", "due_date": w.cycle.end_date.isoformat()},
+    "initiative_plan": lambda w, d: {"sprint_id": d.sprint.pk},
+    "initiative_reorder": lambda w, d: {"initiative_ids": [_initiative_of(d)]},
+    "sprint_goal_set": lambda w, d: {"goal": "Sign-ups instrumented end to end"},
+    # A team's standup hour (issue 16): its leads, champions and admins; my own weekly reflection.
+    "ritual_settings_update": lambda w, d: {"standup_hour": 10},
+    "reflection_put": lambda w, d: {"learned": "Smaller releases land better", "in_my_way": ""},
 }
 
 # Uploads, sent as multipart/form-data by ApiClient (a dry run by default: the walk changes nothing).

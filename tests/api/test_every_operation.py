@@ -47,6 +47,17 @@ EDITORS_ONLY = {
 # KPIs (issue 16): champions and admins, or the team's lead; the owner (the member) only records readings.
 KPI_MANAGERS_ONLY = {"kpi_create", "kpi_update"}
 
+# A team's ritual settings (issue 16): champions and admins, or the team's lead.
+TEAM_LEADS_ONLY = {"ritual_settings_update"}
+
+# A team's sprint goal (issue 16): its leads, champions and admins. Initiatives: the member owns
+# the walk's key result, so they may add, change and plan its initiatives.
+SPRINT_GOAL_LEADS_ONLY = {"sprint_goal_set"}
+
+# Team check-ins (issue 16): the team's leads, champions and admins start (the walk starts Sales',
+# which the lead does not lead) and end them, and delete others' items; members add and tick their own.
+TEAM_MEETING_RUNNERS_ONLY = {"team_meeting_start", "team_meeting_end", "team_meeting_item_delete"}
+
 # Comments (issue 16): the walk's comment is the admin's; only its author edits it, only its
 # author or an admin deletes it.
 AUTHOR_ONLY = {"comment_update", "comment_delete"}
@@ -56,10 +67,23 @@ AUTHOR_ONLY = {"comment_update", "comment_delete"}
 PRIVATE_TO_PAIR = {"one_on_one_get", "one_on_one_item_add", "one_on_one_item_update", "one_on_one_notes"}
 PAIR = {"lead", "member"}
 
+# Monthly reviews (issue 16): champions and admins open and close them; they, and team leads,
+# remind and record decisions; only the key result's owner (the member, in the walk) writes its
+# commentary: anyone else, an admin too, gets 403.
+REVIEW_EDITORS_ONLY = {"review_open", "review_close"}
+REVIEW_LEADS_ONLY = {"review_remind", "review_decision_add", "review_decision_update", "review_decision_delete"}
+REVIEW_OWNER_ONLY = {"review_commentary_write"}
+REVIEW_OWNER = "member"
+
 
 def expected_status(op: Operation, persona: str, status: int) -> int:
-    """``status``, or 404 for an operation on the walk's 1:1 by someone not in it."""
-    return 404 if op.operation_id in PRIVATE_TO_PAIR and persona not in PAIR else status
+    """``status``, or 404 for an operation on the walk's 1:1 by someone not in it, or 403 for the
+    commentary on the walk's review by anyone but the key result's owner."""
+    if op.operation_id in PRIVATE_TO_PAIR and persona not in PAIR:
+        return 404
+    if op.operation_id in REVIEW_OWNER_ONLY and persona != REVIEW_OWNER:
+        return 403
+    return status
 
 
 def db_digest() -> dict[str, int]:
@@ -88,8 +112,8 @@ def test_admin_can_do_every_operation(world: World, op: Operation) -> None:
     data = build_okr_data(world)
     client = ApiClient(token_for(world.admin))
     response = client.call(op.method, url_for(op, world, data), body_for(op, world, data))
-    if expected_status(op, "admin", op.success) == 404:
-        _refused(response, 404)
+    if (expected := expected_status(op, "admin", op.success)) != op.success:
+        _refused(response, expected)
         return
     assert response.status_code == op.success, response.content
     if op.success != 204:
@@ -150,9 +174,23 @@ def test_viewers_and_read_only_tokens_get_403_on_every_write(world: World, perso
 @pytest.mark.parametrize(
     ("persona", "refused"),
     [
-        ("champion", ADMIN_ONLY | AUTHOR_ONLY),
-        ("lead", ADMIN_ONLY | EDITORS_ONLY | AUTHOR_ONLY),
-        ("member", ADMIN_ONLY | EDITORS_ONLY | AUTHOR_ONLY | KPI_MANAGERS_ONLY),
+        ("champion", ADMIN_ONLY | AUTHOR_ONLY | REVIEW_OWNER_ONLY),
+        (
+            "lead",
+            ADMIN_ONLY | EDITORS_ONLY | AUTHOR_ONLY | {"team_meeting_start"} | REVIEW_EDITORS_ONLY | REVIEW_OWNER_ONLY,
+        ),
+        (
+            "member",
+            ADMIN_ONLY
+            | EDITORS_ONLY
+            | AUTHOR_ONLY
+            | KPI_MANAGERS_ONLY
+            | TEAM_LEADS_ONLY
+            | SPRINT_GOAL_LEADS_ONLY
+            | TEAM_MEETING_RUNNERS_ONLY
+            | REVIEW_EDITORS_ONLY
+            | REVIEW_LEADS_ONLY,
+        ),
     ],
 )
 def test_roles_get_403_on_writes_above_their_role(world: World, persona: str, refused: set[str]) -> None:

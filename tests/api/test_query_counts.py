@@ -73,8 +73,13 @@ PINNED_ELSEWHERE = {
     "approval_list": "tests/planning/test_api.py::test_the_queue_endpoint_costs_the_same_with_one_or_many_rows",
     "kpi_list": "tests/kpis/test_api.py::test_kpi_lists_cost_the_same_with_one_or_many_rows",
     "kpi_reading_list": "tests/kpis/test_api.py::test_kpi_lists_cost_the_same_with_one_or_many_rows",
+    "review_list": "tests/reviews/test_api.py::test_review_list_costs_the_same_with_one_or_many_rows",
+    "initiative_list": "tests/initiatives/test_api.py::test_initiative_list_costs_the_same_with_one_or_many_rows",
     "comment_list_objective": "tests/discussion/test_api.py::test_comment_lists_cost_the_same_with_one_or_many_rows",
     "comment_list_key_result": "tests/discussion/test_api.py::test_comment_lists_cost_the_same_with_one_or_many_rows",
+    "reflection_list": "tests/rituals/test_reflections.py::test_the_api_list_costs_the_same_with_one_or_many_rows",
+    "team_meeting_list": "tests/teammeetings/test_api.py::test_lists_cost_the_same_with_one_or_many_rows",
+    "team_meeting_open_actions": "tests/teammeetings/test_api.py::test_lists_cost_the_same_with_one_or_many_rows",
 }
 
 

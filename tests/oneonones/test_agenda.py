@@ -5,6 +5,7 @@ query count does not grow with key results or items."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from django.test import Client
@@ -16,6 +17,12 @@ from ambit.okrs import services as okrs
 from ambit.okrs.models import KeyResult
 from ambit.oneonones import services
 from ambit.oneonones.agenda import build_agenda
+from ambit.rituals import services as services_rituals
+from ambit.rituals.models import Section, Standup, StandupLine, WeeklyReflection
+from ambit.rituals.reflections import save_reflection
+from ambit.rituals.selectors import iso_week_label, local_today, monday_of
+from ambit.rituals.services import LineIn
+from tests.api.conftest import ApiClient, token_for
 from tests.builders import World, backdate, key_results_for
 from tests.oneonones.helpers import build_pair
 from tests.querycount import assert_queries, count_queries
@@ -82,6 +89,56 @@ def test_the_page_shows_the_agenda_and_a_warning(client: Client, world: World) -
     assert f'aria-label="Progress of {kr.title}"' in html
 
 
+def _blocker(world: World, kr: KeyResult | None, text: str, day: dt.date) -> None:
+    """A standup of the member's on ``day`` with one blocker (made directly: any day, no window)."""
+    standup = Standup.objects.create(organisation=world.org, author=world.member, day=day)
+    StandupLine.objects.create(standup=standup, section=Section.BLOCKERS, text=text, key_result=kr)
+
+
+def test_the_reports_blockers_and_reflections_since_the_last_meeting(world: World) -> None:
+    (kr,) = _krs(world, 1)
+    today = local_today(world.org)
+    since = today - dt.timedelta(days=14)
+    _blocker(world, kr, "Before the last meeting", since - dt.timedelta(days=1))
+    _blocker(world, None, "Laptop died", today - dt.timedelta(days=3))
+    services_rituals.standup_post(actor=world.member, blockers=[LineIn("Waiting on legal", kr.pk)])
+    WeeklyReflection.objects.create(
+        organisation=world.org, author=world.member, week_start=monday_of(since) - dt.timedelta(days=7), learned="Old"
+    )
+    save_reflection(actor=world.member, week_start=today, learned="Pairing helps", in_my_way="Too many meetings")
+    save_reflection(actor=world.lead, week_start=today, learned="The lead's own")
+    agenda = build_agenda(report=world.member, organisation=world.org, since=since)
+    assert [(b.text, b.key_result_id) for b in agenda.blockers] == [("Waiting on legal", kr.pk), ("Laptop died", None)]
+    assert [(r.learned, r.in_my_way) for r in agenda.reflections] == [("Pairing helps", "Too many meetings")]
+    # Without any key result the blockers and the reflections are still on the agenda.
+    empty = build_agenda(report=world.lead, organisation=world.org, since=since)
+    assert empty.rows == [] and [r.learned for r in empty.reflections] == ["The lead's own"]
+
+
+def test_both_people_see_them_on_the_page_and_in_the_api(client: Client, world: World) -> None:
+    (kr,) = _krs(world, 1)
+    pair = build_pair(world)
+    services_rituals.standup_post(actor=world.member, blockers=[LineIn("Waiting on legal", kr.pk)])
+    save_reflection(actor=world.member, week_start=local_today(world.org), in_my_way="Too many meetings")
+    for person in (world.lead, world.member):
+        client.force_login(person.user)
+        html = client.get(reverse("oneonones:detail", args=[pair.one.pk])).content.decode()
+        assert "Waiting on legal" in html and f'#kr-{kr.pk}">{kr.title}</a>' in html
+        assert "Too many meetings" in html and "What's in my way" in html
+        body = json.loads(ApiClient(token_for(person)).get(f"one-on-ones/{pair.one.pk}").content)
+        assert body["blockers"] == [
+            {
+                "day": local_today(world.org).isoformat(),
+                "text": "Waiting on legal",
+                "key_result_id": kr.pk,
+                "key_result_title": kr.title,
+            }
+        ]
+        (reflection,) = body["reflections"]
+        assert (reflection["learned"], reflection["in_my_way"]) == ("", "Too many meetings")
+        assert reflection["week"] == iso_week_label(monday_of(local_today(world.org)))
+
+
 def _page_queries(client: Client, url: str) -> object:
     client.get(url)
     with count_queries() as queries:
@@ -105,7 +162,17 @@ def test_the_page_costs_the_same_queries_for_1_and_8_key_results_and_items(clien
     meeting.one_on_one = pair.one
     for i in range(7):
         services.item_add(actor=world.lead, meeting=meeting, kind="action" if i % 2 else "talking_point", text=f"p{i}")
-    with assert_queries(one, label="1:1 page with 8 key results and 8 items against 1 and 1"):  # type: ignore[arg-type]
+    today = local_today(world.org)
+    for i in range(6):
+        _blocker(world, more[i % len(more)], f"Blocked {i}", today - dt.timedelta(days=i + 1))
+        WeeklyReflection.objects.create(
+            organisation=world.org,
+            author=world.member,
+            week_start=monday_of(today) - dt.timedelta(days=7 * i),
+            learned=f"Lesson {i}",
+        )
+    label = "1:1 page with 8 key results, 8 items, 6 blockers and reflections against 1, 1 and none"
+    with assert_queries(one, label=label):  # type: ignore[arg-type]
         assert client.get(url).status_code == 200
 
 

@@ -24,6 +24,8 @@ from ambit.hooks.models import WebhookDelivery, WebhookEndpoint
 from ambit.notify.models import Kind, Notification
 from ambit.oneonones.models import Item, Meeting, OneOnOne
 from ambit.oneonones.reminders import produce_reminders
+from ambit.rituals.reflections import save_reflection
+from ambit.rituals.selectors import local_today
 from ambit.strategy import services as strategy
 from tests.api.conftest import ApiClient, token_for
 from tests.builders import World
@@ -199,3 +201,64 @@ def test_the_next_1_1_is_in_both_calendars_and_no_one_elses(client: Client, worl
         assert uid not in events
     team = _events(client, calendars.calendar_feed_create_team(actor=world.lead, team=world.team).token)
     assert uid not in team
+
+
+# --- The report's weekly reflection on the agenda (issue 16, part 10) ---------------------------------
+
+SECRET_REFLECTION = "I am burning out on the migration"
+
+
+def _reflect(world: World) -> None:
+    save_reflection(actor=world.member, week_start=local_today(world.org), in_my_way=SECRET_REFLECTION)
+
+
+def test_the_reflection_reaches_the_manager_on_the_agenda_only(client: Client, world: World) -> None:
+    pair = build_pair(world)
+    _reflect(world)
+    client.force_login(world.lead.user)
+    assert SECRET_REFLECTION in client.get(reverse("oneonones:detail", args=[pair.one.pk])).content.decode()
+    # The manager has no other way to it: not their reflections page, nor their API list.
+    assert SECRET_REFLECTION not in client.get(reverse("rituals:reflections")).content.decode()
+    assert json.loads(ApiClient(token_for(world.lead)).get("reflections").content)["items"] == []
+
+
+@pytest.mark.parametrize("persona", OTHERS)
+def test_a_reflection_is_never_visible_to_anyone_else(client: Client, world: World, persona: str) -> None:
+    pair = build_pair(world)
+    _reflect(world)
+    other = getattr(world, persona)
+    client.force_login(other.user)
+    pages = [
+        reverse("oneonones:detail", args=[pair.one.pk]),
+        reverse("rituals:reflections"),
+        reverse("rituals:standup", args=["platform"]),
+        reverse("rituals:team-week", args=["platform"]),
+        reverse("front:checkin"),
+    ]
+    for url in pages:
+        assert SECRET_REFLECTION not in client.get(url).content.decode(), (persona, url)
+    form = client.get(reverse("rituals:reflection-form"), HTTP_HX_REQUEST="true")
+    assert SECRET_REFLECTION not in form.content.decode()
+    api = ApiClient(token_for(other))
+    for path in ("reflections", "reflection", f"one-on-ones/{pair.one.pk}", f"teams/{world.team.pk}/standups"):
+        assert SECRET_REFLECTION not in api.get(path).content.decode(), (persona, path)
+
+
+def test_the_team_standup_page_never_shows_a_reflection(client: Client, world: World) -> None:
+    _reflect(world)
+    for person in (world.lead, world.member, world.admin):
+        client.force_login(person.user)
+        for url in (reverse("rituals:standup", args=["platform"]), reverse("rituals:team-week", args=["platform"])):
+            assert SECRET_REFLECTION not in client.get(url).content.decode()
+
+
+def test_no_notification_audit_entry_or_webhook_carries_a_reflection(world: World) -> None:
+    endpoint = hooks.endpoint_create(actor=world.admin, url="https://hooks.example.com/ambit")
+    _reflect(world)
+    dispatch.collect(WebhookEndpoint.objects.get(pk=endpoint.pk), now=timezone.now() + dt.timedelta(hours=1))
+    assert not WebhookDelivery.objects.filter(endpoint=endpoint).exists()
+    assert AuditEntry.objects.filter(action="reflection.save").count() == 1
+    stored = json.dumps(list(AuditEntry.objects.values("changes", "object_repr")))
+    stored += json.dumps(list(Notification.objects.values("title", "body", "data")))
+    assert SECRET_REFLECTION not in stored
+    assert not any(SECRET_REFLECTION in str(m.body) for m in mail.outbox)

@@ -26,6 +26,11 @@ MINE = {
     "week_plan_get",
     "week_commitments_set",
     "week_wins_set",
+    "ritual_settings_get",
+    "ritual_settings_update",
+    "reflection_list",
+    "reflection_get",
+    "reflection_put",
 }
 OPS = [op for op in operations() if op.operation_id in MINE]
 

@@ -167,8 +167,11 @@ def test_week_refusals(world: World) -> None:
 def test_standup_hour_is_set_by_the_lead_only(world: World) -> None:
     settings = services.standup_hour_set(actor=world.lead, team=world.team, standup_hour=10)
     assert settings.standup_hour == 10
-    entry = AuditEntry.objects.get(action=AuditAction.TEAM_UPDATE)
-    assert entry.changes == {"standup_hour": [9, 10]}
+    entry = AuditEntry.objects.get(action=AuditAction.RITUAL_SETTINGS_UPDATE)
+    assert entry.changes == {"team": [world.team.pk, world.team.pk], "standup_hour": [9, 10]}
+    assert entry.object_type == "rituals.ritualsettings" and entry.object_id == str(settings.pk)
+    assert services.standup_hour_set(actor=world.lead, team=world.team, standup_hour=10) == settings
+    assert AuditEntry.objects.filter(action=AuditAction.RITUAL_SETTINGS_UPDATE).count() == 1  # unchanged: no entry
     with pytest.raises(ValidationError):
         services.standup_hour_set(actor=world.lead, team=world.team, standup_hour=24)
     with pytest.raises(PermissionDenied):

@@ -16,6 +16,7 @@ from ambit.api.schemas import Id, reads, writes
 from ambit.oneonones import selectors, services
 from ambit.oneonones.agenda import AgendaRow, build_agenda
 from ambit.oneonones.models import Item, Meeting, OneOnOne
+from ambit.rituals.selectors import iso_week_label
 
 router = Router(tags=["1:1s"])
 
@@ -69,11 +70,30 @@ class AgendaRowOut(Schema):
     warnings: list[str]
 
 
+class AgendaBlockerOut(Schema):
+    day: dt.date = Field(description="The day of the report's standup that raised it.")
+    text: str
+    key_result_id: int | None = Field(description="The key result the blocker names, or null.")
+    key_result_title: str | None
+
+
+class AgendaReflectionOut(Schema):
+    week: str = Field(description="The ISO week, e.g. 2026-W49.")
+    week_start: dt.date
+    learned: str = Field(description="What I learned (may be empty).")
+    in_my_way: str = Field(description="What's in my way (may be empty).")
+    updated_at: dt.datetime
+
+
 class OneOnOneDetailOut(OneOnOneOut):
     since: dt.date = Field(description="The day of the last meeting: what the agenda's changes are measured from.")
     meeting: MeetingOut | None = Field(description="The next meeting (not yet held).")
     items: list[ItemOut]
     agenda: list[AgendaRowOut]
+    blockers: list[AgendaBlockerOut] = Field(description="The report's standup blockers since the last meeting.")
+    reflections: list[AgendaReflectionOut] = Field(
+        description="The report's weekly reflections of the weeks since the last meeting, newest first."
+    )
     previous_meetings: list[MeetingOut]
 
 
@@ -144,7 +164,8 @@ def one_on_one_list(request: HttpRequest) -> Any:
 
 @router.get("/one-on-ones/{one_on_one_id}", response=reads(OneOnOneDetailOut), operation_id="one_on_one_get")
 def one_on_one_get(request: HttpRequest, one_on_one_id: Id) -> Any:
-    """One of the caller's 1:1s: its next meeting with notes and items, and the agenda."""
+    """One of the caller's 1:1s: its next meeting with notes and items, and the agenda (the report's
+    key results, their standup blockers and weekly reflections since the last meeting)."""
     one = selectors.one_on_one_get(actor=actor_of(request), one_on_one_id=one_on_one_id)
     meeting = selectors.current_meeting(one_on_one=one)
     previous = selectors.previous_meetings(one_on_one=one)
@@ -159,6 +180,25 @@ def one_on_one_get(request: HttpRequest, one_on_one_id: Id) -> Any:
         "meeting": _meeting_out(meeting) if meeting else None,
         "items": [_item_out(i) for i in selectors.meeting_items(meeting=meeting)] if meeting else [],
         "agenda": [_row_out(r) for r in agenda.rows],
+        "blockers": [
+            {
+                "day": b.standup.day,
+                "text": b.text,
+                "key_result_id": b.key_result_id,
+                "key_result_title": b.key_result.title if b.key_result else None,
+            }
+            for b in agenda.blockers
+        ],
+        "reflections": [
+            {
+                "week": iso_week_label(r.week_start),
+                "week_start": r.week_start,
+                "learned": r.learned,
+                "in_my_way": r.in_my_way,
+                "updated_at": r.updated_at,
+            }
+            for r in agenda.reflections
+        ],
         "previous_meetings": [_meeting_out(m) for m in previous],
     }
 

@@ -1,5 +1,6 @@
 """The daily standup and the week plan (Monday commitments, Friday wins): a team's standups for a
-day, posting and changing one's own, and one's own week plan."""
+day, posting and changing one's own, and one's own week plan; a team's ritual settings (the
+standup hour); and one's own weekly reflections, which no other token reads, whatever its role."""
 
 from __future__ import annotations
 
@@ -12,11 +13,11 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from ambit.api.common import actor_of
-from ambit.api.schemas import Id, reads, writes
+from ambit.api.schemas import Id, PageQuery, as_page, page_of, paginate, reads, writes
 from ambit.core.permissions import require_writer
+from ambit.rituals import reflections, services
 from ambit.rituals import selectors as sel
-from ambit.rituals import services
-from ambit.rituals.models import Section, Standup, WeekPlan
+from ambit.rituals.models import Section, Standup, WeeklyReflection, WeekPlan
 from ambit.rituals.services import MAX_LINE, MAX_LINES, LineIn
 
 router = Router(tags=["rituals"])
@@ -213,3 +214,104 @@ def week_wins_set(request: HttpRequest, payload: WinsIn) -> Any:
     monday = _week(actor, payload.week)
     services.week_set_wins(actor=actor, week_start=monday, done_ids=payload.done_ids, wins=payload.wins)
     return _plan_out(sel.week_plan_of(actor, monday), monday)
+
+
+# --- A team's ritual settings ------------------------------------------------------------------
+
+
+class RitualSettingsOut(Schema):
+    team_id: int
+    standup_hour: int = Field(description="Local hour (the organisation's time zone) of the standup, weekdays.")
+    time_zone: str = Field(description="The organisation's time zone the hour is in.")
+    can_change: bool = Field(description="Whether the caller may change them (the team's leads, champions, admins).")
+
+
+class RitualSettingsPatch(Schema):
+    standup_hour: int = Field(ge=0, le=23, description="0–23, local time; 9 by default.")
+
+
+def _settings_out(actor: Any, team: Any) -> dict[str, Any]:
+    return {
+        "team_id": team.pk,
+        "standup_hour": sel.standup_hour_of(team),
+        "time_zone": actor.organisation.time_zone,
+        "can_change": services.may_set_standup_hour(actor, team),
+    }
+
+
+@router.get("/teams/{team_id}/ritual-settings", response=reads(RitualSettingsOut), operation_id="ritual_settings_get")
+def ritual_settings_get(request: HttpRequest, team_id: Id) -> Any:
+    """The team's ritual settings: its standup hour, which the reminders and the chat post follow."""
+    actor = actor_of(request)
+    return _settings_out(actor, sel.team_by_id(actor=actor, team_id=team_id))
+
+
+@router.patch(
+    "/teams/{team_id}/ritual-settings", response=writes(RitualSettingsOut), operation_id="ritual_settings_update"
+)
+def ritual_settings_update(request: HttpRequest, team_id: Id, payload: RitualSettingsPatch) -> Any:
+    """Change the team's standup hour (its leads, champions and admins)."""
+    actor = actor_of(request)
+    team = sel.team_by_id(actor=actor, team_id=team_id)
+    services.standup_hour_set(actor=actor, team=team, standup_hour=payload.standup_hour)
+    return _settings_out(actor, team)
+
+
+# --- My weekly reflections ----------------------------------------------------------------------
+
+
+class ReflectionOut(Schema):
+    week: str = Field(description="The ISO week, e.g. 2026-W49.")
+    week_start: dt.date
+    learned: str = Field(description="What I learned (empty when not written).")
+    in_my_way: str = Field(description="What's in my way (empty when not written).")
+    saved: bool = Field(description="False when nothing is written for that week yet.")
+    updated_at: dt.datetime | None
+
+
+class ReflectionItemOut(ReflectionOut):
+    id: int
+
+
+class ReflectionIn(Schema):
+    week: str | None = Field(None, max_length=20, description="This week (default) or last week: YYYY-Www or a date.")
+    learned: str = Field("", max_length=reflections.MAX_TEXT * 4, description="At most 2,000 characters.")
+    in_my_way: str = Field("", max_length=reflections.MAX_TEXT * 4, description="At most 2,000 characters.")
+
+
+def _reflection_out(found: WeeklyReflection | None, monday: dt.date) -> dict[str, Any]:
+    return {
+        "week": sel.iso_week_label(monday),
+        "week_start": monday,
+        "learned": found.learned if found else "",
+        "in_my_way": found.in_my_way if found else "",
+        "saved": found is not None,
+        "updated_at": found.updated_at if found else None,
+    }
+
+
+@router.get("/reflections", response=reads(page_of(ReflectionItemOut)), operation_id="reflection_list")
+def reflection_list(request: HttpRequest, page: Query[PageQuery]) -> Any:
+    """My weekly reflections (mine only, whatever the token's role), by id."""
+    rows, nxt = paginate(reflections.reflection_list(actor=actor_of(request)), page)
+    return as_page([{"id": r.pk, **_reflection_out(r, r.week_start)} for r in rows], nxt)
+
+
+@router.get("/reflection", response=reads(ReflectionOut), operation_id="reflection_get")
+def reflection_get(request: HttpRequest, query: Query[WeekQuery]) -> Any:
+    """My reflection for a week (default this week): empty, with saved false, when not written."""
+    actor = actor_of(request)
+    monday = _week(actor, query.week)
+    return _reflection_out(reflections.reflection_of(actor=actor, week_start=monday), monday)
+
+
+@router.put("/reflection", response=writes(ReflectionOut), operation_id="reflection_put")
+def reflection_put(request: HttpRequest, payload: ReflectionIn) -> Any:
+    """Write my reflection for this week or last (in place when it exists): what I learned, what's in
+    my way, at least one of them. Private: read by me, and by my manager on our 1:1's agenda."""
+    actor = actor_of(request)
+    monday = _week(actor, payload.week)
+    found = reflections.save_reflection(
+        actor=actor, week_start=monday, learned=payload.learned, in_my_way=payload.in_my_way
+    )
+    return _reflection_out(found, monday)
