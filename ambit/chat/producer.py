@@ -20,6 +20,8 @@ organisation that has an enabled channel, and none for the others.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 from django.urls import reverse
 
@@ -57,20 +59,39 @@ def _has_key_results(digest: Digest) -> bool:
 
 
 def _create(webhooks: list[ChatWebhook], *, key: str, kind: str, message: ChatMessage, now: dt.datetime) -> int:
-    """One post per channel (none twice: the UNIQUE key), each queued on commit. Returns how many
-    this call created."""
+    return queue_posts(
+        webhooks,
+        key=key,
+        kind=kind,
+        title=message.title,
+        payload=lambda service: payload_for(service, message),
+        now=now,
+    )
+
+
+def queue_posts(
+    webhooks: list[ChatWebhook],
+    *,
+    key: str,
+    kind: str,
+    title: str,
+    payload: Callable[[str], dict[str, Any]],
+    now: dt.datetime,
+) -> int:
+    """One post per channel (none twice: the UNIQUE key), each queued on commit; ``payload`` lays
+    the body out for a service (built once per service). Returns how many this call created."""
     if not webhooks:
         return 0
     ids = [w.pk for w in webhooks]
     before = set(ChatPost.objects.filter(webhook_id__in=ids, key=key).values_list("webhook_id", flat=True))
-    payloads: dict[str, dict[str, object]] = {}
+    payloads: dict[str, dict[str, Any]] = {}
     posts = [
         ChatPost(
             webhook_id=w.pk,
             key=key,
             kind=kind,
-            title=message.title[:300],
-            payload=payloads.setdefault(w.service, payload_for(w.service, message)),
+            title=title[:300],
+            payload=payloads.setdefault(w.service, payload(w.service)),
             next_attempt_at=now,
         )
         for w in webhooks

@@ -26,10 +26,10 @@ from typing import Any
 from django.urls import reverse
 
 from ambit.accounts.models import Organisation, Team
-from ambit.chat import sending
 from ambit.chat import slack as slack_layout
 from ambit.chat import teams as teams_layout
-from ambit.chat.models import ChatPost, ChatWebhook, PostKind, PostStatus, Service
+from ambit.chat.models import ChatWebhook, PostKind, Service
+from ambit.chat.producer import queue_posts
 from ambit.core.web import site_url
 from ambit.notify import marks
 from ambit.notify.schedule import zone
@@ -290,28 +290,14 @@ def payload_for(service: str, summary: Summary) -> dict[str, Any]:
 
 
 def _post(webhooks: list[ChatWebhook], summary: Summary, now: dt.datetime) -> int:
-    key = f"standup:{summary.day.isoformat()}"
-    ids = [w.pk for w in webhooks]
-    before = set(ChatPost.objects.filter(webhook_id__in=ids, key=key).values_list("webhook_id", flat=True))
-    payloads: dict[str, dict[str, Any]] = {}
-    posts = [
-        ChatPost(
-            webhook_id=w.pk,
-            key=key,
-            kind=PostKind.STANDUP,
-            title=summary.title[:300],
-            payload=payloads.setdefault(w.service, payload_for(w.service, summary)),
-            next_attempt_at=now,
-        )
-        for w in webhooks
-        if w.pk not in before
-    ]
-    ChatPost.objects.bulk_create(posts, ignore_conflicts=True)
-    waiting = list(
-        ChatPost.objects.filter(webhook_id__in=ids, key=key, status=PostStatus.PENDING).values_list("pk", flat=True)
+    return queue_posts(
+        webhooks,
+        key=f"standup:{summary.day.isoformat()}",
+        kind=PostKind.STANDUP,
+        title=summary.title,
+        payload=lambda service: payload_for(service, summary),
+        now=now,
     )
-    sending.enqueue(waiting, at=now)
-    return len(posts)
 
 
 def standup_posts_for(organisation: Organisation, now: dt.datetime) -> int:
