@@ -41,6 +41,7 @@ from ambit.sheets.layout import (
     format_parent,
     format_row_id,
 )
+from ambit.sheets.reference import KPI_COLUMNS, KPIS_SHEET, kpi_rows, write_reference_sheet
 from ambit.sheets.selectors import SheetData, SheetLists, sheet_data, sheet_lists
 
 Row = dict[str, Any]
@@ -290,7 +291,8 @@ def _instructions(wb: Workbook, cycle: Cycle, team: Team | None, is_template: bo
         "No formulas and no macros: save as a plain .xlsx (or .csv). Limits: 5 MB and 5,000 rows per upload.",
         f"Upload limits: {MAX_UPLOAD_BYTES // (1024 * 1024)} MB, {MAX_ROWS:,} rows. Uploading shows a dry run "
         "first; nothing changes until you confirm, and then everything or nothing is saved.",
-        "KPIs: Ambit has no KPI model yet, so this workbook has no KPI sheet.",
+        "Sheet “KPIs”: the organisation's KPIs (a team's export: the team's) with their bands, latest reading and "
+        "the key results that feed them, for reading: change KPIs in Ambit or through the API.",
         "Sheet “Initiatives”: the work planned for each key result (owner, status, due, link, sprint), for "
         "reading: the upload reads the OKR sheet only; change initiatives in Ambit or through the API.",
     ]
@@ -315,6 +317,7 @@ def write_xlsx(
     team: Team | None = None,
     is_template: bool = False,
     initiatives: list[list[Any]] | None = None,
+    kpis: list[list[Any]] | None = None,
 ) -> bytes:
     wb = Workbook()
     ws = wb.active
@@ -335,6 +338,8 @@ def write_xlsx(
     _add_validations(ws, _write_lists(wb, lists))
     if initiatives is not None:
         write_initiatives_sheet(wb, initiatives)
+    if kpis is not None:
+        write_reference_sheet(wb, KPIS_SHEET, KPI_COLUMNS, kpis)
     _instructions(wb, cycle, team, is_template)
     out = io.BytesIO()
     wb.save(out)
@@ -365,7 +370,8 @@ def export_workbook(*, actor: Membership, cycle: Cycle, team: Team | None = None
     if fmt == "csv":
         return write_csv(rows)
     initiatives = initiative_rows(actor=actor, cycle=cycle, team=team)
-    return write_xlsx(rows, lists, cycle=cycle, team=team, is_template=is_template, initiatives=initiatives)
+    kpis = kpi_rows(actor=actor, team=team)
+    return write_xlsx(rows, lists, cycle=cycle, team=team, is_template=is_template, initiatives=initiatives, kpis=kpis)
 
 
 def export_filename(*, org_slug: str, cycle: Cycle, team: Team | None, fmt: str) -> str:

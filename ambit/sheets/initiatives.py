@@ -1,6 +1,5 @@
 """The planning workbook's "Initiatives" sheet (issue 16): one row per initiative of the exported
-objectives' key results, for reading and sharing. Every cell goes through
-``ambit.core.spreadsheet.set_safe_cell`` like the OKR sheet, so user text never becomes a formula.
+objectives' key results, for reading and sharing (written by ``reference.write_reference_sheet``).
 
 The upload reads the OKR sheet only: initiatives are changed in Ambit or through the API.
 """
@@ -10,13 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from ambit.accounts.models import Membership, Team
-from ambit.core.spreadsheet import set_safe_cell
 from ambit.initiatives.selectors import initiative_list
 from ambit.okrs.models import Cycle
+from ambit.sheets.reference import write_reference_sheet
 
 INITIATIVES_SHEET = "Initiatives"
 # (header, width)
@@ -70,14 +67,4 @@ def initiative_rows(*, actor: Membership, cycle: Cycle, team: Team | None = None
 
 
 def write_initiatives_sheet(wb: Workbook, rows: list[list[Any]]) -> None:
-    ws = wb.create_sheet(INITIATIVES_SHEET)
-    for col, (header, width) in enumerate(COLUMNS, start=1):
-        cell = set_safe_cell(ws, 1, col, header)
-        cell.font, cell.fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F4E79")
-        ws.column_dimensions[get_column_letter(col)].width = width
-    ws.freeze_panes = "A2"
-    for r, row in enumerate(rows, start=2):
-        for col, value in enumerate(row, start=1):
-            cell = set_safe_cell(ws, r, col, "" if value is None else value)
-            if col == 7 and value is not None:
-                cell.number_format = "yyyy-mm-dd"
+    write_reference_sheet(wb, INITIATIVES_SHEET, COLUMNS, rows)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
+from typing import Any
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
 from ambit.okrs import services as okrs
-from ambit.okrs.models import CycleKind, CycleState
+from ambit.okrs.models import CycleKind, CycleState, KeyResult
 from ambit.sheets.exporter import export_workbook
 from ambit.sheets.layout import COLUMNS, SHEET_COLUMNS
 from tests import factories as f
@@ -26,8 +29,8 @@ def _wb(data: bytes) -> Workbook:
 
 def test_workbook_structure(world: World, plan: Plan) -> None:
     wb = _wb(export_workbook(actor=world.champion, cycle=world.cycle))
-    # no KPI model yet: no KPI sheet; the initiatives for reading (issue 16)
-    assert wb.sheetnames == ["OKRs", "Lists", "Initiatives", "Instructions"]
+    # the initiatives and the KPIs, for reading (issue 16)
+    assert wb.sheetnames == ["OKRs", "Lists", "Initiatives", "KPIs", "Instructions"]
     ws = wb["OKRs"]
     assert ws.freeze_panes == "A2"
     assert ws.column_dimensions["A"].hidden is True
@@ -42,7 +45,7 @@ def test_workbook_structure(world: World, plan: Plan) -> None:
     assert "lead@acme.test" in [c.value for c in lists["C"]]
     assert f"#{plan.company.pk} Win the mid-market" in [c.value for c in lists["I"]]
     text = " ".join(str(c.value) for c in wb["Instructions"]["A"])
-    assert "no KPI sheet" in text and "5,000 rows" in text
+    assert "Sheet “KPIs”" in text and "5,000 rows" in text
 
 
 def test_rows_repeat_objective_columns_per_key_result(world: World, plan: Plan) -> None:
@@ -243,3 +246,45 @@ def test_export_carries_each_forecast_as_its_pages_say_it(world: World, plan: Pl
     for fmt, payload in (("xlsx", data), ("csv", blob)):
         report = sheet_import(actor=world.champion, cycle=world.cycle, data=payload, filename=f"x.{fmt}")
         assert report.ok and report.updated == 0 and report.created == 0, report.as_text()
+
+
+def test_the_kpi_sheet_lists_the_organisations_kpis_and_a_teams_export_its_own(world: World, plan: Plan) -> None:
+    from ambit.kpis.models import Kpi, KpiLink
+
+    def kpi(org: Any, team: Any, name: str, **extra: Any) -> Kpi:
+        fields = {"unit": "%", "direction": "lower", "healthy_threshold": 3, "critical_threshold": 5, **extra}
+        return Kpi.objects.create(organisation=org, team=team, owner=world.member, name=name, **fields)
+
+    churn = kpi(world.org, world.team, "Churn", current_value=Decimal("4.2"), current_band="watch")
+    kr = KeyResult.objects.filter(organisation=world.org).first()
+    assert kr is not None
+    KpiLink.objects.create(organisation=world.org, kpi=churn, key_result=kr)
+    kpi(world.org, world.other_team, "Pipeline", direction="higher", healthy_threshold=100, critical_threshold=50)
+    kpi(
+        world.org,
+        None,
+        "NPS",
+        direction="higher",
+        healthy_threshold=40,
+        critical_threshold=20,
+        archived_at=timezone.now(),
+    )
+    kpi(world.other_org, None, "Globex churn")
+
+    def sheet(team: Any = None) -> list[list[Any]]:
+        wb = _wb(export_workbook(actor=world.champion, cycle=world.cycle, team=team))
+        return [[c.value for c in row] for row in wb["KPIs"].iter_rows()]
+
+    rows = sheet()
+    assert rows[0][:3] == ["Team", "KPI", "Owner email"]
+    names = [r[1] for r in rows[1:]]
+    # Live KPIs of this organisation only: not the archived one, never another organisation's.
+    assert "Globex churn" not in names and "NPS" not in names
+    assert {"Churn", "Pipeline"} <= set(names)
+    row = next(r for r in rows[1:] if r[1] == "Churn")
+    assert row[0] == "platform" and row[2] == "member@acme.test"
+    assert (row[3], row[4], row[5], row[6]) == ("%", "Lower is better", 3, 5)
+    assert (row[8], row[9]) == (4.2, "Watch")
+    assert row[11] == kr.title
+    team_names = [r[1] for r in sheet(team=world.team)[1:]]
+    assert "Churn" in team_names and "Pipeline" not in team_names
