@@ -63,28 +63,13 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def demo(transactional_db: None, live_server: LiveServer) -> str:
-    """The Northwind demo organisation (and Globex), served at the returned base URL.
-
-    Seeded once per test process (``seed_demo`` writes through the services: seconds), then copied
-    back before each test from a snapshot of every table, so each test starts from the same demo
-    as if freshly seeded; the cache is cleared with it."""
+    """The Northwind demo organisation (and Globex), served at the returned base URL."""
     from django.core.cache import cache
     from django.core.management import call_command
-    from django.db import connection
 
-    from e2e.snapshot import Snapshot
-
-    global _DEMO
-    if _DEMO is None:
-        call_command("seed_demo", verbosity=0)
-        _DEMO = Snapshot.take(connection)
-    else:
-        _DEMO.restore(connection)
+    call_command("seed_demo", verbosity=0)
     cache.clear()
     return live_server.url
-
-
-_DEMO: Any = None  # the demo's snapshot, per test process
 
 
 # Runs in every document before its own scripts: records each Content-Security-Policy violation
