@@ -167,6 +167,9 @@ def audit_visited(context: BrowserContext, visited: list[str]) -> list[str]:
     auditor = context.new_page()
     for url in urls:
         for size in (DESKTOP, PHONE):
+            if (url, size["width"]) in _AUDITED:  # this page, at this size, already passed in this process
+                continue
+            _AUDITED.add((url, size["width"]))
             auditor.set_viewport_size(size)
             try:
                 response = auditor.goto(url)
@@ -177,6 +180,11 @@ def audit_visited(context: BrowserContext, visited: list[str]) -> list[str]:
             found = axe_violations(auditor)
             problems.extend(f"{url} at {size['width']}×{size['height']}: {line}" for line in found)
     return problems
+
+
+# The (URL, width) pairs audit_visited has checked in this test process: each journey starts from
+# the same demo, so a page another journey already passed is not reopened.
+_AUDITED: set[tuple[str, int]] = set()
 
 
 @contextlib.contextmanager
