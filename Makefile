@@ -45,9 +45,13 @@ run: demo
 # The browser journeys drive Debian's chromium and the spreadsheet round trip uses headless
 # LibreOffice: installed with apt-get when missing (as root), otherwise one line says what to run.
 SYSTEM_PACKAGES := chromium:chromium soffice:libreoffice-calc-nogui
+# The cycle report's PDF (WeasyPrint) loads pango: shared libraries, looked up with ldconfig.
+SYSTEM_LIBRARIES := libpango-1.0.so.0:libpango-1.0-0 libpangoft2-1.0.so.0:libpangoft2-1.0-0
 system-packages:
 	@missing=""; for pair in $(SYSTEM_PACKAGES); do \
 	  command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; done; \
+	libs=$$( { ldconfig -p || /sbin/ldconfig -p; } 2>/dev/null ); for pair in $(SYSTEM_LIBRARIES); do \
+	  grep -qF "$${pair%%:*}" <<<"$$libs" || missing="$$missing $${pair#*:}"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing system packages:$$missing"; \

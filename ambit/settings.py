@@ -65,6 +65,12 @@ INSTALLED_APPS = [
     "ambit.oneonones",
     "ambit.teammeetings",
     "ambit.reviews",
+    "ambit.trash",
+    "ambit.retros",
+    "ambit.rollover",
+    "ambit.present",
+    "ambit.reports",
+    "ambit.closeout",
 ]
 
 MIDDLEWARE = [

@@ -124,6 +124,7 @@ def build(slug: str, count: int) -> dict[str, Any]:
                 "session": session_for(m),
                 "token": token_for(m),
                 "team_slug": kr.objective.team.slug if kr.objective.team else None,
+                "membership_id": m.pk,
                 "objective_id": reading,
                 "key_result_id": kr.pk,
                 "value": float(kr.target_value if kr.target_value is not None else 1),

@@ -36,6 +36,8 @@ class Op:
             "team_meeting": f"/teams/{person.get('team_slug')}/check-in-meeting/",
             "sprint": f"/teams/{person.get('team_slug')}/sprints/now/",
             "oneonone": f"/one-on-ones/{person.get('one_on_one_id')}/",
+            "team_dashboard": f"/teams/{person.get('team_slug')}/dashboard/",
+            "person_dashboard": f"/people/{person.get('membership_id')}/dashboard/",
         }[self.name]
 
 
@@ -67,6 +69,11 @@ OPS: list[Op] = [
     # A manager's 1:1 with a report (issue 16): the agenda from the report's key results, their
     # standup blockers and weekly reflections since the last meeting.
     Op("oneonone", "1:1 page with its agenda (as the manager)", "GET", "leads"),
+    # The team dashboard (issue 17): the lead's team and every team below it, cached per data
+    # version like the organisation's; its cost follows the subtree, not the organisation.
+    Op("team_dashboard", "team dashboard (as the team's lead)", "GET", "leads"),
+    # A person's own dashboard (issue 17): their key results, confidence trend and discipline.
+    Op("person_dashboard", "person dashboard (their own)", "GET", "members"),
 ]
 OPS_BY_NAME = {op.name: op for op in OPS}
 

@@ -44,6 +44,8 @@ from ambit.kpis.models import Kpi
 from ambit.okrs import services as okrs
 from ambit.okrs.models import Cycle, CycleKind, KeyResult, Objective, ObjectiveState, Sprint
 from ambit.oneonones.models import Item, Meeting, OneOnOne
+from ambit.present.models import PresentationLink, token_hash
+from ambit.retros.models import Dependency
 from ambit.reviews.models import Decision as ReviewDecision
 from ambit.reviews.models import Review, ReviewItem
 from ambit.rituals.models import Standup
@@ -52,6 +54,8 @@ from ambit.strategy import selectors as strategy_selectors
 from ambit.strategy import services as strategy
 from ambit.strategy.models import BigMove, Value
 from ambit.teammeetings.models import TeamMeeting, TeamMeetingItem
+from ambit.trash import capture as trash_capture
+from ambit.trash.models import TrashItem
 from tests import factories as f
 
 # --- The organisation and its people ----------------------------------------------------------
@@ -228,6 +232,25 @@ class OkrData:
     invitation: Invitation
 
 
+def _trash_directly(world: World, objective: Objective) -> None:
+    """``objective`` deleted into the trash without the services (no audit entry)."""
+    kept = trash_capture.capture(objective)
+    TrashItem.objects.create(
+        organisation=world.org,
+        model_label="okrs.Objective",
+        object_id=str(objective.pk),
+        kind="objective",
+        title=objective.title,
+        owner_id=objective.owner_id,
+        deleted_by=world.admin,
+        purge_after=timezone.now() + dt.timedelta(days=30),
+        payload=kept.payload,
+        nulled=kept.nulled,
+        counts=kept.counts,
+    )
+    Objective.objects.filter(pk=objective.pk).delete()
+
+
 def build_okr_data(world: World) -> OkrData:
     """Strategy, a company and a team objective with a checked-in key result, spares to delete."""
     # Reading a strategy creates its row on first read; create both now so reads change nothing.
@@ -273,6 +296,15 @@ def build_okr_data(world: World) -> OkrData:
     cycle = world.cycle
     sprint = Sprint.objects.create(
         organisation=world.org, cycle=cycle, number=1, start_date=cycle.start_date, end_date=cycle.end_date
+    )
+    # The quarter after it, in planning (issue 17), made directly (no audit entry): the API walk's
+    # rollover target (``tests/api/operations.py``).
+    Cycle.objects.create(
+        organisation=world.org,
+        name="Rollover quarter",
+        start_date=cycle.end_date + dt.timedelta(days=1),
+        end_date=cycle.end_date + dt.timedelta(days=91),
+        state="planning",
     )
     spare_obj = okrs.objective_create(actor=world.champion, cycle=cycle, title="Keep costs flat", team=world.company)
     invitation = invitations.invitation_create(actor=world.admin, email="pending@acme.test", send=False).invitation
@@ -333,6 +365,25 @@ def build_okr_data(world: World) -> OkrData:
         organisation=world.org, review=review, key_result=kr, status="behind", progress=0.25, expected=0.5, confidence=7
     )
     ReviewDecision.objects.create(organisation=world.org, review=review, text="Pair on sign-ups", author=world.champion)
+    # Platform's objective depends on the company's ARR key result (issue 17), made directly (no
+    # audit entry): the API walk's ``dependency_id``.
+    Dependency.objects.create(
+        organisation=world.org, objective=team_obj, target_key_result=company_obj.key_results.get(), author=world.lead
+    )
+    # A deleted objective of the member's in the trash (issue 17), made directly (no audit entry):
+    # the API walk's ``trash_item_id``.
+    _trash_directly(
+        world, f.ObjectiveFactory.create(organisation=world.org, cycle=cycle, owner=world.member, title="Old pricing")
+    )
+    # A live presentation link to the cycle (issue 17), made directly (no audit entry): the API
+    # walk's ``link_id``.
+    PresentationLink.objects.create(
+        organisation=world.org,
+        cycle=cycle,
+        created_by=world.champion,
+        token_hash=token_hash("walk-presentation-link"),
+        expires_at=timezone.now() + dt.timedelta(days=7),
+    )
     return OkrData(
         company_obj, team_obj, kr, milestone_kr, child_obj, value, move, spare_move, spare_obj, sprint, invitation
     )

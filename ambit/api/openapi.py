@@ -73,6 +73,30 @@ TAGS: list[dict[str, str]] = [
         "description": "Monthly reviews of behind and at-risk key results, with their owners' commentary.",
     },
     {
+        "name": "closing the quarter",
+        "description": "End of the cycle: each owner's scoring, the close checklist, closing and reopening.",
+    },
+    {
+        "name": "reflections",
+        "description": "The four reflection questions and lessons, per objective and team; dependencies.",
+    },
+    {
+        "name": "rollover",
+        "description": "Rolling unfinished OKRs into the next cycle, keeping their history and links.",
+    },
+    {
+        "name": "cycle reports",
+        "description": "The cycle report of the organisation or a team, as PDF or XLSX.",
+    },
+    {
+        "name": "presentation",
+        "description": "Read-only presentation links with an expiry, and the quarter's wins.",
+    },
+    {
+        "name": "trash",
+        "description": "Deleted objectives, key results, KPIs and initiatives: kept 30 days, restorable.",
+    },
+    {
         "name": "okr templates",
         "description": "The library of OKR templates by function, built in and the organisation's own.",
     },

@@ -36,6 +36,7 @@ TITLES = {
     422: "Validation failed",
     429: "Too many requests",
     500: "Internal server error",
+    503: "Service unavailable",
 }
 SLUGS = {
     400: "bad-request",
@@ -47,6 +48,7 @@ SLUGS = {
     422: "validation",
     429: "rate-limited",
     500: "server-error",
+    503: "unavailable",
 }
 
 # Services name model fields ("owner"); the API's bodies name references "<field>_id".

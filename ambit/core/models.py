@@ -149,6 +149,22 @@ class AuditAction(models.TextChoices):
     REVIEW_DECISION_DELETE = "review.decision_delete", "monthly review decision deleted"
     REFLECTION_SAVE = "reflection.save", "weekly reflection saved"
     RITUAL_SETTINGS_UPDATE = "ritual_settings.update", "team ritual settings changed"
+    # Closing the quarter (issue 17).
+    CYCLE_CLOSE = "cycle.close", "cycle closed"
+    CYCLE_REOPEN = "cycle.reopen", "closed cycle reopened"
+    SCORING_REMIND = "scoring.remind", "late owners reminded to score"
+    OBJECTIVE_REFLECTION_SAVE = "objective_reflection.save", "objective reflection written"
+    TEAM_REFLECTION_SAVE = "team_reflection.save", "team reflection written"
+    DEPENDENCY_ADD = "dependency.add", "dependency declared"
+    DEPENDENCY_REMOVE = "dependency.remove", "dependency removed"
+    OBJECTIVE_ROLLOVER = "objective.rollover", "objective rolled over into the next cycle"
+    ROLLOVER_DECIDE = "rollover.decide", "rollover decided for a cycle"
+    PRESENTATION_LINK_CREATE = "presentation_link.create", "presentation link created"
+    PRESENTATION_LINK_REVOKE = "presentation_link.revoke", "presentation link revoked"
+    TRASH_MOVE = "trash.move", "moved to the trash"
+    TRASH_RESTORE = "trash.restore", "restored from the trash"
+    TRASH_PURGE = "trash.purge", "purged from the trash after 30 days"
+    TRASH_DELETE = "trash.delete", "deleted permanently from the trash"
 
 
 class AuditEntry(models.Model):

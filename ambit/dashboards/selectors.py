@@ -36,6 +36,7 @@ from django.utils import timezone
 
 from ambit.accounts.models import Membership, Organisation
 from ambit.accounts.selectors import team_list
+from ambit.dashboards.heat import NO_DATA, HeatRow, TeamTuple, children_of, heat_rows
 from ambit.dashboards.rewind import KEY_RESULT, OBJECTIVE, Then, changes_since, checkin_annotations, rewind
 from ambit.dashboards.trends import (
     DisciplineWeek,
@@ -62,7 +63,7 @@ from ambit.okrs.models import (
 from ambit.okrs.prefetch import attach_key_results
 from ambit.okrs.selectors import objective_list
 
-CACHE_PREFIX = "ambit:dashboard:v1"
+CACHE_PREFIX = "ambit:dashboard:v2"
 # Today's summary also depends on the clock (staleness, expected pace): recompute at least this often.
 TODAY_TTL_SECONDS = 10 * 60
 PAST_TTL_SECONDS = 24 * 60 * 60
@@ -88,7 +89,6 @@ STATUS_ORDER = (
     engine.STATUS_CLOSED,
     engine.STATUS_CANCELLED,
 )
-NO_DATA = "none"
 # Objectives that were running (and so count) on a past day.
 _COUNTED_OBJECTIVE_STATES = (ObjectiveState.ACTIVE, ObjectiveState.CLOSED)
 
@@ -190,6 +190,7 @@ class DashboardSummary:
     cache_key: str = ""  # where it is cached; parts rendered from it may be cached beside it
     compute_seconds: float = 0.0  # how long it took to compute
     behind: bool = False  # shown after a write it does not include yet (see ``dashboard_summary``)
+    heat: list[HeatRow] = field(default_factory=list)  # every team below the company, at any depth
 
     def may_stand_in(self, now: dt.datetime) -> bool:
         """May this summary be shown after a write it predates, instead of computing a new one?
@@ -286,6 +287,7 @@ def compute_dashboard_summary(*, actor: Membership, cycle: Cycle, as_of: AsOf) -
     tz = org_time_zone(org)
     history = _history(actor, cycle, objectives, as_of, tz, links)
     progress = engine.organisation_progress(progress_by_obj.values())
+    teams: list[TeamTuple] = list(team_list(actor=actor).values_list("id", "parent_id", "name", "slug"))
     return DashboardSummary(
         cycle_id=cycle.pk,
         day=as_of.day,
@@ -299,7 +301,14 @@ def compute_dashboard_summary(*, actor: Membership, cycle: Cycle, as_of: AsOf) -
         done_count=done,
         days_left=max(0, (cycle.end_date - max(as_of.day, cycle.start_date)).days),
         days_to_start=max(0, (cycle.start_date - as_of.day).days),
-        heatmap=_heatmap(actor, objectives, progress_by_obj, expected, thresholds),
+        heatmap=_heatmap(teams, objectives, progress_by_obj, expected, thresholds),
+        heat=heat_rows(
+            teams,
+            _first_level(teams),
+            [(o.team_id, progress_by_obj[o.pk]) for o in objectives],
+            expected=expected,
+            thresholds=thresholds,
+        ),
         at_risk=_at_risk(key_results, metrics),
         stale=_stale(key_results, metrics, midnight(cycle.start_date, tz), as_of),
         discipline=_discipline(actor, cycle, as_of, tz, then),
@@ -346,16 +355,22 @@ def _load_objectives(actor: Membership, cycle: Cycle, as_of: AsOf) -> tuple[list
 # --- Heat map ---------------------------------------------------------------------------------
 
 
+def _first_level(teams: Sequence[TeamTuple]) -> list[int]:
+    """The top of the map: the company's departments (its children), or every root if there are several."""
+    children = children_of(teams)
+    roots = children.get(None, [])
+    return children.get(roots[0], []) if len(roots) == 1 else roots
+
+
 def _heatmap(
-    actor: Membership,
+    teams: Sequence[TeamTuple],
     objectives: Sequence[Objective],
     progress_by_obj: dict[int, float],
     expected: float,
     thresholds: engine.PaceThresholds,
 ) -> list[HeatGroup]:
     """The top two levels under the company (its departments and their teams), each with the
-    engine's ``team_progress`` of the objectives anywhere in its subtree. One query for the team tree."""
-    teams = list(team_list(actor=actor).values_list("id", "parent_id", "name", "slug"))
+    engine's ``team_progress`` of the objectives anywhere in its subtree."""
     info = {tid: (name, slug) for tid, _, name, slug in teams}
     children: dict[int | None, list[int]] = {}
     for tid, pid, _, _ in teams:

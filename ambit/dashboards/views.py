@@ -1,13 +1,13 @@
 """The organisation dashboard (``dashboards:organisation``): where the selected cycle stands, today or as of
 a past day, with each list pageable (``?at_risk_page=``, ``?stale_page=``; HTMX appends the next
-rows) and exportable as CSV (``?export=at_risk.csv`` and friends)."""
+rows) and exportable as CSV or XLSX (``?export=at_risk.csv``, ``?export=at_risk.xlsx`` and friends;
+see ``exports``). The helpers here (as-of form, list paging, links) serve the team and person
+dashboards too (``views_scoped``)."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
-from decimal import Decimal
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django import forms
@@ -19,7 +19,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
 from ambit.accounts.models import Membership
@@ -27,13 +26,14 @@ from ambit.core.display import status_label
 from ambit.core.forms import DateInput
 from ambit.core.http import MemberRequest
 from ambit.core.params import parse_page
-from ambit.core.spreadsheet import SafeCsvWriter
 from ambit.core.web import member_required, render_page
+from ambit.dashboards import exports
+from ambit.dashboards.discipline import DisciplineRow, discipline_by_team
+from ambit.dashboards.heat import NO_DATA
+from ambit.dashboards.scoped import TeamSummary
 from ambit.dashboards.selectors import (
-    NO_DATA,
     STATUS_ORDER,
     AsOf,
-    DashboardRow,
     DashboardSummary,
     ListEntry,
     cache_seconds,
@@ -43,6 +43,7 @@ from ambit.dashboards.selectors import (
     org_today,
     page_of,
 )
+from ambit.dashboards.templatetags.dashboard_ui import heat_tree_rows
 from ambit.okrs import charts, engine
 from ambit.okrs.models import Cycle
 from ambit.okrs.views_common import cycle_switcher_context, selected_cycle
@@ -56,8 +57,7 @@ ALWAYS_COUNTED = (
     engine.STATUS_STALE,
     engine.STATUS_NOT_STARTED,
 )
-EXPORTS = ("at_risk.csv", "stale.csv", "teams.csv", "discipline.csv")
-EXPORT_BATCH = 500
+EXPORTS = ("at_risk", "stale", "teams", "teams_all", "discipline", "discipline_teams")
 
 
 class AsOfForm(forms.Form):
@@ -116,7 +116,7 @@ def _list_context(
         "previous_url": _link(request, params, **{f"{name}_page": page.number - 1}) if page.has_previous else "",
         "shown_from": 1 if appended else page.first_index,
         "appended": appended,
-        "export_url": _link(request, params, export=f"{name}.csv"),
+        "downloads": {fmt: _link(request, params, export=f"{name}.{fmt}") for fmt in exports.FORMATS},
     }
 
 
@@ -164,24 +164,64 @@ def _legend(actor: Membership) -> list[tuple[str, str]]:
     ]
 
 
+def _discipline_teams(actor: Membership, cycle: Cycle, summary: DashboardSummary) -> list[DisciplineRow]:
+    """Discipline by team for the summary's day, kept beside the summary (computed once per write)."""
+
+    def compute() -> list[DisciplineRow]:
+        return discipline_by_team(cycle, as_of=None if summary.is_today else summary.day, actor=actor)
+
+    if not summary.cache_key:
+        return compute()
+    seconds = 10 * 60 if summary.is_today else 24 * 60 * 60
+    rows = cache.get_or_set(f"{summary.cache_key}:discipline-teams", compute, seconds)
+    return list(rows or [])
+
+
+def _heat_tree_html(summary: DashboardSummary | TeamSummary, cycle: Cycle, as_of: AsOf) -> SafeString:
+    """The heat map at any depth as table rows, rendered once per cached summary."""
+
+    def render_rows() -> str:
+        return str(heat_tree_rows(summary.heat, cycle.pk, summary.expected))
+
+    if not summary.cache_key:
+        return mark_safe(render_rows())
+    html = cache.get_or_set(f"{summary.cache_key}:heat-tree-html", render_rows, cache_seconds(as_of))
+    return mark_safe(str(html))
+
+
+def as_of_from(request: HttpRequest, actor: Membership) -> tuple[AsOfForm, AsOf, int]:
+    """The form, the day shown (today when the form is empty or wrong) and the page's status."""
+    org = actor.organisation
+    form = AsOfForm(request.GET if request.GET.get("as_of") else None, today=org_today(org))
+    day = form.cleaned_data["as_of"] if form.is_bound and form.is_valid() else None
+    status = 400 if form.is_bound and form.errors else 200
+    return form, dashboard_as_of(organisation=org, day=day), status
+
+
+def bad_as_of(form: AsOfForm) -> HttpResponse:
+    message = " ".join(str(e) for e in form.errors["as_of"])
+    return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+
+
+def export_links(request: HttpRequest, params: dict[str, Any], names: Sequence[str]) -> dict[str, dict[str, str]]:
+    """``{list: {"csv": url, "xlsx": url}}`` for the page's downloads."""
+    return {n: {fmt: _link(request, params, export=f"{n}.{fmt}") for fmt in exports.FORMATS} for n in names}
+
+
 @member_required
 @require_GET
 def dashboard(request: MemberRequest) -> HttpResponse:
     actor = request.member
-    org = actor.organisation
     cycle = selected_cycle(request, actor)
-    form = AsOfForm(request.GET if request.GET.get("as_of") else None, today=org_today(org))
-    day = form.cleaned_data["as_of"] if form.is_bound and form.is_valid() else None
-    as_of = dashboard_as_of(organisation=org, day=day)
-    status = 400 if form.is_bound and form.errors else 200
-    export = request.GET.get("export")
-    if export:
-        if cycle is None or export not in EXPORTS:
+    form, as_of, status = as_of_from(request, actor)
+    wanted = exports.requested(request, EXPORTS)
+    if wanted is not None:
+        if cycle is None:
             raise Http404("No such export.")
         if status == 400:
-            message = " ".join(str(e) for e in form.errors["as_of"])
-            return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
-        return _export(request, actor, cycle, as_of, export)
+            return bad_as_of(form)
+        summary = dashboard_summary(actor=actor, cycle=cycle, as_of=as_of)
+        return _export(request, actor, cycle, summary, *wanted)
 
     params: dict[str, Any] = {"cycle": cycle.pk if cycle else None, "as_of": None if as_of.is_today else as_of.day}
     target = reverse("dashboards:organisation")
@@ -208,116 +248,50 @@ def dashboard(request: MemberRequest) -> HttpResponse:
             at_risk=_list_context(request, actor, "at_risk", summary.at_risk, params),
             stale=_list_context(request, actor, "stale", summary.stale, params),
             heatmap_html=_heatmap_html(summary, cycle, as_of),
+            heat_tree_html=_heat_tree_html(summary, cycle, as_of),
+            discipline_teams=_discipline_teams(actor, cycle, summary),
             discipline_chart=_discipline_chart(summary),
             progress_chart=_progress_chart(cycle, summary),
-            exports={name.removesuffix(".csv"): _link(request, params, export=name) for name in EXPORTS},
+            exports=export_links(request, params, EXPORTS),
             today_url=_link(request, {"cycle": cycle.pk}),
         )
     return render_page(request, "dashboards/dashboard.html", context, status=status)
 
 
-# --- CSV --------------------------------------------------------------------------------------
+# --- Downloads --------------------------------------------------------------------------------
 
 
-def _pct(share: float | None) -> Decimal | None:
-    # A number (not text), so the writer leaves a negative gap as "-12.5" for spreadsheets to sum.
-    return None if share is None else Decimal(f"{share * 100:.1f}")
-
-
-def _rows_in_batches(actor: Membership, entries: Sequence[ListEntry]) -> Iterator[DashboardRow]:
-    for i in range(0, len(entries), EXPORT_BATCH):
-        yield from dashboard_rows(actor=actor, entries=entries[i : i + EXPORT_BATCH])
-
-
-def _kr_cells(request: HttpRequest, row: DashboardRow) -> list[object]:
-    kr = row.key_result
-    url = request.build_absolute_uri(reverse("okrs:objective-detail", args=[kr.objective_id])) + f"#kr-{kr.pk}"
-    team = kr.objective.team.name if kr.objective.team else ""
-    return [kr.owner.user.get_full_name(), kr.objective.title, team, url]
-
-
-def _export(request: HttpRequest, actor: Membership, cycle: Cycle, as_of: AsOf, name: str) -> HttpResponse:
-    summary = dashboard_summary(actor=actor, cycle=cycle, as_of=as_of)
-    stem = name.removesuffix(".csv").replace("_", "-")
-    filename = f"{slugify(actor.organisation.slug)}-{slugify(cycle.name)}-{as_of.day.isoformat()}-{stem}.csv"
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    # Every cell goes through the shared formula-injection guard; numbers stay numbers.
-    writer = SafeCsvWriter(csv.writer(response))
-    writers: dict[str, Callable[[SafeCsvWriter], None]] = {
-        "at_risk.csv": lambda w: _write_at_risk(request, actor, summary, w),
-        "stale.csv": lambda w: _write_stale(request, actor, summary, w),
-        "teams.csv": lambda w: _write_teams(summary, w),
-        "discipline.csv": lambda w: _write_discipline(summary, w),
+def _export(
+    request: HttpRequest, actor: Membership, cycle: Cycle, summary: DashboardSummary, name: str, fmt: str
+) -> HttpResponse:
+    tables: dict[str, Callable[[], exports.Table]] = {
+        "at_risk": lambda: exports.at_risk_table(request, actor, summary.at_risk),
+        "stale": lambda: exports.stale_table(request, actor, summary.stale),
+        "teams": lambda: _teams_table(summary),
+        "teams_all": lambda: exports.heat_table(summary.heat, summary.expected),
+        "discipline": lambda: _weeks_table(summary),
+        "discipline_teams": lambda: exports.discipline_table(_discipline_teams(actor, cycle, summary), "Team"),
     }
-    writers[name](writer)
-    return response
+    filename = exports.filename(actor, cycle.name, summary.day, name.replace("_", "-"))
+    return exports.respond(tables[name](), fmt, filename=filename)
 
 
-def _write_at_risk(request: HttpRequest, actor: Membership, summary: DashboardSummary, writer: SafeCsvWriter) -> None:
-    writer.writerow(
-        ["Key result", "Status", "Progress (%)", "Expected (%)", "Gap (points)", "Owner", "Objective", "Team", "Link"]
-    )
-    for row in _rows_in_batches(actor, summary.at_risk):
-        e = row.entry
-        writer.writerow(
-            [
-                row.key_result.title,
-                status_label(e.status),
-                _pct(e.progress),
-                _pct(e.expected),
-                _pct(e.gap),
-                *_kr_cells(request, row),
-            ]
-        )
-
-
-def _write_stale(request: HttpRequest, actor: Membership, summary: DashboardSummary, writer: SafeCsvWriter) -> None:
-    writer.writerow(
-        ["Key result", "Last check-in", "Days silent", "Progress (%)", "Owner", "Objective", "Team", "Link"]
-    )
-    for row in _rows_in_batches(actor, summary.stale):
-        last = row.entry.last_checkin_at
-        writer.writerow(
-            [
-                row.key_result.title,
-                last.date().isoformat() if last else "",
-                row.entry.days_silent,
-                _pct(row.entry.progress),
-                *_kr_cells(request, row),
-            ]
-        )
-
-
-def _write_teams(summary: DashboardSummary, writer: SafeCsvWriter) -> None:
-    writer.writerow(["Department", "Team", "Progress (%)", "Expected (%)", "Status", "Objectives"])
+def _teams_table(summary: DashboardSummary) -> exports.Table:
+    rows = []
     for group in summary.heatmap:
         for cell, parent in [(group.cell, ""), *[(c, group.cell.name) for c in group.children]]:
             department, team = (parent, cell.name) if parent else (cell.name, "")
             status = "" if cell.status == NO_DATA else status_label(cell.status)
-            writer.writerow(
-                [
-                    department,
-                    team,
-                    _pct(cell.progress),
-                    _pct(summary.expected),
-                    status,
-                    cell.objective_count,
-                ]
-            )
+            pct = exports.pct
+            rows.append([department, team, pct(cell.progress), pct(summary.expected), status, cell.objective_count])
+    header = ["Department", "Team", "Progress (%)", "Expected (%)", "Status", "Objectives"]
+    return exports.Table("Progress by team", header, rows)
 
 
-def _write_discipline(summary: DashboardSummary, writer: SafeCsvWriter) -> None:
-    writer.writerow(["Week starting", "Week ending", "Active key results", "On time", "Late", "Missed", "Final"])
-    for w in summary.discipline:
-        writer.writerow(
-            [
-                w.start.isoformat(),
-                w.end.isoformat(),
-                w.active,
-                w.on_time,
-                w.late,
-                w.missed,
-                "yes" if w.complete else "no",
-            ]
-        )
+def _weeks_table(summary: DashboardSummary) -> exports.Table:
+    header = ["Week starting", "Week ending", "Active key results", "On time", "Late", "Missed", "Final"]
+    rows = [
+        [w.start.isoformat(), w.end.isoformat(), w.active, w.on_time, w.late, w.missed, "yes" if w.complete else "no"]
+        for w in summary.discipline
+    ]
+    return exports.Table("Discipline by week", header, rows)

@@ -9,8 +9,13 @@ A comment names its target with explicit nullable foreign keys rather than a gen
 - the database keeps integrity (no dangling ids, comments cascade with their target) and a thread
   is one indexed query, where a generic relation could neither cascade nor join.
 
-A new kind of target (a KPI, an initiative) adds its own nullable key, a ``TargetKind`` and a
-branch in ``selectors.target_get`` with that target's visibility rule; nothing else changes.
+A new kind of target adds its own nullable key, a ``TargetKind`` and a branch in
+``selectors.target_get`` with that target's visibility rule; nothing else changes. Two did:
+
+- an ``initiative`` comment also names the initiative's key result and objective, so it is read
+  by whoever may see that objective (a private objective's initiatives stay private);
+- a ``kpi`` comment names only its KPI (``objective`` is empty): KPIs are not tied to a cycle or an
+  objective, and whoever may see the KPI (``kpis.selectors``) may read its comments.
 """
 
 from __future__ import annotations
@@ -25,6 +30,16 @@ class TargetKind(models.TextChoices):
     OBJECTIVE = "objective", "Objective"
     KEY_RESULT = "key_result", "Key result"
     CHECK_IN = "check_in", "Check-in"
+    INITIATIVE = "initiative", "Initiative"
+    KPI = "kpi", "KPI"
+
+
+_TARGET_KEYS = ("objective", "key_result", "check_in", "initiative", "kpi")
+
+
+def _keys(**named: bool) -> dict[str, bool]:
+    """``{"<key>__isnull": ...}`` for every target key: set for those ``named``, empty for the rest."""
+    return {f"{key}__isnull": not named.get(key, False) for key in _TARGET_KEYS}
 
 
 class Comment(OrgScoped):
@@ -32,13 +47,20 @@ class Comment(OrgScoped):
     blanks its text and shows "Comment deleted" where it has replies."""
 
     kind = models.CharField(max_length=16, choices=TargetKind.choices)
-    objective = models.ForeignKey("okrs.Objective", on_delete=models.CASCADE, related_name="comments")
+    # Empty only on a KPI's comments (the check constraint says which keys each kind names).
+    objective = models.ForeignKey(
+        "okrs.Objective", null=True, blank=True, on_delete=models.CASCADE, related_name="comments"
+    )
     key_result = models.ForeignKey(
         "okrs.KeyResult", null=True, blank=True, on_delete=models.CASCADE, related_name="comments"
     )
     check_in = models.ForeignKey(
         "okrs.CheckIn", null=True, blank=True, on_delete=models.CASCADE, related_name="comments"
     )
+    initiative = models.ForeignKey(
+        "initiatives.Initiative", null=True, blank=True, on_delete=models.CASCADE, related_name="comments"
+    )
+    kpi = models.ForeignKey("kpis.Kpi", null=True, blank=True, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="comments")
     body = models.TextField(blank=True)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies")
@@ -54,9 +76,11 @@ class Comment(OrgScoped):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(kind="objective", key_result__isnull=True, check_in__isnull=True)
-                    | Q(kind="key_result", key_result__isnull=False, check_in__isnull=True)
-                    | Q(kind="check_in", key_result__isnull=False, check_in__isnull=False)
+                    Q(kind="objective", **_keys(objective=True))
+                    | Q(kind="key_result", **_keys(objective=True, key_result=True))
+                    | Q(kind="check_in", **_keys(objective=True, key_result=True, check_in=True))
+                    | Q(kind="initiative", **_keys(objective=True, key_result=True, initiative=True))
+                    | Q(kind="kpi", **_keys(kpi=True))
                 ),
                 name="comment_target_matches_kind",
             ),

@@ -1,8 +1,10 @@
 """Reading comments: the target a comment is about, its thread and the people one may mention.
 
 Every read is scoped to the acting member's organisation and to the objectives they may see
-(``okrs.selectors.objective_base``): a comment is readable exactly when its objective is. Anything
-else is a 404, whether it exists in another organisation or is private here.
+(``okrs.selectors.objective_base``): a comment is readable exactly when its objective is (an
+initiative's comments: its key result's objective). A KPI's comments have no objective: they are
+readable by whoever may see the KPI (``kpis.selectors.kpi_queryset``). Anything else is a 404,
+whether it exists in another organisation or is private here.
 """
 
 from __future__ import annotations
@@ -15,27 +17,50 @@ from django.urls import reverse
 
 from ambit.accounts.models import Membership
 from ambit.discussion.models import Comment, TargetKind
+from ambit.initiatives.models import Initiative
+from ambit.kpis.models import Kpi
+from ambit.kpis.selectors import kpi_get, kpi_queryset
 from ambit.okrs.models import CheckIn, KeyResult, Objective, Visibility
 from ambit.okrs.selectors import objective_base
 
 # The URL segment of each kind of target (web and API paths).
-SLUGS = {TargetKind.OBJECTIVE: "objective", TargetKind.KEY_RESULT: "key-result", TargetKind.CHECK_IN: "check-in"}
+SLUGS = {
+    TargetKind.OBJECTIVE: "objective",
+    TargetKind.KEY_RESULT: "key-result",
+    TargetKind.CHECK_IN: "check-in",
+    TargetKind.INITIATIVE: "initiative",
+    TargetKind.KPI: "kpi",
+}
 KINDS_BY_SLUG = {slug: kind for kind, slug in SLUGS.items()}
 
 
 @dataclass
 class Target:
-    """What a comment is about: its kind and the OKR objects that name it (the objective always)."""
+    """What a comment is about: its kind and the objects that name it. ``objective`` is set on every
+    OKR target (an initiative's too), empty on a KPI's."""
 
     kind: TargetKind
-    objective: Objective
+    objective: Objective | None
     key_result: KeyResult | None = None
     check_in: CheckIn | None = None
+    initiative: Initiative | None = None
+    kpi: Kpi | None = None
 
     @property
     def pk(self) -> int:
-        obj = self.check_in or self.key_result or self.objective
+        obj = self.kpi or self.initiative or self.check_in or self.key_result or self.objective
+        assert obj is not None
         return int(obj.pk)
+
+    @property
+    def organisation_id(self) -> int:
+        owner = self.kpi or self.objective
+        assert owner is not None
+        return int(owner.organisation_id)
+
+    @property
+    def objective_id(self) -> int | None:
+        return self.objective.pk if self.objective is not None else None
 
     @property
     def slug(self) -> str:
@@ -43,24 +68,35 @@ class Target:
 
     @property
     def title(self) -> str:
+        if self.kpi is not None:
+            return f"the KPI “{self.kpi.name}”"
+        if self.initiative is not None:
+            return f"the initiative “{self.initiative.title}”"
         if self.check_in is not None and self.key_result is not None:
             return f"a check-in on “{self.key_result.title}”"
         if self.key_result is not None:
             return f"“{self.key_result.title}”"
+        assert self.objective is not None
         return f"“{self.objective.title}”"
 
     @property
     def url(self) -> str:
-        """Where the comments on this target are read: the objective's page."""
+        """Where the comments on this target are read: the KPI's page, else the objective's."""
+        if self.kpi is not None:
+            return reverse("kpis:detail", args=[self.kpi.pk])
+        assert self.objective is not None
         return reverse("okrs:objective-detail", args=[self.objective.pk])
 
     def filter(self) -> Q:
         """The comments of this target's thread."""
-        if self.kind == TargetKind.CHECK_IN:
-            return Q(kind=self.kind, check_in_id=self.pk)
-        if self.kind == TargetKind.KEY_RESULT:
-            return Q(kind=self.kind, key_result_id=self.pk)
-        return Q(kind=self.kind, objective_id=self.pk)
+        key = {
+            TargetKind.OBJECTIVE: "objective_id",
+            TargetKind.KEY_RESULT: "key_result_id",
+            TargetKind.CHECK_IN: "check_in_id",
+            TargetKind.INITIATIVE: "initiative_id",
+            TargetKind.KPI: "kpi_id",
+        }[self.kind]
+        return Q(kind=self.kind, **{key: self.pk})
 
 
 def _visible(actor: Membership, objective: Objective) -> bool:
@@ -72,13 +108,24 @@ def _visible(actor: Membership, objective: Objective) -> bool:
     return objective_base(actor=actor).filter(pk=objective.pk).exists()
 
 
-def can_read(member: Membership, objective: Objective) -> bool:
-    """Whether ``member`` may read the comments of ``objective`` (who a mention may notify)."""
-    return _visible(member, objective)
+def _kpi_visible(actor: Membership, kpi: Kpi) -> bool:
+    """Whether ``actor`` may see ``kpi``: the KPI pages' own rule (``kpis.selectors``)."""
+    if kpi.organisation_id != actor.organisation_id or not actor.is_active:
+        return False
+    return kpi_queryset(actor).filter(pk=kpi.pk).exists()
+
+
+def can_read(member: Membership, target: Target) -> bool:
+    """Whether ``member`` may read the comments of ``target`` (who a mention may notify)."""
+    if target.kind == TargetKind.KPI:
+        assert target.kpi is not None
+        return _kpi_visible(member, target.kpi)
+    assert target.objective is not None
+    return _visible(member, target.objective)
 
 
 def target_get(*, actor: Membership, kind: str, pk: int) -> Target:
-    """The target, 404 outside the actor's organisation or when they may not see its objective."""
+    """The target, 404 outside the actor's organisation or when they may not see it (its objective)."""
     if kind == TargetKind.OBJECTIVE:
         objective = Objective.objects.filter(organisation_id=actor.organisation_id, pk=pk).first()
         if objective is None or not _visible(actor, objective):
@@ -98,22 +145,44 @@ def target_get(*, actor: Membership, kind: str, pk: int) -> Target:
         if check_in is None or not _visible(actor, check_in.key_result.objective):
             raise Http404("No such check-in.")
         return Target(TargetKind.CHECK_IN, check_in.key_result.objective, check_in.key_result, check_in)
+    if kind == TargetKind.INITIATIVE:
+        initiative = (
+            Initiative.objects.filter(organisation_id=actor.organisation_id, pk=pk)
+            .select_related("key_result__objective")
+            .first()
+        )
+        if initiative is None or not _visible(actor, initiative.key_result.objective):
+            raise Http404("No such initiative.")
+        kr = initiative.key_result
+        return Target(TargetKind.INITIATIVE, kr.objective, key_result=kr, initiative=initiative)
+    if kind == TargetKind.KPI:
+        if not actor.is_active:
+            raise Http404("No such KPI.")
+        return Target(TargetKind.KPI, None, kpi=kpi_get(actor=actor, kpi_id=pk))
     raise Http404("No such kind of comment target.")
 
 
 def target_of(comment: Comment) -> Target:
     """The target of a comment loaded by ``comment_get`` (no query)."""
-    return Target(TargetKind(comment.kind), comment.objective, comment.key_result, comment.check_in)
+    return Target(
+        TargetKind(comment.kind),
+        comment.objective,
+        comment.key_result,
+        comment.check_in,
+        comment.initiative,
+        comment.kpi,
+    )
 
 
 def comment_get(*, actor: Membership, comment_id: int) -> Comment:
-    """A comment the actor may read (its objective visible to them), with its target; 404 otherwise."""
+    """A comment the actor may read (its objective, or its KPI, visible to them), with its target;
+    404 otherwise."""
     comment = (
         Comment.objects.filter(organisation_id=actor.organisation_id, pk=comment_id)
-        .select_related("objective", "key_result", "check_in", "author__user")
+        .select_related("objective", "key_result", "check_in", "initiative", "kpi", "author__user")
         .first()
     )
-    if comment is None or not _visible(actor, comment.objective):
+    if comment is None or not can_read(actor, target_of(comment)):
         raise Http404("No such comment.")
     return comment
 
@@ -128,7 +197,7 @@ class ThreadComment:
 
 def _comments(target: Target) -> QuerySet[Comment]:
     return (
-        Comment.objects.filter(organisation_id=target.objective.organisation_id)
+        Comment.objects.filter(organisation_id=target.organisation_id)
         .filter(target.filter())
         .select_related("author__user")
         .prefetch_related(Prefetch("mentions", queryset=Membership.objects.select_related("user")))
@@ -139,7 +208,7 @@ def _comments(target: Target) -> QuerySet[Comment]:
 def comment_queryset(*, actor: Membership, target: Target) -> QuerySet[Comment]:
     """The comments of the target's thread, oldest first (deleted ones included, blanked), with
     their authors and mentioned members (one query more for those)."""
-    if target.objective.organisation_id != actor.organisation_id:
+    if target.organisation_id != actor.organisation_id:
         raise Http404("Not found.")
     return _comments(target)
 
@@ -178,6 +247,26 @@ def key_result_counts(*, actor: Membership, objective: Objective) -> dict[int, i
         .order_by()
     )
     return {r["key_result_id"]: r["n"] for r in rows}
+
+
+def initiative_counts(*, actor: Membership, initiatives: list[Initiative]) -> dict[int, int]:
+    """The number of live comments on each of these initiatives (loaded through the initiatives'
+    selectors: visible to the actor), in one query; none when the list is empty."""
+    ids = [i.pk for i in initiatives if i.organisation_id == actor.organisation_id]
+    if not ids:
+        return {}
+    rows = (
+        Comment.objects.filter(
+            organisation_id=actor.organisation_id,
+            kind=TargetKind.INITIATIVE,
+            initiative_id__in=ids,
+            deleted_at__isnull=True,
+        )
+        .values("initiative_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {r["initiative_id"]: r["n"] for r in rows}
 
 
 def mention_candidates(*, actor: Membership, query: str, limit: int = 8) -> list[Membership]:

@@ -3,8 +3,8 @@
 Whoever may read the target may comment on it, unless they are a viewer (viewers read only). The
 author edits and deletes their comment; an admin may delete anyone's (moderation), audited as
 theirs. Mentions notify each mentioned member once per comment (``Kind.MENTION``, key
-``comment:<id>``), and only those who may read the target: a private objective's comments never
-reach someone who cannot see it.
+``comment:<id>``), and only those who may read the target: a private objective's comments (its
+initiatives' too) never reach someone who cannot see it.
 """
 
 from __future__ import annotations
@@ -60,16 +60,21 @@ def _notify(comment: Comment, target: Target, mentioned: list[Membership], *, sk
             title=f"{author_name} mentioned you on {target.title}"[:300],
             body=comment.body[:500],
             url=f"{target.url}#comment-{comment.pk}",
-            data={"comment_id": comment.pk, "objective_id": target.objective.pk},
+            data={
+                "comment_id": comment.pk,
+                "kind": str(target.kind),
+                "target_id": target.pk,
+                "objective_id": target.objective_id,
+            },
         )
         for m in mentioned
-        if m.pk != comment.author_id and m.pk not in skip and can_read(m, target.objective)
+        if m.pk != comment.author_id and m.pk not in skip and can_read(m, target)
     ]
     return produce(drafts, now=now) if drafts else 0
 
 
 def _require_can_comment(actor: Membership, target: Target) -> None:
-    require_same_org(actor, target.objective.organisation_id)
+    require_same_org(actor, target.organisation_id)
     require_writer(actor)
 
 
@@ -100,6 +105,8 @@ def comment_add(*, actor: Membership, target: Target, body: object, parent: Comm
         objective=target.objective,
         key_result=target.key_result,
         check_in=target.check_in,
+        initiative=target.initiative,
+        kpi=target.kpi,
         author=actor,
         body=text,
         parent=parent,

@@ -3,11 +3,12 @@ page's own queries and cache are untouched), and every action answers with the t
 
 - ``comments/objective/<id>/section/``: the objective's thread and a "Comments (n)" toggle per key
   result that loads that key result's thread;
-- ``comments/<objective|key-result|check-in>/<id>/``: a thread (GET), add a comment or reply (POST);
+- ``comments/<objective|key-result|check-in|initiative|kpi>/<id>/``: a thread (GET), add a comment or
+  reply (POST); the KPI page loads its KPI's thread, the initiatives list each initiative's;
 - ``comments/<id>/edit/`` (GET the form, POST the text), ``comments/<id>/delete/`` (POST);
 - ``comments/mentions/?q=``: the members matching what follows an "@", for the picker.
 
-404 for anything outside the member's organisation or on an objective they may not see; 403 for
+404 for anything outside the member's organisation or on an objective (or KPI) they may not see; 403 for
 a write they may not make; 422 with the field's message for bad input; 429 when posting too fast.
 """
 
@@ -80,10 +81,12 @@ def _errors(exc: ValidationError) -> dict[str, list[str]]:
 def objective_section(request: MemberRequest, pk: int) -> HttpResponse:
     """The objective page's comments: its thread and one toggle per key result with its count."""
     target = selectors.target_get(actor=request.member, kind=TargetKind.OBJECTIVE, pk=pk)
-    counts = selectors.key_result_counts(actor=request.member, objective=target.objective)
+    objective = target.objective
+    assert objective is not None
+    counts = selectors.key_result_counts(actor=request.member, objective=objective)
     key_results = [
         (kr, counts.get(kr.pk, 0))
-        for kr in KeyResult.objects.filter(objective=target.objective).only("pk", "title").order_by("position", "id")
+        for kr in KeyResult.objects.filter(objective=objective).only("pk", "title").order_by("position", "id")
     ]
     context = _thread_context(request, target)
     context["key_results"] = key_results

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from ambit.accounts.models import Membership, Team
@@ -27,6 +28,7 @@ from ambit.dashboards.selectors import org_today
 from ambit.initiatives.links import clean_link
 from ambit.initiatives.models import Initiative, InitiativeStatus, SprintEntry, SprintPlan
 from ambit.okrs.models import KeyResult, Objective, Sprint
+from ambit.trash.services import move_to_trash
 
 MAX_INITIATIVE_TITLE = 200
 MAX_GOAL = 2_000
@@ -221,6 +223,9 @@ def initiative_set_status(*, actor: Membership, initiative: Initiative, status: 
 @transaction.atomic
 def initiative_delete(*, actor: Membership, initiative: Initiative) -> None:
     require_can_write(actor, initiative.key_result, initiative)
+    # Into the trash, with its sprint record: its owner or an admin restores it within 30 days.
+    url = reverse("okrs:objective-detail", args=[initiative.key_result.objective_id])
+    move_to_trash(actor=actor, obj=initiative, label=initiative.title, url=url)
     audit_record(
         actor=actor,
         organisation=actor.organisation,

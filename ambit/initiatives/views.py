@@ -27,6 +27,7 @@ from ambit.initiatives.models import Initiative
 from ambit.okrs.models import Cycle, KeyResult, Sprint
 from ambit.okrs.selectors import key_result_get
 from ambit.okrs.views_common import cycle_switcher_context, selected_cycle
+from ambit.trash.notice import moved_to_trash
 
 # --- A key result's initiatives (on the objective page) ---------------------------------------
 
@@ -177,9 +178,12 @@ def initiative_edit(request: MemberRequest, initiative_id: int) -> HttpResponse:
 def initiative_delete(request: MemberRequest, initiative_id: int) -> HttpResponse:
     initiative = _writable(request, initiative_id)
     key_result = initiative.key_result
+    notice = moved_to_trash(f"The initiative “{initiative.title}”")
     services.initiative_delete(actor=request.member, initiative=initiative)
-    if not request.htmx:
-        messages.success(request, "Initiative removed.")
+    if request.htmx:
+        context = {**_kr_context(request, key_result), "trash_notice": notice}
+        return render(request, "initiatives/partials/kr_initiatives.html", context)
+    messages.success(request, notice)
     return _after_write(request, key_result)
 
 

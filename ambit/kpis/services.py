@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from ambit.accounts.models import Membership, Team, TeamMember
@@ -26,6 +27,7 @@ from ambit.notify.models import Kind
 from ambit.notify.produce import Draft, produce
 from ambit.okrs import engine
 from ambit.okrs.models import CheckIn, KeyResult, KeyResultKind
+from ambit.trash.services import move_to_trash
 
 MAX_KPI_NAME = 200
 MANAGE_DENIED = "Only OKR champions, admins and the team's lead may change this KPI."
@@ -225,6 +227,23 @@ def kpi_archive(*, actor: Membership, kpi: Kpi) -> Kpi:
         changes={"archived_at": [None, kpi.archived_at], "unlinked_key_results": unlinked},
     )
     return kpi
+
+
+@transaction.atomic
+def kpi_delete(*, actor: Membership, kpi: Kpi) -> None:
+    """Delete a KPI with its readings and key result links into the trash (``ambit.trash``): its
+    owner or an admin restores them all within 30 days. Archiving keeps it for good instead."""
+    require_same_org(actor, kpi.organisation_id)
+    _require_manage(actor, kpi.team_id)
+    move_to_trash(actor=actor, obj=kpi, label=kpi.name, url=reverse("kpis:detail", args=[kpi.pk]))
+    audit_record(
+        actor=actor,
+        organisation=actor.organisation,
+        action=AuditAction.KPI_DELETE,
+        obj=kpi,
+        changes={"name": [kpi.name, None], "team": [kpi.team_id, None]},
+    )
+    kpi.delete()
 
 
 # --- Readings ------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from ambit.kpis import charts, selectors, services
 from ambit.kpis.forms import COMPANY, KpiForm, LinkForm, ReadingForm
 from ambit.kpis.models import Kpi
 from ambit.okrs import engine
+from ambit.trash.notice import moved_to_trash
 
 HISTORY_ROWS = 100  # readings listed on a KPI's page (the chart draws them all)
 
@@ -176,6 +177,16 @@ def kpi_archive(request: MemberRequest, kpi_id: int) -> HttpResponse:
     kpi = selectors.kpi_get(actor=request.member, kpi_id=kpi_id)
     services.kpi_archive(actor=request.member, kpi=kpi)
     messages.success(request, f"“{kpi.name}” archived: it keeps its history and leaves the boards.")
+    return redirect("kpis:board")
+
+
+@member_required(permission=require_writer)
+@require_POST
+def kpi_delete(request: MemberRequest, kpi_id: int) -> HttpResponse:
+    kpi = selectors.kpi_get(actor=request.member, kpi_id=kpi_id)
+    notice = moved_to_trash(f"The KPI “{kpi.name}”")
+    services.kpi_delete(actor=request.member, kpi=kpi)
+    messages.success(request, notice)
     return redirect("kpis:board")
 
 

@@ -32,3 +32,10 @@ class NotifyConfig(AppConfig):
         from ambit.okrs.signals import demo_seeded
 
         demo_seeded.connect(on_demo_seeded, dispatch_uid="notify.demo_week")
+
+        from ambit.notify.scheduler import register_producer
+        from ambit.trash.tasks import PRODUCER as TRASH_PURGE
+        from ambit.trash.tasks import enqueue_purge
+
+        # The trash's 30-day purge (issue 17) runs from the scheduler; the trash cannot import notify.
+        register_producer(TRASH_PURGE, enqueue_purge)

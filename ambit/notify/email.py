@@ -10,6 +10,7 @@ sending and recording is the same message, which mail servers and clients recogn
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from email.utils import formataddr
 from typing import Any
 from urllib.parse import urlsplit
@@ -109,6 +110,17 @@ def render_parts(notification: Notification) -> tuple[str, str]:
     return text, html
 
 
+# Files some notifications' emails carry (the cycle report on the closing announcement): kind →
+# a function of the notification giving (file name, content, content type), or None for no file.
+# The apps above register them (``register_attachment``); notify imports none of them.
+Attachment = tuple[str, bytes, str]
+ATTACHMENTS: dict[str, Callable[[Notification], Attachment | None]] = {}
+
+
+def register_attachment(kind: str, provider: Callable[[Notification], Attachment | None]) -> None:
+    ATTACHMENTS[kind] = provider
+
+
 def build_message(delivery: Delivery) -> EmailMultiAlternatives:
     """The message for ``delivery`` (not sent)."""
     notification = delivery.notification
@@ -129,6 +141,10 @@ def build_message(delivery: Delivery) -> EmailMultiAlternatives:
         connection=get_connection(fail_silently=False),
     )
     message.attach_alternative(html, "text/html")
+    provider = ATTACHMENTS.get(notification.kind)
+    attachment = provider(notification) if provider is not None else None
+    if attachment is not None:
+        message.attach(*attachment)
     return message
 
 

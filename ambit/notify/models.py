@@ -35,6 +35,8 @@ class Kind(models.TextChoices):
     SPRINT_PLANNING = "sprint_planning", "Sprint planning"
     TEAM_MEETING = "team_meeting", "Upcoming team check-in"
     REVIEW_COMMENTARY = "review_commentary", "Monthly review commentary needed"
+    SCORING_REMINDER = "scoring_reminder", "Reminder to score your OKRs"
+    CYCLE_CLOSED = "cycle_closed", "Cycle closed with its results"
 
 
 class ChannelName(models.TextChoices):

@@ -9,6 +9,20 @@ def _refresh_all_rollups(sender: Any, *, organisation: Any, **kwargs: Any) -> No
     rollups.schedule_organisation(organisation)
 
 
+def _refresh_restored(sender: Any, *, organisation_id: int, rows: dict[str, list[Any]], **kwargs: Any) -> None:
+    """Objectives, key results or alignments came back from the trash (issue 17): recompute
+    their objectives' stored roll-ups and those that read them, on commit."""
+    from ambit.okrs import rollups
+    from ambit.okrs.models import Alignment, KeyResult, Objective
+
+    ids = set(rows.get("okrs.Objective", []))
+    ids |= set(KeyResult.objects.filter(pk__in=rows.get("okrs.KeyResult", [])).values_list("objective_id", flat=True))
+    links = Alignment.objects.filter(pk__in=rows.get("okrs.Alignment", [])).values_list("child_id", "parent_id")
+    ids |= {pk for pair in links for pk in pair}
+    for objective in Objective.objects.filter(pk__in=ids, organisation_id=organisation_id):
+        rollups.schedule_objective(objective)
+
+
 class OkrsConfig(AppConfig):
     name = "ambit.okrs"
     label = "okrs"
@@ -24,3 +38,8 @@ class OkrsConfig(AppConfig):
 
         # The set-up wizard and charter page create cycles from the charter's calendar (issue 15).
         register_cycle_planner(CharterCyclePlanner())
+
+        from ambit.trash.signals import restored
+
+        # What comes back from the trash needs its roll-ups again (ambit.trash.signals).
+        restored.connect(_refresh_restored, dispatch_uid="okrs.refresh_restored")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 
@@ -170,9 +170,18 @@ def objective_list(
 
 
 def objective_get(*, actor: Membership, objective_id: int) -> Objective:
+    # Rollover (issue 17): the source's cycle joined, the first copy's id and cycle as subqueries,
+    # so the page's "Rolled over from / to" costs no query of its own.
+    copies = Objective.objects.filter(rolled_over_from=OuterRef("pk")).order_by("pk")
     obj = (
         objective_base(actor=actor)
-        .select_related("cycle", "team", "owner__user", "theme", "source_key_result__objective")
+        .select_related(
+            "cycle", "team", "owner__user", "theme", "source_key_result__objective", "rolled_over_from__cycle"
+        )
+        .annotate(
+            rolled_to_id=Subquery(copies.values("pk")[:1]),
+            rolled_to_cycle=Subquery(copies.values("cycle__name")[:1]),
+        )
         .prefetch_related(key_results_prefetch(), "contributors__user")
         .filter(pk=objective_id)
         .first()

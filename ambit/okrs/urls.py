@@ -16,9 +16,11 @@ urlpatterns = [
     path("objectives/<int:pk>/edit/", views_edit.objective_edit, name="objective-edit"),
     path("objectives/<int:pk>/state/", views.objective_state, name="objective-state"),
     path("objectives/<int:pk>/cancel/", views.objective_cancel, name="objective-cancel"),
+    path("objectives/<int:pk>/delete/", views.objective_delete, name="objective-delete"),
     path("objectives/<int:pk>/align/", views.objective_align, name="objective-align"),
     path("objectives/<int:pk>/key-results/new/", views_edit.kr_create, name="kr-create"),
     path("key-results/<int:pk>/edit/", views_edit.kr_edit, name="kr-edit"),
+    path("key-results/<int:pk>/delete/", views.kr_delete, name="kr-delete"),
     path("key-results/<int:pk>/cascade/", views.kr_cascade, name="kr-cascade"),
     path("key-results/<int:pk>/history/", views.kr_history, name="kr-history"),
 ]

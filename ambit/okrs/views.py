@@ -27,6 +27,7 @@ from ambit.okrs.selectors import key_result_get, objective_get, objective_head
 from ambit.okrs.selectors_align import alignment_choices
 from ambit.okrs.selectors_tree import alignment_candidates
 from ambit.okrs.views_common import cycle_switcher_context
+from ambit.trash.notice import moved_to_trash
 
 # The element the picker's search swaps its results into (okrs/partials/align_picker.html).
 ALIGN_RESULTS_ID = "align-results"
@@ -180,3 +181,37 @@ def kr_cascade(request: MemberRequest, pk: int) -> HttpResponse:
             return redirect("okrs:objective-detail", pk=child.pk)
     status = 400 if form.errors else 200
     return render_page(request, "okrs/kr_cascade.html", {"key_result": kr, "form": form}, status=status)
+
+
+# --- Deleting into the trash (issue 17) -----------------------------------------------------------
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def objective_delete(request: MemberRequest, pk: int) -> HttpResponse:
+    """A confirmation page, then the delete: into the trash, restorable for 30 days."""
+    objective = objective_for_edit(request.member, pk)
+    if request.method == "POST":
+        team = objective.team
+        back = reverse("okrs:team-detail", args=[team.slug]) if team is not None else reverse("okrs:company")
+        notice = moved_to_trash(f"The objective “{objective.title}”")
+        services.objective_delete(actor=request.member, objective=objective)
+        messages.success(request, notice)
+        return redirect(back)
+    context = {"objective": objective, "what": "objective", "title": objective.title, "back": objective.pk}
+    return render_page(request, "okrs/confirm_delete.html", context)
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def kr_delete(request: MemberRequest, pk: int) -> HttpResponse:
+    """A confirmation page, then the delete: into the trash, restorable for 30 days."""
+    kr = key_result_get(actor=request.member, key_result_id=pk)
+    objective = objective_for_edit(request.member, kr.objective_id)
+    if request.method == "POST":
+        notice = moved_to_trash(f"The key result “{kr.title}”")
+        services.key_result_delete(actor=request.member, key_result=kr)
+        messages.success(request, notice)
+        return redirect("okrs:objective-detail", pk=objective.pk)
+    context = {"objective": objective, "what": "key result", "title": kr.title, "back": objective.pk}
+    return render_page(request, "okrs/confirm_delete.html", context)

@@ -41,6 +41,7 @@ from ambit.sheets.layout import (
     format_parent,
     format_row_id,
 )
+from ambit.sheets.origin import rollover_origins
 from ambit.sheets.reference import KPI_COLUMNS, KPIS_SHEET, kpi_rows, write_reference_sheet
 from ambit.sheets.selectors import SheetData, SheetLists, sheet_data, sheet_lists
 
@@ -109,8 +110,13 @@ def _forecast_cells(kr: KeyResult, metrics: Metrics) -> Row:
 
 def okr_rows(data: SheetData, metrics: Metrics) -> list[Row]:
     rows: list[Row] = []
+    origins = rollover_origins(data.objectives)
     for o in data.objectives:
-        base = {**_objective_cells(o, data.parents.get(o.pk, [])), **_score_cells(o, metrics)}
+        base = {
+            **_objective_cells(o, data.parents.get(o.pk, [])),
+            **_score_cells(o, metrics),
+            **origins.get(o.pk, {}),
+        }
         krs = data.key_results.get(o.pk, [])
         if not krs:
             rows.append({"id": format_row_id(o.pk, None), **base})

@@ -95,6 +95,8 @@ READ_ONLY_COLUMNS: tuple[Column, ...] = (
     Column("forecast_progress", "Forecast progress", 11, level="read_only", numeric=True, percent=True),
     Column("forecast_score", "Forecast score", 10, level="read_only", numeric=True),
     Column("forecast_note", "Forecast note", 22, level="read_only"),
+    # A copy made by rolling over (ambit/rollover): "Rolled over from Q3 2026" (sheets/origin.py).
+    Column("rolled_over_from", "Rolled over from", 24, level="read_only"),
 )
 SHEET_COLUMNS: tuple[Column, ...] = COLUMNS + READ_ONLY_COLUMNS
 _READ_ONLY_HEADERS = frozenset(_norm(c.header) for c in READ_ONLY_COLUMNS)

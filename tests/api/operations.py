@@ -78,6 +78,9 @@ DEFAULT_PARAMS: dict[str, Callable[[Any, Any], int]] = {
     "team_meeting_id": lambda w, d: _team_meeting_of(w),
     "team_meeting_item_id": lambda w, d: _team_meeting_item_of(w),
     "initiative_id": lambda w, d: _initiative_of(d),  # the initiative build_okr_data makes (issue 16)
+    "dependency_id": lambda w, d: _dependency_of(d),  # Platform's on the company's ARR (issue 17)
+    "trash_item_id": lambda w, d: _trash_item_of(w),  # the member's objective in the trash (issue 17)
+    "link_id": lambda w, d: _presentation_link_of(w),  # the live link build_okr_data makes (issue 17)
 }
 PARAM_OVERRIDES: dict[str, dict[str, Callable[[Any, Any], int]]] = {
     # Platform's check-in is open already (one at a time): the walk starts Sales'.
@@ -90,7 +93,15 @@ PARAM_OVERRIDES: dict[str, dict[str, Callable[[Any, Any], int]]] = {
     "objective_propose": {"objective_id": lambda w, d: d.spare_obj.pk},
     "objective_approve": {"objective_id": lambda w, d: d.spare_obj.pk},
     "objective_send_back": {"objective_id": lambda w, d: _proposed(d.spare_obj)},
+    # Closing the quarter (issue 17): reminders to score go out while the cycle is in review.
+    "scoring_remind": {"cycle_id": lambda w, d: _in_review(w.cycle)},
 }
+
+
+def _in_review(cycle: Any) -> int:
+    """``cycle`` moved to review in place (no audit entry, no row added), as scoring needs."""
+    type(cycle).objects.filter(pk=cycle.pk).update(state="review")
+    return int(cycle.pk)
 
 
 def _proposed(objective: Any) -> int:
@@ -111,6 +122,37 @@ def _one_on_one_item_of(world: Any) -> int:
 
     found = Item.objects.filter(meeting__one_on_one__manager=world.lead, meeting__one_on_one__report=world.member)
     return int(found.order_by("pk").values_list("pk", flat=True)[0])
+
+
+def _dependency_of(data: Any) -> int:
+    """The dependency ``build_okr_data`` declared for Platform's objective (issue 17); once a walk
+    has removed it, an id that is no longer there (a 404, as for any removed object)."""
+    from ambit.retros.models import Dependency
+
+    found = Dependency.objects.filter(objective=data.team_obj).order_by("pk").values_list("pk", flat=True).first()
+    return int(found) if found is not None else 2**31
+
+
+def _next_quarter(world: Any) -> int:
+    """The quarter after the walk's, which build_okr_data makes (the rollover target)."""
+    from ambit.okrs.models import Cycle
+
+    return int(Cycle.objects.get(organisation=world.org, name="Rollover quarter").pk)
+
+
+def _presentation_link_of(world: Any) -> int:
+    from ambit.present.models import PresentationLink
+
+    return int(PresentationLink.objects.filter(organisation=world.org).order_by("pk").values_list("pk", flat=True)[0])
+
+
+def _trash_item_of(world: Any) -> int:
+    """The deleted objective ``build_okr_data`` put in the trash (issue 17); once a walk has restored
+    or deleted it, an id that is no longer there (a 404)."""
+    from ambit.trash.models import TrashItem
+
+    found = TrashItem.objects.filter(organisation=world.org).order_by("pk").values_list("pk", flat=True).first()
+    return int(found) if found is not None else 2**31
 
 
 def _comment(objective: Any) -> int:
@@ -140,7 +182,9 @@ def _last_week(world: Any) -> str:
 def _initiative_of(data: Any) -> int:
     from ambit.initiatives.models import Initiative
 
-    return int(Initiative.objects.filter(key_result=data.kr).values_list("pk", flat=True)[0])
+    found = Initiative.objects.filter(key_result=data.kr).order_by("pk").values_list("pk", flat=True).first()
+    # Deleted (into the trash) by an earlier example of the same schema run: a 404.
+    return int(found) if found is not None else 2**31
 
 
 def _team_meeting_of(world: Any) -> int:
@@ -178,6 +222,13 @@ def _kpi_of(world: Any) -> int:
     return int(Kpi.objects.filter(organisation=world.org).values_list("pk", flat=True).get())
 
 
+_REFLECTION = {
+    "achieved": "Mostly",
+    "aligned": "Yes",
+    "dependencies": "Not all of them",
+    "unexpected": "A large customer's integration",
+    "lessons": "Declare dependencies in planning",
+}
 BODIES: dict[str, Callable[[Any, Any], dict[str, Any]]] = {
     "organisation_update": lambda w, d: {"name": "Acme Corp", "confidence_scale": "0-1"},
     "invitation_create": lambda w, d: {"email": "new@acme.test", "role": "member", "send_email": False},
@@ -216,7 +267,8 @@ BODIES: dict[str, Callable[[Any, Any], dict[str, Any]]] = {
     },
     "key_result_update": lambda w, d: {"title": "Weekly active users"},
     "key_result_cancel": lambda w, d: {"reason": "Wrong metric"},
-    "key_result_score": lambda w, d: {"score": 0.4},
+    "key_result_score": lambda w, d: {"score": 0.4, "note": "Agreed at the review"},
+    "scoring_remind": lambda w, d: {},
     "milestone_add": lambda w, d: {"title": "Docs"},
     "objective_create_from_key_result": lambda w, d: {"title": "Grow weekly users", "team_id": w.team.pk},
     "check_in_create": lambda w, d: {"value": 80, "confidence": 6, "note": "Picking up"},
@@ -243,6 +295,8 @@ BODIES: dict[str, Callable[[Any, Any], dict[str, Any]]] = {
     "kpi_reading_create": lambda w, d: {"value": 3.5, "note": "Up after the price change"},
     "comment_create_objective": lambda w, d: {"body": "Looks good @member"},
     "comment_create_key_result": lambda w, d: {"body": "On track?"},
+    "comment_create_initiative": lambda w, d: {"body": "Blocked on review?"},
+    "comment_create_kpi": lambda w, d: {"body": "Why the jump @member?"},
     "comment_update": lambda w, d: {"body": "Looks great"},
     "one_on_one_item_add": lambda w, d: {"kind": "talking_point", "text": "How is the launch going?"},
     "one_on_one_item_update": lambda w, d: {"done": True},
@@ -279,6 +333,15 @@ BODIES: dict[str, Callable[[Any, Any], dict[str, Any]]] = {
     # A team's standup hour (issue 16): its leads, champions and admins; my own weekly reflection.
     "ritual_settings_update": lambda w, d: {"standup_hour": 10},
     "reflection_put": lambda w, d: {"learned": "Smaller releases land better", "in_my_way": ""},
+    # End-of-quarter reflections (issue 17): Platform's objective and team; a dependency of
+    # Platform's objective on the company's (another team's).
+    "objective_reflection_put": lambda w, d: _REFLECTION,
+    "team_reflection_put": lambda w, d: _REFLECTION,
+    "dependency_add": lambda w, d: {"target_objective_id": d.company_obj.pk, "note": "Their pricing first"},
+    "presentation_link_create": lambda w, d: {"days": 3},
+    # Rollover (issue 17): every objective the caller may roll over into build_okr_data's next quarter.
+    "rollover_run": lambda w, d: {"target_cycle_id": _next_quarter(w), "threshold": 1},
+    "rollover_nothing": lambda w, d: {"note": "Nothing left."},
 }
 
 # Uploads, sent as multipart/form-data by ApiClient (a dry run by default: the walk changes nothing).

@@ -31,6 +31,8 @@ ADMIN_ONLY = {
     "team_member_set",
     "team_member_remove",
     "people_import",
+    "trash_delete",  # deleting from the trash for good (issue 17)
+    "cycle_reopen",  # reopening a closed cycle (issue 17)
 }
 EDITORS_ONLY = {
     "strategy_update",
@@ -43,6 +45,8 @@ EDITORS_ONLY = {
     "cycle_create",
     "cycle_update",
     "cycle_transition",
+    "cycle_close",  # issue 17
+    "rollover_nothing",  # recording that nothing rolls over (issue 17)
 }
 # KPIs (issue 16): champions and admins, or the team's lead; the owner (the member) only records readings.
 KPI_MANAGERS_ONLY = {"kpi_create", "kpi_update"}
@@ -75,6 +79,25 @@ REVIEW_LEADS_ONLY = {"review_remind", "review_decision_add", "review_decision_up
 REVIEW_OWNER_ONLY = {"review_commentary_write"}
 REVIEW_OWNER = "member"
 
+# Operations answering a file rather than JSON (issue 17: the cycle report, PDF by default).
+FILE_OPERATIONS = {"cycle_report": "application/pdf"}
+
+# Reflections and dependencies (issue 17): the walk's objective and team are Platform's, which the
+# lead leads; the member neither owns that objective nor leads the team.
+REFLECTION_WRITERS_ONLY = {"objective_reflection_put", "team_reflection_put", "dependency_add", "dependency_remove"}
+
+# Presentation links (issue 17): champions and admins list, create and revoke them; others get 403,
+# the list included (the quarter's wins are anyone's to read).
+PRESENTATION_MANAGERS_ONLY = {"presentation_link_list", "presentation_link_create", "presentation_link_revoke"}
+
+
+# Closing the quarter (issue 17): leads and above remind the late. The walk's cycle is not ready to
+# close (nothing scored, rollover not decided) nor closed: an admin closing or reopening it gets 409.
+SCORING_LEADS_ONLY = {"scoring_remind"}
+# Rollover (issue 17): champions, admins and team leads (their teams' objectives); not members.
+ROLLOVER_LEADS_ONLY = {"rollover_run"}
+CYCLE_STATE_CONFLICTS = {"cycle_close", "cycle_reopen"}
+
 
 def expected_status(op: Operation, persona: str, status: int) -> int:
     """``status``, or 404 for an operation on the walk's 1:1 by someone not in it, or 403 for the
@@ -83,6 +106,10 @@ def expected_status(op: Operation, persona: str, status: int) -> int:
         return 404
     if op.operation_id in REVIEW_OWNER_ONLY and persona != REVIEW_OWNER:
         return 403
+    if op.operation_id in PRESENTATION_MANAGERS_ONLY and persona in ("viewer", "lead", "member"):
+        return 403
+    if op.operation_id in CYCLE_STATE_CONFLICTS and persona == "admin":
+        return 409
     return status
 
 
@@ -116,7 +143,9 @@ def test_admin_can_do_every_operation(world: World, op: Operation) -> None:
         _refused(response, expected)
         return
     assert response.status_code == op.success, response.content
-    if op.success != 204:
+    if op.operation_id in FILE_OPERATIONS:
+        assert response.headers["Content-Type"] == FILE_OPERATIONS[op.operation_id] and response.content
+    elif op.success != 204:
         assert response.headers["Content-Type"].startswith("application/json")
         json.loads(response.content)
 
@@ -164,8 +193,8 @@ def test_viewers_and_read_only_tokens_get_403_on_every_write(world: World, perso
         if op.is_write:
             # A read-only token is refused before anything is looked up; a viewer outside the 1:1 finds nothing.
             _refused(response, 403 if persona == "admin-read-only" else expected_status(op, persona, 403))
-        elif expected_status(op, persona, 200) == 404:
-            _refused(response, 404)
+        elif expected_status(op, persona, 200) in (403, 404):
+            _refused(response, expected_status(op, persona, 200))
         else:
             assert response.status_code == 200, (op.operation_id, response.content)
     assert db_digest() == before
@@ -177,7 +206,13 @@ def test_viewers_and_read_only_tokens_get_403_on_every_write(world: World, perso
         ("champion", ADMIN_ONLY | AUTHOR_ONLY | REVIEW_OWNER_ONLY),
         (
             "lead",
-            ADMIN_ONLY | EDITORS_ONLY | AUTHOR_ONLY | {"team_meeting_start"} | REVIEW_EDITORS_ONLY | REVIEW_OWNER_ONLY,
+            ADMIN_ONLY
+            | EDITORS_ONLY
+            | AUTHOR_ONLY
+            | {"team_meeting_start"}
+            | REVIEW_EDITORS_ONLY
+            | REVIEW_OWNER_ONLY
+            | PRESENTATION_MANAGERS_ONLY,
         ),
         (
             "member",
@@ -189,7 +224,11 @@ def test_viewers_and_read_only_tokens_get_403_on_every_write(world: World, perso
             | SPRINT_GOAL_LEADS_ONLY
             | TEAM_MEETING_RUNNERS_ONLY
             | REVIEW_EDITORS_ONLY
-            | REVIEW_LEADS_ONLY,
+            | REVIEW_LEADS_ONLY
+            | REFLECTION_WRITERS_ONLY
+            | PRESENTATION_MANAGERS_ONLY
+            | SCORING_LEADS_ONLY
+            | ROLLOVER_LEADS_ONLY,
         ),
     ],
 )

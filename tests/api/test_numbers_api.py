@@ -60,7 +60,7 @@ def test_plan_start_verdict_and_stretch_round_trip(world: World, api_as: ApiAs) 
     assert response.status_code == 200, response.content
     assert response.json()["plan_start"] == world.cycle.start_date.isoformat()
 
-    services.objective_score(actor=world.member, objective=objective, score=0.5)
+    services.objective_score(actor=world.member, objective=objective, score=0.5, note="Below the suggestion")
     metrics = api.get(f"objectives/{objective.pk}").json()["metrics"]
     assert (metrics["band"], metrics["verdict"]) == ("yellow", "partial")
     response = api.patch(f"objectives/{objective.pk}", {"ambition": "committed"})

@@ -72,3 +72,25 @@ def test_docs_use_the_bundled_swagger_assets_not_a_cdn() -> None:
         assert response.streaming  # served from the file, not rendered
         assert len(response.getvalue()) > 100
     assert client.get("/api/v1/docs/assets/../../settings.py").status_code == 404
+
+
+def test_no_two_schemas_share_a_name() -> None:
+    """django-ninja names a component after its class: two ``DecisionOut`` in two routers would
+    leave one operation documented with the other's fields."""
+    import importlib
+    import pkgutil
+
+    from ninja import Schema
+
+    import ambit.api.routers
+
+    modules = [importlib.import_module("ambit.api.schemas"), importlib.import_module("ambit.api.out")]
+    modules += [
+        importlib.import_module(m.name) for m in pkgutil.iter_modules(ambit.api.routers.__path__, "ambit.api.routers.")
+    ]
+    where: dict[str, list[str]] = {}
+    for module in modules:
+        for name, value in vars(module).items():
+            if isinstance(value, type) and issubclass(value, Schema) and value.__module__ == module.__name__:
+                where.setdefault(name, []).append(module.__name__)
+    assert {name: places for name, places in where.items() if len(places) > 1} == {}

@@ -33,6 +33,7 @@ from ambit.core.models import AuditEntry
 from ambit.okrs import services as okrs
 from ambit.okrs.models import Checkpoint, KeyResult, Objective
 from ambit.strategy import services as strategy
+from ambit.strategy.models import BigMove
 from tests.builders import World
 
 pytestmark = pytest.mark.django_db
@@ -64,6 +65,8 @@ def populate(actor: Membership, tag: str) -> None:
     )
     okrs.check_in_record(actor=actor, key_result=kr, value=3, note=f"{tag} note")
     Checkpoint.objects.create(key_result=kr, date=dt.date(2026, 8, 1), expected_progress=0.5)
+    doomed = okrs.objective_create(actor=actor, cycle=cycle, title=f"{tag} doomed", team=team)
+    okrs.objective_delete(actor=actor, objective=doomed)  # a row in the trash (issue 17)
     invitations.invitation_create(actor=actor, email=f"new@{tag.lower()}.test", send=False)
 
 
@@ -406,15 +409,15 @@ def test_admin_deletes_through_the_service_and_its_audit_entry(world: World, adm
 
 
 def test_refused_delete_shows_the_service_message_and_keeps_everything(world: World, admin_client: Client) -> None:
-    obj = okrs.objective_create(actor=world.admin, cycle=world.cycle, title="Has history", team=world.team)
-    kr = okrs.key_result_create(actor=world.admin, objective=obj, title="Users", start_value=0, target_value=10)
-    okrs.check_in_record(actor=world.admin, key_result=kr, value=4)
+    # An objective with history now goes to the trash (issue 17); a big move still in use is refused.
+    move = strategy.big_move_create(actor=world.admin, title="Mid-market", horizon_start=2026, horizon_end=2028)
+    okrs.objective_create(actor=world.admin, cycle=world.cycle, title="Has history", team=world.team, theme=move)
     before = table_rows()
 
-    response = admin_client.post(url(Objective, "delete", obj.pk), {"post": "yes"}, follow=True)
+    response = admin_client.post(url(BigMove, "delete", move.pk), {"post": "yes"}, follow=True)
 
     assert response.status_code == 200
-    assert "cancel it instead" in response.content.decode()
+    assert "archive it instead" in response.content.decode()
     assert table_rows() == before
 
 

@@ -17,6 +17,21 @@ pytestmark = pytest.mark.django_db
 
 # Every value stored before the enumeration existed: changing one would split an object's history.
 STORED_VALUES = {
+    "cycle.close",
+    "cycle.reopen",
+    "scoring.remind",
+    "objective_reflection.save",
+    "team_reflection.save",
+    "dependency.add",
+    "dependency.remove",
+    "objective.rollover",
+    "rollover.decide",
+    "presentation_link.create",
+    "presentation_link.revoke",
+    "trash.move",
+    "trash.restore",
+    "trash.purge",
+    "trash.delete",
     "kpi.create",
     "kpi.update",
     "kpi.delete",
@@ -187,7 +202,7 @@ def test_scoring_moves_no_progress_so_schedules_no_refresh(
 ) -> None:
     o, kr = _objective_with_key_result(world, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks() as callbacks:
-        services.key_result_score(actor=world.champion, key_result=kr, score=0.7)
+        services.key_result_score(actor=world.champion, key_result=kr, score=0.7, note="Agreed at the review")
         services.objective_score(actor=world.champion, objective=o, score=0.7)
     assert callbacks == []
     assert AuditEntry.objects.filter(action=AuditAction.OBJECTIVE_SCORE, object_id=str(o.pk)).count() == 1

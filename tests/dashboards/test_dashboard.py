@@ -39,10 +39,12 @@ URL = reverse("dashboards:organisation")
 # member's teams and led teams (one query), the visible objectives' fingerprint, one page of each list, the
 # organisation menu. Cold adds computing the summary: objectives, key results, milestones,
 # checkpoints, duality children, two reading queries for progress over time, the team tree, the
-# discipline aggregate. As of a past day adds one: the state changes since then.
-COLD_QUERIES = 21  # discipline: one aggregate over the weeks' check-ins, one over the key results
+# discipline aggregate, and discipline by team (the key results in scope, one aggregate of their
+# check-ins per period; kept beside the summary). As of a past day adds the state changes since
+# then (once for the summary, once for discipline by team).
+COLD_QUERIES = 23  # discipline: one aggregate over the weeks' check-ins, one over the key results
 WARM_QUERIES = 11
-AS_OF_COLD_QUERIES = 22
+AS_OF_COLD_QUERIES = 25
 
 
 def stat(html: str, name: str) -> str:

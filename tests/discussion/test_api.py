@@ -21,10 +21,14 @@ OPS = [op for op in operations() if op.operation_id.startswith("comment_")]
 
 def test_the_comment_operations_are_all_there() -> None:
     assert sorted(op.operation_id for op in OPS) == [
+        "comment_create_initiative",
         "comment_create_key_result",
+        "comment_create_kpi",
         "comment_create_objective",
         "comment_delete",
+        "comment_list_initiative",
         "comment_list_key_result",
+        "comment_list_kpi",
         "comment_list_objective",
         "comment_update",
     ]

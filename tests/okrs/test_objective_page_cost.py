@@ -34,7 +34,7 @@ HX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "align-results"}
 # every team of the organisation); the parents' and children's key results load together.
 # The objective page: two more for its data version and the objective's head read before it (a
 # viewer who saw it since the last write gets it from the cache, core.page_cache).
-OBJECTIVE_PAGE_QUERIES = {"lead": 29, "champion": 28}  # +1: the quality panel's team peers (issue 15)
+OBJECTIVE_PAGE_QUERIES = {"lead": 30, "champion": 29}  # +1: quality panel's team peers (15); +1: dependencies (17)
 ALIGN_PAGE_QUERIES = {"lead": 14, "champion": 13}
 
 

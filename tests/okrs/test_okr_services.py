@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from ambit.core.errors import Conflict
 from ambit.okrs import services
 from ambit.okrs.models import Alignment, CheckIn, KeyResult, Objective, Sprint
+from ambit.trash.models import TrashItem
 from tests.builders import World
 from tests.helpers import db_digest
 
@@ -171,18 +172,25 @@ def test_cycle_state_machine(world: World) -> None:
     )
     with pytest.raises(Conflict):
         services.cycle_transition(actor=world.champion, cycle=cycle, state="closed")
-    for state in ("active", "review", "closed"):
+    for state in ("active", "review"):
         services.cycle_transition(actor=world.champion, cycle=cycle, state=state)
+    # Into closed only through the close checklist's path (ambit.closeout), never cycle_update.
+    with pytest.raises(Conflict, match="close checklist"):
+        services.cycle_transition(actor=world.champion, cycle=cycle, state="closed")
+    services.cycle_set_closed(actor=world.champion, cycle=cycle, closed=True)
     assert cycle.state == "closed"
 
 
-def test_objective_with_history_cannot_be_deleted_only_cancelled(world: World, objective: Objective) -> None:
+def test_objective_with_history_is_deleted_into_the_trash(world: World, objective: Objective) -> None:
+    # Issue 17: deleting keeps the history in the trash for 30 days (tests/trash restores it).
     kr = services.key_result_create(actor=world.member, objective=objective, title="KR", start_value=0, target_value=10)
     services.check_in_record(actor=world.member, key_result=kr, value=1)
-    with pytest.raises(Conflict):
-        services.objective_delete(actor=world.member, objective=objective)
-    assert Objective.objects.filter(pk=objective.pk).exists()
-    assert KeyResult.objects.filter(pk=kr.pk).exists()
+    objective_id = objective.pk
+    services.objective_delete(actor=world.member, objective=objective)
+    assert not Objective.objects.filter(pk=objective_id).exists()
+    assert not KeyResult.objects.filter(pk=kr.pk).exists()
+    item = TrashItem.objects.get(model_label="okrs.Objective", object_id=str(objective_id))
+    assert item.counts == {"okrs.KeyResult": 1, "okrs.CheckIn": 1}
 
 
 def test_database_refuses_cancelled_objective_without_reason(world: World, objective: Objective) -> None:

@@ -89,6 +89,7 @@ def test_rows_repeat_objective_columns_per_key_result(world: World, plan: Plan) 
         "forecast_progress": None,
         "forecast_score": None,
         "forecast_note": None,
+        "rolled_over_from": None,  # not a copy made by rolling over (issue 17)
     }
     assert rows[0]["stretch"] == 1800000 and rows[0]["unit"] == "€"
 

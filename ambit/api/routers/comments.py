@@ -1,5 +1,5 @@
-"""Comments with mentions (issue 16): the threads of objectives and key results, and editing or
-deleting one's own comment. The same services as the pages: whoever may read the target may
+"""Comments with mentions (issue 16): the threads of objectives, key results, initiatives and KPIs,
+and editing or deleting one's own comment. The same services as the pages: whoever may read the target may
 comment (viewers read only), the author edits, the author or an admin deletes; at most
 ``RATE_LIMIT`` new comments a minute per person (429 with ``Retry-After``). Mention someone with
 ``@handle`` (their email address before the @, when unique) or ``@[Name](member:<id>)``."""
@@ -38,10 +38,17 @@ class CommentPatch(Schema):
 
 class CommentOut(Schema):
     id: int
-    kind: Literal["objective", "key_result", "check_in"] = Field(description="What the comment is about.")
-    objective_id: int
+    kind: Literal["objective", "key_result", "check_in", "initiative", "kpi"] = Field(
+        description="What the comment is about."
+    )
+    objective_id: int | None = Field(
+        description="The objective the comment is about, or whose key result, check-in or initiative it is "
+        "about. Empty on a KPI's comments (KPIs belong to no objective)."
+    )
     key_result_id: int | None
     check_in_id: int | None
+    initiative_id: int | None
+    kpi_id: int | None
     parent_id: int | None
     author_id: int
     author_name: str
@@ -59,6 +66,8 @@ def comment_out(c: Comment) -> dict[str, Any]:
         "objective_id": c.objective_id,
         "key_result_id": c.key_result_id,
         "check_in_id": c.check_in_id,
+        "initiative_id": c.initiative_id,
+        "kpi_id": c.kpi_id,
         "parent_id": c.parent_id,
         "author_id": c.author_id,
         "author_name": c.author.user.get_full_name(),
@@ -120,6 +129,39 @@ def comment_create_key_result(request: HttpRequest, key_result_id: Id, payload: 
     """Comment on the key result (or reply with `parent_id`)."""
     actor = actor_of(request)
     return _create(actor, sel.target_get(actor=actor, kind=TargetKind.KEY_RESULT, pk=key_result_id), payload)
+
+
+@router.get(
+    "/initiatives/{initiative_id}/comments", response=reads(page_of(CommentOut)), operation_id="comment_list_initiative"
+)
+def comment_list_initiative(request: HttpRequest, initiative_id: Id, page: Query[PageQuery]) -> Any:
+    """The initiative's comments and replies, by id (404 when its objective is hidden from you)."""
+    actor = actor_of(request)
+    return _list(actor, sel.target_get(actor=actor, kind=TargetKind.INITIATIVE, pk=initiative_id), page)
+
+
+@router.post(
+    "/initiatives/{initiative_id}/comments", response=writes(CommentOut, 201), operation_id="comment_create_initiative"
+)
+def comment_create_initiative(request: HttpRequest, initiative_id: Id, payload: CommentIn) -> Any:
+    """Comment on the initiative (or reply with `parent_id`); mentioned members who can see its objective are
+    notified."""
+    actor = actor_of(request)
+    return _create(actor, sel.target_get(actor=actor, kind=TargetKind.INITIATIVE, pk=initiative_id), payload)
+
+
+@router.get("/kpis/{kpi_id}/comments", response=reads(page_of(CommentOut)), operation_id="comment_list_kpi")
+def comment_list_kpi(request: HttpRequest, kpi_id: Id, page: Query[PageQuery]) -> Any:
+    """The KPI's comments and replies, by id."""
+    actor = actor_of(request)
+    return _list(actor, sel.target_get(actor=actor, kind=TargetKind.KPI, pk=kpi_id), page)
+
+
+@router.post("/kpis/{kpi_id}/comments", response=writes(CommentOut, 201), operation_id="comment_create_kpi")
+def comment_create_kpi(request: HttpRequest, kpi_id: Id, payload: CommentIn) -> Any:
+    """Comment on the KPI (or reply with `parent_id`); mentioned members who can see the KPI are notified."""
+    actor = actor_of(request)
+    return _create(actor, sel.target_get(actor=actor, kind=TargetKind.KPI, pk=kpi_id), payload)
 
 
 @router.patch("/comments/{comment_id}", response=writes(CommentOut), operation_id="comment_update")

@@ -50,8 +50,9 @@ class CyclePatch(Schema):
 
 class CycleTransitionIn(Schema):
     state: CycleStateName = Field(
-        description="planning → active → review → closed; active may go back to planning, "
-        "review to active, closed to review."
+        description="planning → active → review; active may go back to planning, review to active. "
+        "Into and out of closed only through `POST /cycles/{cycle_id}/close` (after the close checklist) "
+        "and `POST /cycles/{cycle_id}/reopen` (admins)."
     )
 
 
@@ -162,7 +163,8 @@ def cycle_update(request: HttpRequest, cycle_id: Id, payload: CyclePatch) -> Any
 
 @router.post("/cycles/{cycle_id}/transition", response=writes(CycleOut), operation_id="cycle_transition")
 def cycle_transition(request: HttpRequest, cycle_id: Id, payload: CycleTransitionIn) -> Any:
-    """Move a cycle through planning → active → review → closed (or one step back)."""
+    """Move a cycle through planning → active → review (or one step back); closing and reopening go
+    through the close checklist (`POST /cycles/{cycle_id}/close`, `/reopen`)."""
     actor = actor_of(request)
     cycle = sel.cycle_get(actor=actor, cycle_id=cycle_id)
     return cycle_out(services.cycle_transition(actor=actor, cycle=cycle, state=payload.state))

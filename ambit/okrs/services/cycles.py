@@ -1,4 +1,5 @@
-"""Cycles and their sprints: create, rename, move dates, and move through the cycle states."""
+"""Cycles and their sprints: create, rename, move dates, and move through the cycle states (into
+and out of closed only through ``cycle_set_closed``, which ``ambit.closeout`` calls)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ from django.db.models import QuerySet
 from ambit.accounts.models import Membership
 from ambit.core.audit import AuditAction, audit_record, snapshot
 from ambit.core.errors import Conflict
-from ambit.core.permissions import require_org_editor, require_same_org
+from ambit.core.permissions import require_admin, require_org_editor, require_same_org
 from ambit.core.services import apply_changes, full_clean_or_raise, lock_and_refresh
 from ambit.core.validation import MAX_CYCLE_NAME, TextRule, clean_texts
 from ambit.okrs.models import CYCLE_TRANSITIONS, Cycle, CycleKind, CycleState, Sprint
+from ambit.okrs.signals import cycle_state_changed
 
 # The free text each entity stores, cleaned by ambit.core.validation on every surface.
 CYCLE_TEXT = {"name": TextRule(MAX_CYCLE_NAME, label="cycle name", required=True, single_line=True)}
@@ -108,6 +110,9 @@ def cycle_update(*, actor: Membership, cycle: Cycle, **fields: Any) -> Cycle:
             raise Conflict(
                 f"A {cycle.state} cycle can move to {', '.join(allowed) or 'nothing'}, not {new_state}.", field="state"
             )
+        if CycleState.CLOSED in (new_state, cycle.state):
+            raise Conflict(closing_refused(cycle, new_state), field="state")
+    before_state = cycle.state
     fields = clean_texts(fields, CYCLE_TEXT)
     name = fields.get("name") or ""
     if name and cycle_list_named(cycle.organisation_id, name).exclude(pk=cycle.pk).exists():
@@ -121,6 +126,56 @@ def cycle_update(*, actor: Membership, cycle: Cycle, **fields: Any) -> Cycle:
         audit_record(
             actor=actor, organisation=actor.organisation, action=AuditAction.CYCLE_UPDATE, obj=cycle, changes=changes
         )
+        if "state" in changes:
+            _announce_state(cycle, before_state, actor)
+    return cycle
+
+
+def closing_refused(cycle: Cycle, new_state: str) -> str:
+    """Why ``cycle_update`` does not move a cycle into or out of closed: the close checklist does."""
+    where = f"/cycles/{cycle.pk}/close/"
+    if new_state == CycleState.CLOSED:
+        return (
+            f"Close the cycle from its close checklist ({where}): every key result scored, reflections "
+            "written and rollover decided first."
+        )
+    return f"A closed cycle is reopened by an admin from its close checklist ({where})."
+
+
+def _announce_state(cycle: Cycle, before: str, actor: Membership) -> None:
+    """Tell the apps above (``okrs.signals.cycle_state_changed``) once the move is committed."""
+    cycle_id, after, actor_id = cycle.pk, cycle.state, actor.pk
+    transaction.on_commit(
+        lambda: cycle_state_changed.send(sender=Cycle, cycle_id=cycle_id, before=before, after=after, actor_id=actor_id)
+    )
+
+
+@transaction.atomic
+def cycle_set_closed(*, actor: Membership, cycle: Cycle, closed: bool) -> Cycle:
+    """The one way into and out of closed (review → closed, closed → review), for ``ambit.closeout``,
+    which checks the close checklist, closes the objectives, writes ``cycle.close`` /
+    ``cycle.reopen`` and notifies; ``cycle_update`` refuses these moves. Audited ``cycle.update``
+    like every state change, so the dashboards' time travel reads the state history as before."""
+    require_same_org(actor, cycle.organisation_id)
+    if closed:
+        require_org_editor(actor, "close cycles")
+    else:
+        require_admin(actor, "reopen a closed cycle")
+    lock_and_refresh(cycle)
+    before, after = (CycleState.REVIEW, CycleState.CLOSED) if closed else (CycleState.CLOSED, CycleState.REVIEW)
+    if cycle.state != before:
+        what = "already closed" if closed and cycle.is_closed else f"{cycle.state}, not {before}"
+        raise Conflict(f"{cycle.name} is {what}: it cannot be {'closed' if closed else 'reopened'}.", field="state")
+    cycle.state = after
+    cycle.save(update_fields=["state", "updated_at"])
+    audit_record(
+        actor=actor,
+        organisation=actor.organisation,
+        action=AuditAction.CYCLE_UPDATE,
+        obj=cycle,
+        changes={"state": [before, after]},
+    )
+    _announce_state(cycle, before, actor)
     return cycle
 
 

@@ -7,18 +7,21 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 
 from ambit.accounts.models import Membership, Team
 from ambit.core.audit import AuditAction, audit_record, snapshot
 from ambit.core.errors import Conflict
-from ambit.core.permissions import require_can_edit_objective, require_same_org
+from ambit.core.permissions import can_check_in, require_can_edit_objective, require_same_org, require_writer
 from ambit.core.services import apply_changes, full_clean_or_raise, lock_and_refresh, plain_number, to_decimal
 from ambit.core.validation import MAX_REASON, MAX_TITLE, MAX_UNIT, TextRule, check_weight, clean_text, clean_texts
 from ambit.okrs import rollups
+from ambit.okrs.metrics_one import key_result_metrics
 from ambit.okrs.models import (
     VALUE_KINDS,
+    CheckIn,
     Cycle,
     KeyResult,
     KeyResultKind,
@@ -27,10 +30,18 @@ from ambit.okrs.models import (
     Objective,
     ObjectiveState,
 )
-from ambit.okrs.services.objectives import OBJECTIVE_TEXT, check_plan_start, objective_create
+from ambit.okrs.services.objectives import (
+    OBJECTIVE_TEXT,
+    check_plan_start,
+    check_score_note,
+    check_scores_open,
+    objective_create,
+)
+from ambit.trash.services import move_to_trash
 
 # The free text each entity stores, cleaned by ambit.core.validation on every surface.
 KR_TEXT = {**OBJECTIVE_TEXT, "unit": TextRule(MAX_UNIT, single_line=True)}
+SCORE_DENIED = "Only the key result's owner, the objective's owner or their lead may score it."
 
 
 def _validate_kr_numbers(
@@ -250,9 +261,11 @@ def key_result_cancel(*, actor: Membership, key_result: KeyResult, reason: str) 
 
 @transaction.atomic
 def key_result_delete(*, actor: Membership, key_result: KeyResult) -> None:
+    """Delete a key result with its check-ins, milestones and links into the trash (``ambit.trash``):
+    its owner or an admin restores them all within 30 days."""
     require_can_edit_objective(actor, key_result.objective)
-    if key_result.checkin_count or key_result.checkins.exists():
-        raise Conflict("This key result has check-ins: cancel it instead, so its history is kept.", field="key_result")
+    url = reverse("okrs:objective-detail", args=[key_result.objective_id])
+    move_to_trash(actor=actor, obj=key_result, label=key_result.title, url=url)
     audit_record(
         actor=actor,
         organisation=actor.organisation,
@@ -261,6 +274,9 @@ def key_result_delete(*, actor: Membership, key_result: KeyResult) -> None:
         changes=snapshot(key_result, ("title", "objective")),
     )
     rollups.schedule_key_result(key_result)
+    # A correction PROTECTs the check-in it corrects; both go, so unlink them (the trash keeps the
+    # link). The base manager: the default one refuses updates, check-ins being append-only.
+    CheckIn._base_manager.filter(key_result=key_result, corrects__isnull=False).update(corrects=None)
     Objective.objects.filter(source_key_result=key_result).update(source_key_result=None)
     key_result.delete()
 
@@ -287,11 +303,20 @@ def milestone_add(*, actor: Membership, key_result: KeyResult, title: str, weigh
 
 @transaction.atomic
 def key_result_score(*, actor: Membership, key_result: KeyResult, score: float | None, note: str = "") -> KeyResult:
-    """Set (or clear, with None) the end-of-cycle score that overrides the suggestion."""
-    require_can_edit_objective(actor, key_result.objective)
+    """Set (or clear, with None) the end-of-cycle score that overrides the suggestion: its owner,
+    or whoever may edit its objective. Refused once the cycle is closed; a score more than 0.1
+    from the suggestion (the engine's, from final progress) needs a note."""
+    require_same_org(actor, key_result.organisation_id)
+    require_writer(actor)
+    if not can_check_in(actor, key_result):
+        raise PermissionDenied(SCORE_DENIED)
     if score is not None and not (0 <= score <= 1):
         raise ValidationError({"score": "A score is between 0.0 and 1.0."})
     note = clean_text(note, field="note", max_length=MAX_REASON)
+    check_scores_open(key_result.objective.cycle_id)
+    if score is not None and not note:
+        metrics = key_result_metrics(organisation=actor.organisation, key_result=key_result, with_forecast=False)
+        check_score_note(score, metrics.suggested_score, note)
     changes = apply_changes(key_result, {"score": score, "score_note": note}, ("score", "score_note"))
     if changes:
         key_result.save(update_fields=["score", "score_note", "updated_at"])

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 
 from ambit.accounts.models import Membership, Team
 from ambit.core.audit import AuditAction, audit_record, snapshot
@@ -23,9 +24,12 @@ from ambit.core.services import apply_changes, full_clean_or_raise, lock_and_ref
 from ambit.core.validation import MAX_LONG_TEXT, MAX_REASON, MAX_TITLE, TextRule, clean_text, clean_texts
 from ambit.okrs import rollups
 from ambit.okrs.approvers import require_can_approve
+from ambit.okrs.metrics import compute_metrics
 from ambit.okrs.models import CheckIn, Cycle, CycleState, KeyResult, Objective, ObjectiveState
+from ambit.okrs.selectors import key_results_prefetch
 from ambit.okrs.services.alignment import alignment_add
 from ambit.strategy.models import BigMove
+from ambit.trash.services import move_to_trash
 
 # The free text each entity stores, cleaned by ambit.core.validation on every surface.
 OBJECTIVE_TEXT = {
@@ -288,11 +292,11 @@ def objective_cancel(*, actor: Membership, objective: Objective, reason: str) ->
 
 @transaction.atomic
 def objective_delete(*, actor: Membership, objective: Objective) -> None:
-    """Delete an objective with its key results and check-ins. Refused once it has history:
-    cancel it instead so the record stays."""
+    """Delete an objective with its key results, check-ins and links into the trash
+    (``ambit.trash``): its owner or an admin restores them all within 30 days."""
     require_can_edit_objective(actor, objective)
-    if CheckIn.objects.filter(key_result__objective=objective).exists():
-        raise Conflict("This objective has check-ins: cancel it instead, so its history is kept.", field="objective")
+    url = reverse("okrs:objective-detail", args=[objective.pk])
+    move_to_trash(actor=actor, obj=objective, label=objective.title, url=url)
     audit_record(
         actor=actor,
         organisation=actor.organisation,
@@ -301,16 +305,25 @@ def objective_delete(*, actor: Membership, objective: Objective) -> None:
         changes=snapshot(objective, ("title", "cycle", "owner", "team")),
     )
     rollups.schedule_objective(objective)  # before the delete, while its links still exist
+    # A correction PROTECTs the check-in it corrects; both go, so unlink them (the trash keeps the
+    # link). The base manager: the default one refuses updates, check-ins being append-only.
+    CheckIn._base_manager.filter(key_result__objective=objective, corrects__isnull=False).update(corrects=None)
     Objective.objects.filter(source_key_result__objective=objective).update(source_key_result=None)
     objective.delete()
 
 
 @transaction.atomic
 def objective_score(*, actor: Membership, objective: Objective, score: float | None, note: str = "") -> Objective:
+    """Set (or clear, with None) the end-of-cycle score that overrides the suggestion (the weighted
+    mean of its key results' scores); refused once the cycle is closed, and a score more than 0.1
+    from the suggestion needs a note."""
     require_can_edit_objective(actor, objective)
     if score is not None and not (0 <= score <= 1):
         raise ValidationError({"score": "A score is between 0.0 and 1.0."})
     note = clean_text(note, field="note", max_length=MAX_REASON)
+    check_scores_open(objective.cycle_id)
+    if score is not None and not note:
+        check_score_note(score, suggested_objective_score(actor, objective), note)
     changes = apply_changes(objective, {"score": score, "score_note": note}, ("score", "score_note"))
     if changes:
         objective.save(update_fields=["score", "score_note", "updated_at"])
@@ -322,3 +335,40 @@ def objective_score(*, actor: Membership, objective: Objective, score: float | N
             changes=changes,
         )
     return objective
+
+
+# --- Scoring rules shared by objectives and key results (every surface calls these services) ---
+
+SCORES_LOCKED = "This cycle is closed: its scores are locked. An admin can reopen it from the close checklist."
+SCORE_NOTE_GAP = 0.1
+
+
+def score_text(value: float) -> str:
+    """0.7 → "0.7", 0.75 → "0.75", 1 → "1.0": a score as people read it."""
+    text = f"{value:.2f}"
+    return text[:-1] if text.endswith("0") else text
+
+
+def check_scores_open(cycle_id: int) -> None:
+    """Scores are locked once the cycle is closed (reopening is an admin's audited action)."""
+    if Cycle.objects.filter(pk=cycle_id, state=CycleState.CLOSED).exists():
+        raise Conflict(SCORES_LOCKED, field="score")
+
+
+def check_score_note(score: float, suggested: float | None, note: str) -> None:
+    """A score further than 0.1 from the suggestion needs a note saying why."""
+    if note or suggested is None or round(abs(score - suggested), 6) <= SCORE_NOTE_GAP:
+        return
+    raise ValidationError(
+        {
+            "note": f"This score is more than {SCORE_NOTE_GAP} away from the suggested {score_text(suggested)}: "
+            "add a note saying why."
+        }
+    )
+
+
+def suggested_objective_score(actor: Membership, objective: Objective) -> float | None:
+    """The engine's suggestion for the objective (``metrics``: the weighted mean of its key
+    results' scores, recorded or suggested); None before the cycle starts."""
+    fresh = Objective.objects.select_related("cycle").prefetch_related(key_results_prefetch()).get(pk=objective.pk)
+    return compute_metrics(organisation=actor.organisation, objectives=[fresh]).objective(fresh).suggested_score

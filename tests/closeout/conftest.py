@@ -1,0 +1,3 @@
+from tests.closeout.helpers import contracts
+
+__all__ = ["contracts"]
