@@ -43,8 +43,9 @@ run: demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # The browser journeys drive Debian's chromium and the spreadsheet round trip uses headless
-# LibreOffice: installed with apt-get when missing (as root), otherwise one line says what to run.
-SYSTEM_PACKAGES := chromium:chromium soffice:libreoffice-calc-nogui
+# LibreOffice, and the close-out journey renders the cycle report to PNG pages with poppler's pdftoppm:
+# installed with apt-get when missing (as root), otherwise one line says what to run.
+SYSTEM_PACKAGES := chromium:chromium soffice:libreoffice-calc-nogui pdftoppm:poppler-utils
 # The cycle report's PDF (WeasyPrint) loads pango: shared libraries, looked up with ldconfig.
 SYSTEM_LIBRARIES := libpango-1.0.so.0:libpango-1.0-0 libpangoft2-1.0.so.0:libpangoft2-1.0-0
 system-packages:

@@ -38,6 +38,8 @@ class Op:
             "oneonone": f"/one-on-ones/{person.get('one_on_one_id')}/",
             "team_dashboard": f"/teams/{person.get('team_slug')}/dashboard/",
             "person_dashboard": f"/people/{person.get('membership_id')}/dashboard/",
+            "scoring": f"/cycles/{fixture['cycle_id']}/scoring/",
+            "present": f"/cycles/{fixture['cycle_id']}/present/",
         }[self.name]
 
 
@@ -74,6 +76,11 @@ OPS: list[Op] = [
     Op("team_dashboard", "team dashboard (as the team's lead)", "GET", "leads"),
     # A person's own dashboard (issue 17): their key results, confidence trend and discipline.
     Op("person_dashboard", "person dashboard (their own)", "GET", "members"),
+    # The owner's scoring page (issue 17): their objectives and key results in the cycle with the
+    # suggested score, verdict, confidence history and final check-in.
+    Op("scoring", "scoring page (their own OKRs)", "GET", "members"),
+    # The all-hands slides (issue 17): company OKRs, one slide per department, the quarter's wins.
+    Op("present", "presentation mode (the all-hands slides)", "GET", "members"),
 ]
 OPS_BY_NAME = {op.name: op for op in OPS}
 

@@ -3,8 +3,8 @@ quarter's last day (issue 17's check): the champion starts the review, the membe
 suggested score and overrides another (refused until a note says why), the lead writes the team's
 reflection and an objective's, the champion rolls two unfinished objectives into the next quarter,
 deletes an objective by mistake and restores it from the trash with its check-ins, closes the cycle
-from its checklist, downloads the PDF report (rendered to PNG pages with pdftoppm, when poppler is
-installed) and walks the all-hands slides by keyboard.
+from its checklist, downloads the PDF report (rendered to PNG pages with poppler's pdftoppm) and
+walks the all-hands slides by keyboard.
 
 The demo is seeded a week before the end of a fixed quarter (Q1 2031), so the journey reads the
 same whatever day it runs. What the other owners and leads do (score their key results, write
@@ -258,15 +258,16 @@ def test_the_quarter_is_scored_reflected_rolled_over_closed_reported_and_present
     pdf = SCREENSHOTS / "close-quarter-report.pdf"
     download.value.save_as(pdf)
     assert pdf.read_bytes()[:5] == b"%PDF-"
-    if shutil.which("pdftoppm"):
-        for old in SCREENSHOTS.glob("close-quarter-report-*.png"):
-            old.unlink()
-        subprocess.run(
-            ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "2", str(pdf), str(SCREENSHOTS / "close-quarter-report")],
-            check=True,
-        )
-        pages = sorted(Path(SCREENSHOTS).glob("close-quarter-report-*.png"))
-        assert pages and all(p.stat().st_size > 5_000 for p in pages), pages
+    pdftoppm = shutil.which("pdftoppm")
+    assert pdftoppm, "poppler-utils is missing: make test installs it"
+    for old in SCREENSHOTS.glob("close-quarter-report-*.png"):
+        old.unlink()
+    subprocess.run(
+        [pdftoppm, "-png", "-r", "60", "-f", "1", "-l", "2", str(pdf), str(SCREENSHOTS / "close-quarter-report")],
+        check=True,
+    )
+    pages = sorted(Path(SCREENSHOTS).glob("close-quarter-report-*.png"))
+    assert pages and all(p.stat().st_size > 5_000 for p in pages), pages
     pdf.unlink()
 
     # 8. The all-hands slides, walked by keyboard: the last one holds the scores.

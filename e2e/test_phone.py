@@ -21,6 +21,13 @@ PAGES = [
     ("dashboard", "/dashboard/"),
     ("teams", "/teams/"),
     ("strategy", "/strategy/"),
+    # Closing the quarter (issue 17): the cycles with their close-out links, a team's dashboard,
+    # the quarter's wins, the lessons search and the trash.
+    ("cycles", "/cycles/"),
+    ("team-dashboard", "/teams/platform/dashboard/"),
+    ("wins", "/wins/"),
+    ("lessons", "/lessons/"),
+    ("trash", "/trash/"),
 ]
 
 
@@ -81,9 +88,12 @@ def _some_key_results_at_risk() -> None:
 
 
 def test_every_main_page_fits_a_phone(demo: str, phone: Page) -> None:
+    from ambit.accounts.models import Membership
+
     _some_key_results_at_risk()
     login(phone, demo, "champion@northwind.test")
-    for name, path in PAGES:
+    me = Membership.objects.get(user__email="champion@northwind.test", organisation__slug="northwind")
+    for name, path in [*PAGES, ("my-dashboard", f"/people/{me.pk}/dashboard/")]:
         phone.goto(f"{demo}{path}")
         layout = _layout(phone)
         assert layout["scroll"] <= PHONE["width"], f"{path} scrolls sideways: {layout['scroll']} px"
