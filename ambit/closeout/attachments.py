@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from ambit.closeout.models import ClosingReport
@@ -13,6 +14,7 @@ from ambit.reports.build import cycle_report_attachment
 # Past this size the email carries the link alone (its body has it): a mail server refuses
 # larger messages, and a whole organisation's inboxes should not each hold a huge file.
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+CONSOLE_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
 
 def stored_report(cycle: Cycle) -> ClosingReport:
@@ -36,7 +38,10 @@ def stored_report(cycle: Cycle) -> ClosingReport:
 
 
 def closing_report_attachment(notification: Notification) -> Attachment | None:
-    """The report for a closing announcement's email, while its cycle is still closed."""
+    """The report for a closing announcement's email, while its cycle is still closed. Not with
+    the console backend (development, ``make run``): a PDF printed as base64 helps nobody."""
+    if settings.EMAIL_BACKEND == CONSOLE_BACKEND:
+        return None
     cycle = Cycle.objects.filter(
         pk=notification.data.get("cycle"), organisation_id=notification.organisation_id, state=CycleState.CLOSED
     ).first()

@@ -5,6 +5,7 @@ afresh after a reopening."""
 from __future__ import annotations
 
 import pytest
+from pytest_django.fixtures import Settings as SettingsWrapper
 
 from ambit.closeout import services
 from ambit.closeout.attachments import closing_report_attachment
@@ -64,3 +65,14 @@ def test_no_report_once_the_cycle_is_reopened_and_a_new_one_after_closing_again(
     )
     delivery = Delivery.objects.get_or_create(notification=other, channel=ChannelName.EMAIL)[0]
     assert build_message(delivery).attachments == []
+
+
+def test_the_console_backend_of_development_prints_no_file(
+    world: World, contracts: Contracts, settings: SettingsWrapper
+) -> None:
+    _close(world, contracts)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    notification = Notification.objects.filter(kind=Kind.CYCLE_CLOSED).first()
+    assert notification is not None
+    assert closing_report_attachment(notification) is None
+    assert not ClosingReport.objects.exists()
