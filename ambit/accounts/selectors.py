@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
@@ -77,3 +79,24 @@ def team_tree(*, actor: Membership, include_archived: bool = False) -> list[Team
 
 def organisation_get(*, actor: Membership) -> Organisation:
     return actor.organisation
+
+
+def subtree_ids(root_id: int, links: Iterable[tuple[int, int | None]]) -> set[int]:
+    """``root_id`` and every team below it, from the organisation's (id, parent id) pairs already
+    loaded: no query."""
+    children: dict[int | None, list[int]] = {}
+    for pk, parent in links:
+        children.setdefault(parent, []).append(pk)
+    found: set[int] = set()
+    todo = [root_id]
+    while todo:
+        current = todo.pop()
+        if current not in found:
+            found.add(current)
+            todo.extend(children.get(current, []))
+    return found
+
+
+def team_subtree_ids(team: Team, teams: Iterable[Team]) -> set[int]:
+    """``team`` and every team below it, from the organisation's teams already loaded."""
+    return subtree_ids(team.pk, ((t.pk, t.parent_id) for t in teams))

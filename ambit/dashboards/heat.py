@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from ambit.accounts.selectors import subtree_ids as accounts_subtree_ids
 from ambit.okrs import engine
 
 NO_DATA = "none"
@@ -85,13 +86,4 @@ def heat_rows(
 
 def subtree_ids(teams: Sequence[TeamTuple], root: int) -> set[int]:
     """``root`` and every team below it."""
-    children = children_of(teams)
-    out: set[int] = set()
-    stack = [root]
-    while stack:
-        tid = stack.pop()
-        if tid in out:
-            continue
-        out.add(tid)
-        stack.extend(children.get(tid, []))
-    return out
+    return accounts_subtree_ids(root, ((t[0], t[1]) for t in teams))

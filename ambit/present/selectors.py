@@ -28,7 +28,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from ambit.accounts.models import Membership, Team, TeamMember
+from ambit.accounts.models import Membership, TeamMember
 from ambit.core.display import pct
 from ambit.core.services import plain_number
 from ambit.notify.schedule import zone
@@ -325,20 +325,6 @@ def _teams_of(author_ids: Iterable[int], team_ids: set[int] | None) -> dict[int,
         if current is None or (preferred and not current[0]):
             chosen[link.membership_id] = (preferred, link.team.name, link.team.slug)
     return {pk: (name, slug) for pk, (_, name, slug) in chosen.items()}
-
-
-def team_subtree_ids(team: Team, teams: Iterable[Team]) -> set[int]:
-    """``team`` and every team below it, from the organisation's teams already loaded."""
-    children: dict[int | None, list[int]] = {}
-    for t in teams:
-        children.setdefault(t.parent_id, []).append(t.pk)
-    found, todo = set(), [team.pk]
-    while todo:
-        current = todo.pop()
-        if current not in found:
-            found.add(current)
-            todo.extend(children.get(current, []))
-    return found
 
 
 # --- Presentation links -----------------------------------------------------------------------

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from ambit.accounts.models import Team
-from ambit.accounts.selectors import team_list
+from ambit.accounts.selectors import team_list, team_subtree_ids
 from ambit.core.error_pages import error_page
 from ambit.core.errors import Conflict
 from ambit.core.forms import errors_on
@@ -51,7 +51,7 @@ def _team_filter(request: MemberRequest) -> tuple[list[Team], Team | None, set[i
     teams = list(team_list(actor=request.member))
     slug = request.GET.get("team", "")
     chosen = next((t for t in teams if t.slug == slug), None) if slug else None
-    return teams, chosen, selectors.team_subtree_ids(chosen, teams) if chosen else None
+    return teams, chosen, team_subtree_ids(chosen, teams) if chosen else None
 
 
 def _cycle(request: MemberRequest, cycle_id: int) -> Cycle:

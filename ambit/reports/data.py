@@ -26,6 +26,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from ambit.accounts.models import Membership, Organisation, Team, TeamMember
+from ambit.accounts.selectors import subtree_ids
 from ambit.dashboards.discipline import DisciplineRow, discipline_by_team
 from ambit.dashboards.trends import history_samples, progress_history, readings
 from ambit.okrs import charts, engine
@@ -160,17 +161,7 @@ class CycleReport:
 
 def team_subtree_ids(team: Team, teams: Sequence[tuple[int, int | None]]) -> set[int]:
     """``team`` and every team below it, from the organisation's (id, parent id) pairs."""
-    children: dict[int | None, list[int]] = {}
-    for tid, parent in teams:
-        children.setdefault(parent, []).append(tid)
-    found: set[int] = set()
-    todo = [team.pk]
-    while todo:
-        current = todo.pop()
-        if current not in found:
-            found.add(current)
-            todo.extend(children.get(current, []))
-    return found
+    return subtree_ids(team.pk, teams)
 
 
 def _objectives(cycle: Cycle, viewer: Membership | None, team_ids: set[int] | None) -> QuerySet[Objective]:

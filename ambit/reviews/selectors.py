@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from ambit.accounts.models import Membership, Team, TeamMember
+from ambit.accounts.models import Membership, TeamMember
 from ambit.okrs.selectors import objective_base
 from ambit.reviews.models import Decision, Review, ReviewItem, ReviewState
 
@@ -59,20 +59,6 @@ def review_get(*, actor: Membership, review_id: int) -> Review:
 
 def review_for_month(*, actor: Membership, month: dt.date) -> Review | None:
     return Review.objects.filter(organisation_id=actor.organisation_id, month=month.replace(day=1)).first()
-
-
-def team_subtree_ids(team: Team, teams: Sequence[Team]) -> set[int]:
-    """``team`` and every team below it, from the organisation's teams already loaded."""
-    children: dict[int | None, list[int]] = {}
-    for t in teams:
-        children.setdefault(t.parent_id, []).append(t.pk)
-    found, todo = set(), [team.pk]
-    while todo:
-        current = todo.pop()
-        if current not in found:
-            found.add(current)
-            todo.extend(children.get(current, []))
-    return found
 
 
 def _team_q(team_ids: set[int]) -> Q:

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ambit.accounts.models import Membership
-from ambit.accounts.selectors import team_list
+from ambit.accounts.selectors import team_list, team_subtree_ids
 from ambit.core.errors import Conflict
 from ambit.core.forms import errors_on
 from ambit.core.http import MemberRequest
@@ -92,7 +92,7 @@ def _team_filter(request: MemberRequest) -> tuple[list[Any], Any, set[int] | Non
     teams = list(team_list(actor=request.member))
     slug = request.GET.get("team", "")
     chosen = next((t for t in teams if t.slug == slug), None) if slug else None
-    return teams, chosen, selectors.team_subtree_ids(chosen, teams) if chosen else None
+    return teams, chosen, team_subtree_ids(chosen, teams) if chosen else None
 
 
 def _decorate(items: list[ReviewItem], actor: Membership, review: Review) -> None:

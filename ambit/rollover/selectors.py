@@ -8,14 +8,13 @@ checkboxes and buttons (``can_*``) are the ones the services enforce.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, Q
 
-from ambit.accounts.models import Team, TeamMember
+from ambit.accounts.models import TeamMember
 from ambit.okrs.metrics import KRMetrics, ObjectiveMetrics, compute_metrics
 from ambit.okrs.models import Cycle, CycleState, KeyResult, KeyResultKind, Objective
 from ambit.okrs.selectors import cycle_list, objective_base, objective_list
@@ -139,20 +138,6 @@ def _kr_plans(objective: Objective, metrics_of: dict[int, KRMetrics]) -> list[Kr
                 continue
         plans.append(KrPlan(kr, m, last_reading(kr), milestones))
     return plans
-
-
-def team_subtree_ids(team: Team, teams: Sequence[Team]) -> set[int]:
-    """``team`` and every team below it, from the organisation's teams already loaded."""
-    children: dict[int | None, list[int]] = {}
-    for t in teams:
-        children.setdefault(t.parent_id, []).append(t.pk)
-    found, todo = set(), [team.pk]
-    while todo:
-        current = todo.pop()
-        if current not in found:
-            found.add(current)
-            todo.extend(children.get(current, []))
-    return found
 
 
 def candidates(

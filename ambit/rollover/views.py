@@ -19,7 +19,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ambit.accounts.selectors import team_list
+from ambit.accounts.selectors import team_list, team_subtree_ids
 from ambit.core.errors import Conflict
 from ambit.core.http import MemberRequest
 from ambit.core.params import parse_id, parse_ids
@@ -72,7 +72,7 @@ def _context(
     target = next((c for c in choices if c.pk == target_id), None) or selectors.default_target(cycle, choices)
     if target_id is not None and (target is None or target.pk != target_id) and not error:
         error = "That cycle cannot take rolled-over OKRs: pick a later cycle that is not closed."
-    team_ids = selectors.team_subtree_ids(team, teams) if team else None
+    team_ids = team_subtree_ids(team, teams) if team else None
     found = selectors.candidates(actor=actor, cycle=cycle, team_ids=team_ids)
     if checked is None:
         below = threshold / 100 if threshold is not None and tick else None

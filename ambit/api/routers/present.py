@@ -15,6 +15,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from ambit.accounts import selectors as acc
+from ambit.accounts.selectors import team_subtree_ids
 from ambit.api.common import actor_of, resolve_optional
 from ambit.api.schemas import READ_ERRORS, Id, Problem, reads, writes
 from ambit.core.web import site_url
@@ -106,7 +107,7 @@ def _team_ids(request: HttpRequest, team_id: int | None) -> set[int] | None:
     if team is None:
         return None
     teams = list(acc.team_list(actor=actor, include_archived=True))
-    return selectors.team_subtree_ids(team, teams)
+    return team_subtree_ids(team, teams)
 
 
 @router.get("/cycles/{cycle_id}/wins", response=reads(QuarterWinsOut), operation_id="cycle_wins")

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from ambit.accounts.selectors import team_get, team_list
+from ambit.accounts.selectors import team_get, team_list, team_subtree_ids
 from ambit.api.common import actor_of, resolve
 from ambit.api.enums import ObjectiveStateName, StatusName
 from ambit.api.schemas import Id, reads, writes
@@ -133,7 +133,7 @@ def rollover_candidates(
     team_ids = None
     if team_id is not None:
         team = resolve("team_id", team_get, actor=actor, team_id=team_id)
-        team_ids = selectors.team_subtree_ids(team, list(team_list(actor=actor, include_archived=True)))
+        team_ids = team_subtree_ids(team, list(team_list(actor=actor, include_archived=True)))
     target = selectors.default_target(cycle, selectors.target_choices(actor=actor, source=cycle))
     found = selectors.candidates(actor=actor, cycle=cycle, threshold=limit, team_ids=team_ids)
     return {
