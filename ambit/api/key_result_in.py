@@ -16,7 +16,7 @@ from ambit.accounts import selectors as acc
 from ambit.accounts.models import Membership
 from ambit.api.common import resolve_optional
 from ambit.api.enums import KindName, UnitKindName
-from ambit.api.out import CONFIDENCE_DOC
+from ambit.api.out import CONFIDENCE_DOC, PROGRESS_FROM_INITIATIVES_DOC
 from ambit.api.problems import FIELD_ALIASES, NotFoundIn
 from ambit.api.schemas import Id, LongText, Number, Title, Weight, text
 from ambit.core.errors import Conflict
@@ -59,6 +59,7 @@ class KeyResultIn(Schema):
         description="The day its plan begins, within the cycle: pace and staleness count from here. "
         "Null for the default, the later of the cycle start and the day it is created.",
     )
+    progress_from_initiatives: bool = Field(False, description=PROGRESS_FROM_INITIATIVES_DOC)
 
 
 def key_result_arguments(actor: Membership, payload: KeyResultIn) -> dict[str, Any]:
@@ -81,6 +82,7 @@ def key_result_arguments(actor: Membership, payload: KeyResultIn) -> dict[str, A
         "description": payload.description,
         "milestones": [(m.title, m.weight) for m in payload.milestones],
         "plan_start": payload.plan_start,
+        "progress_from_initiatives": payload.progress_from_initiatives,
         **({"confidence": confidence} if confidence is not None else {}),
     }
 

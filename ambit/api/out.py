@@ -294,6 +294,11 @@ def objective_metrics_out(obj: Objective, m: ObjectiveMetrics, scale: str) -> di
     }
 
 
+PROGRESS_FROM_INITIATIVES_DOC = (
+    "Progress = share of its initiatives done (dropped ones left out), not its check-ins' values."
+)
+
+
 class KeyResultMetricsOut(Schema):
     progress: float
     attainment: float | None = Field(description="Unclamped progress: above 1.0 when the target is beaten.")
@@ -325,6 +330,12 @@ class KeyResultMetricsOut(Schema):
     forecast_note: str | None = Field(
         description='Why there is no forecast though there are check-ins ("Too early to forecast"), else null.'
     )
+    initiatives_done: int | None = Field(
+        None, description="With progress_from_initiatives: how many of its initiatives are done; else null."
+    )
+    initiatives_counted: int | None = Field(
+        None, description="With progress_from_initiatives: how many count (all but dropped ones); else null."
+    )
 
 
 def kr_metrics_out(kr: KeyResult, m: KRMetrics, scale: str) -> dict[str, Any]:
@@ -352,6 +363,8 @@ def kr_metrics_out(kr: KeyResult, m: KRMetrics, scale: str) -> dict[str, Any]:
             "method": fc.method,
         },
         "forecast_note": None if fc is None else fc.note,
+        "initiatives_done": m.initiatives.done if m.initiatives is not None else None,
+        "initiatives_counted": m.initiatives.counted if m.initiatives is not None else None,
     }
 
 
@@ -461,6 +474,7 @@ class KeyResultOut(Schema):
     state: KeyResultStateName
     cancel_reason: str
     progress_from_children: bool
+    progress_from_initiatives: bool = Field(description=PROGRESS_FROM_INITIATIVES_DOC)
     plan_start: dt.date | None = Field(
         description="The set plan start; null for the default (the later of the cycle start and its creation day)."
     )
@@ -493,6 +507,7 @@ def key_result_out(kr: KeyResult, m: KRMetrics, scale: str) -> dict[str, Any]:
         "state": kr.state,
         "cancel_reason": kr.cancel_reason,
         "progress_from_children": kr.progress_from_children,
+        "progress_from_initiatives": kr.progress_from_initiatives,
         "plan_start": kr.plan_start,
         "position": kr.position,
         "current_value": _f(kr.current_value),

@@ -112,6 +112,7 @@ FIELDS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
         "target_value": ("target_value", _decimal),
         "stretch_target": ("stretch_target", _decimal),
         "progress_from_children": ("progress_from_children", _flag),
+        "progress_from_initiatives": ("progress_from_initiatives", _flag),
         "plan_start": ("plan_start", _day),
     },
 }

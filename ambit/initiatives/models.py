@@ -1,5 +1,6 @@
 """Initiatives: the work that should move a key result (PRODUCT.md §1), planned into the cycle's
-two-week sprints. An initiative never counts toward its key result's progress."""
+two-week sprints. An initiative never counts toward its key result's progress unless the key result
+says so (``KeyResult.progress_from_initiatives``: progress is then the share of them done)."""
 
 from __future__ import annotations
 

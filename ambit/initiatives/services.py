@@ -5,7 +5,9 @@ key result's objective (its owner, leads of its team and the teams above, champi
 viewers never. Who may set a team's sprint goal: the team's leads (and leads above it), champions
 and admins. Anyone who can see the key result can read its initiatives (``selectors``).
 
-Initiatives never count toward a key result's progress: nothing here touches check-ins or roll-ups.
+Initiatives count toward a key result's progress only when it says so
+(``KeyResult.progress_from_initiatives``): then a write that changes which of them count or are
+done schedules the roll-up of its objective (``_moved_progress``), beside the audit entry.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from ambit.core.validation import MAX_LONG_TEXT, clean_text
 from ambit.dashboards.selectors import org_today
 from ambit.initiatives.links import clean_link
 from ambit.initiatives.models import Initiative, InitiativeStatus, SprintEntry, SprintPlan
+from ambit.okrs import rollups
 from ambit.okrs.models import KeyResult, Objective, Sprint
 from ambit.trash.services import move_to_trash
 
@@ -109,6 +112,12 @@ def _check_sprint(key_result: KeyResult, sprint: Sprint, today: dt.date) -> None
         raise ValidationError({"sprint": f"{ended}: plan into this sprint or a later one."})
 
 
+def _moved_progress(key_result: KeyResult) -> None:
+    """The key result counts its initiatives: recompute its objective's roll-up on commit."""
+    if key_result.progress_from_initiatives:
+        rollups.schedule_key_result(key_result)
+
+
 def _set_done_at(initiative: Initiative, status: str, fields: list[str]) -> None:
     if status == InitiativeStatus.DONE and initiative.done_at is None:
         initiative.done_at = timezone.now()
@@ -177,6 +186,7 @@ def initiative_create(
             "sprint": [None, initiative.sprint_id],
         },
     )
+    _moved_progress(key_result)
     return initiative
 
 
@@ -212,6 +222,8 @@ def initiative_update(*, actor: Membership, initiative: Initiative, **values: An
         obj=initiative,
         changes=diff(before, after),
     )
+    if "status" in fields:
+        _moved_progress(key_result)
     return initiative
 
 
@@ -233,6 +245,7 @@ def initiative_delete(*, actor: Membership, initiative: Initiative) -> None:
         obj=initiative,
         changes={"key_result": [initiative.key_result_id, None], "title": [initiative.title, None]},
     )
+    _moved_progress(initiative.key_result)
     initiative.delete()
 
 

@@ -36,6 +36,7 @@ from ambit.notify.scheduler import register_producer
 from ambit.okrs import engine
 from ambit.okrs.engine.confidence import DROP_WARNING_AT
 from ambit.okrs.metrics import KRMetrics, Metrics, compute_metrics
+from ambit.okrs.metrics_initiatives import progress_then as initiatives_then
 from ambit.okrs.models import (
     CheckIn,
     Cycle,
@@ -260,6 +261,7 @@ class _Week:
     metrics: Metrics
     before: dict[int, tuple[Any, Any, Any]]
     heard: set[int]
+    shares_before: dict[int, float]  # key results counting their initiatives: their share done before it
 
 
 def _load_week(
@@ -294,7 +296,8 @@ def _load_week(
     any_kr = any(o.key_results.all() for o in objectives)
     before = _readings_before(krs, start) if any_kr else {}
     heard = _checked_in(organisation, krs, start, min(end, moment + dt.timedelta(microseconds=1))) if any_kr else set()
-    return _Week(week_start, week_ending, moment, cycles, objectives, metrics, before, heard)
+    shares = initiatives_then([kr for o in objectives for kr in o.key_results.all()], start)
+    return _Week(week_start, week_ending, moment, cycles, objectives, metrics, before, heard, shares)
 
 
 def build_digest(
@@ -315,7 +318,7 @@ def build_digest(
 
 def _assemble(organisation: Organisation, team: Team | None, week: _Week, objectives: list[Objective]) -> Digest:
     """The digest of ``objectives`` (all of ``week``'s, or a team's share of the organisation's)."""
-    builder = _Lists(organisation, week.moment)
+    builder = _Lists(organisation, week.moment, week.shares_before)
     for obj in objectives:
         for kr in obj.key_results.all():
             builder.add(obj, kr, week.metrics.kr(kr), week.before.get(kr.pk), kr.pk in week.heard)
@@ -386,9 +389,8 @@ def _cycle_line(
 class _Lists:
     """The digest's lists and counts, filled one key result at a time."""
 
-    def __init__(self, organisation: Organisation, moment: dt.datetime) -> None:
-        self.organisation = organisation
-        self.moment = moment
+    def __init__(self, organisation: Organisation, moment: dt.datetime, shares: dict[int, float]) -> None:
+        self.organisation, self.moment, self.shares = organisation, moment, shares
         self.moved: list[DigestItem] = []
         self.wins: list[DigestItem] = []
         self.risks: list[DigestItem] = []
@@ -417,6 +419,7 @@ class _Lists:
     def add(
         self, obj: Objective, kr: KeyResult, km: KRMetrics, reading: tuple[Any, Any, Any] | None, heard: bool
     ) -> None:
+        share_before = self.shares.get(kr.pk)  # counting its initiatives: it moves with or without a check-in
         if km.status in COUNTED_OUT or kr.is_cancelled:
             return
         self.counted += 1
@@ -425,8 +428,8 @@ class _Lists:
         if heard:
             self.people_heard.add(kr.owner_id)
         confidence_before = reading[2] if reading is not None and reading[2] is not None else None
-        if heard and not kr.progress_from_children:
-            before = _progress_before(kr, reading)
+        if (heard or share_before is not None) and not kr.progress_from_children:
+            before = _progress_before(kr, reading) if share_before is None else share_before
             gain = km.progress - before
             if gain > 0:
                 self.moved.append(self._item(obj, kr, km, gain=gain, reason=f"+{pct(gain)}"))

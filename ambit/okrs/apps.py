@@ -10,7 +10,7 @@ def _refresh_all_rollups(sender: Any, *, organisation: Any, **kwargs: Any) -> No
 
 
 def _refresh_restored(sender: Any, *, organisation_id: int, rows: dict[str, list[Any]], **kwargs: Any) -> None:
-    """Objectives, key results or alignments came back from the trash (issue 17): recompute
+    """Objectives, key results, alignments or counted initiatives came back from the trash (issue 17): recompute
     their objectives' stored roll-ups and those that read them, on commit."""
     from ambit.okrs import rollups
     from ambit.okrs.models import Alignment, KeyResult, Objective
@@ -19,6 +19,12 @@ def _refresh_restored(sender: Any, *, organisation_id: int, rows: dict[str, list
     ids |= set(KeyResult.objects.filter(pk__in=rows.get("okrs.KeyResult", [])).values_list("objective_id", flat=True))
     links = Alignment.objects.filter(pk__in=rows.get("okrs.Alignment", [])).values_list("child_id", "parent_id")
     ids |= {pk for pair in links for pk in pair}
+    if rows.get("initiatives.Initiative"):
+        # Initiatives back under a key result that counts them move its progress (issue 16).
+        counting = KeyResult.objects.filter(
+            progress_from_initiatives=True, initiatives__pk__in=rows["initiatives.Initiative"]
+        )
+        ids |= set(counting.values_list("objective_id", flat=True))
     for objective in Objective.objects.filter(pk__in=ids, organisation_id=organisation_id):
         rollups.schedule_objective(objective)
 

@@ -124,6 +124,11 @@ class KeyResultForm(forms.Form):
         widget=DateInput(),
         help_text="The day its pace counts from. Empty: the cycle start, or the day it is created if later.",
     )
+    progress_from_initiatives = forms.BooleanField(
+        required=False,
+        label="Count its initiatives toward its progress",
+        help_text="Progress = share of its initiatives done",
+    )
 
     VALUE_FIELDS = ("start_value", "target_value", "stretch_target", "unit", "unit_kind")
 
@@ -147,6 +152,7 @@ class KeyResultForm(forms.Form):
             "weight": data["weight"],
             "owner": data["owner"],
             "plan_start": data.get("plan_start"),
+            "progress_from_initiatives": bool(data.get("progress_from_initiatives")),
         }
         if kind in (KeyResultKind.MILESTONES, KeyResultKind.BINARY):
             out.update(start_value=None, target_value=None, stretch_target=None, unit="", unit_kind=UnitKind.NUMBER)

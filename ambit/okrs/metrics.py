@@ -19,6 +19,7 @@ from ambit.accounts.models import Organisation
 from ambit.okrs import engine
 from ambit.okrs.history import CheckInRow, compact_history
 from ambit.okrs.metrics_feeders import forecast_key_results, load_feeders
+from ambit.okrs.metrics_initiatives import Tally, initiative_tallies, value_at
 from ambit.okrs.metrics_then import LinksThen, aligned, feeding
 from ambit.okrs.models import (
     Alignment,
@@ -53,6 +54,8 @@ class KRMetrics:
     linked: bool = False
     # The cycle's last day (inclusive): where the forecast lands ("… by 30 Jun").
     ends_on: dt.date | None = None
+    # Progress is the share of its initiatives done ("3 of 5 done"), not its check-ins.
+    initiatives: Tally | None = None
 
     @property
     def gap(self) -> float:
@@ -182,6 +185,7 @@ class _Loaded:
     classic: dict[int, list[tuple[int, float]]]  # parent → (child, alignment weight)
     duality: dict[int, list[int]]  # key result → the live objectives created from it
     history: dict[int, list[CheckInRow]] | None  # check-ins per key result, for forecasts
+    tallies: dict[int, Tally] = field(default_factory=dict)  # initiatives of key results counting them
 
 
 @dataclass
@@ -256,6 +260,11 @@ def _load(
         classic=classic,
         duality=duality,
         history=history if with_forecast else None,
+        tallies=initiative_tallies(
+            (k for o in everything for k in o.key_results.all()),
+            moment=then.moment if then else None,
+            with_times=with_forecast,
+        ),
     )
 
 
@@ -272,13 +281,15 @@ def _kr_metrics(
     *,
     expected: float,
     history: Sequence[CheckInRow] | None,
+    tally: Tally | None = None,
 ) -> KRMetrics:
-    """One key result's numbers from the engine: progress, pace, status, forecast, suggested score."""
+    """One key result's numbers from the engine: progress, pace, status, forecast, suggested score
+    (progress from ``tally``, its initiatives, for a key result that counts them)."""
     org = clock.organisation
     cycle = obj.cycle
     closed = obj.state == ObjectiveState.CLOSED or cycle.state == CycleState.CLOSED
     running = cycle.state in (CycleState.ACTIVE, CycleState.REVIEW) and obj.state == ObjectiveState.ACTIVE
-    progress, attainment = kr_current_progress(kr)
+    progress, attainment = kr_current_progress(kr) if tally is None else (tally.progress, tally.attainment)
     checkpoints = [(cp.date, cp.expected_progress) for cp in kr.checkpoints.all()]
     starts = plan_start_on(kr, cycle, clock.tz)
     if checkpoints or starts != cycle.start_date:
@@ -293,21 +304,24 @@ def _kr_metrics(
     status = engine.kr_status(
         cancelled=kr.is_cancelled or obj.state == ObjectiveState.CANCELLED,
         closed=closed,
-        has_checkin=kr.last_checkin_at is not None,
+        has_checkin=kr.last_checkin_at is not None or (tally is not None and tally.done > 0),
         stale=stale,
         progress=progress,
         expected=expected,
         thresholds=clock.thresholds,
     )
     fc = None
-    if history:
+    bounds = (_as_aware(cycle.start_date, clock.tz), engine.cycle_end_instant(cycle.end_date, clock.tz))
+    if tally is not None:
+        fc = tally.forecast(kr, cycle_start=bounds[0], cycle_end=bounds[1])
+    elif history:
         fc = engine.forecast(
             kind=kr.kind,
             start=_f(kr.start_value),
             target=_f(kr.target_value),
             stretch=_f(kr.stretch_target),
-            cycle_start=_as_aware(cycle.start_date, clock.tz),
-            cycle_end=engine.cycle_end_instant(cycle.end_date, clock.tz),
+            cycle_start=bounds[0],
+            cycle_end=bounds[1],
             points=_forecast_points(kr, history),
             created_at=kr.created_at,
         )
@@ -329,10 +343,11 @@ def _kr_metrics(
             start=_f(kr.start_value),
             target=_f(kr.target_value),
             stretch=_f(kr.stretch_target),
-            current=_f(kr.current_value) if kr.last_checkin_at is not None else None,
+            current=_f(kr.current_value) if kr.last_checkin_at is not None and tally is None else None,
         ),
         plan_start=starts,
         ends_on=cycle.end_date,
+        initiatives=tally,
     )
 
 
@@ -348,7 +363,9 @@ def _build(clock: _Clock, loaded: _Loaded) -> _Built:
         )
         kr_nodes = []
         for kr in obj.key_results.all():
-            built.krs[kr.pk] = _kr_metrics(clock, obj, kr, expected=cycle_expected, history=history.get(kr.pk))
+            built.krs[kr.pk] = _kr_metrics(
+                clock, obj, kr, expected=cycle_expected, history=history.get(kr.pk), tally=loaded.tallies.get(kr.pk)
+            )
             kr_nodes.append(
                 engine.KRNode(
                     id=kr.pk,
@@ -403,16 +420,6 @@ def _children_started(children: Sequence[int], loaded: _Loaded) -> bool:
     return False
 
 
-def _linked_value(kr: KeyResult, progress: float) -> float | None:
-    """The value a key result would show at ``progress`` (its forecast's ``end_value``)."""
-    if kr.kind in (KeyResultKind.MILESTONES, KeyResultKind.BINARY):
-        return progress
-    start, target = _f(kr.start_value), _f(kr.target_value)
-    if kr.kind in (KeyResultKind.INCREASE, KeyResultKind.DECREASE) and start is not None and target is not None:
-        return start + progress * (target - start)
-    return None
-
-
 def _follow_children(
     clock: _Clock, obj: Objective, kr: KeyResult, km: KRMetrics, progress: float, loaded: _Loaded, built: _Built
 ) -> None:
@@ -442,7 +449,7 @@ def _follow_children(
     if loaded.history is not None:
         # Until the children can be projected, neither can it.
         landing = _children_forecast(children, loaded, built)
-        end_value = _linked_value(kr, landing) if landing is not None else None
+        end_value = value_at(kr, landing) if landing is not None else None
         km.forecast = engine.Forecast.too_early()
         if landing is not None and end_value is not None:
             km.forecast = engine.Forecast.landing(end_value, landing, landing, engine.FORECAST_LINEAR_FIT)

@@ -39,6 +39,7 @@ from ambit.okrs.metrics import (
     _kr_metrics,
     compute_metrics,
 )
+from ambit.okrs.metrics_initiatives import initiative_tallies
 from ambit.okrs.metrics_then import feeding
 from ambit.okrs.models import KeyResult, KeyResultKind, Objective
 from ambit.okrs.selectors import key_results_prefetch
@@ -59,8 +60,11 @@ def key_result_metrics(
     clock = _clock(organisation, now)
     cycle = objective.cycle
     expected = engine.expected_progress(start=cycle.start_date, end=cycle.end_date, on=clock.today)
-    metrics = _kr_metrics(clock, objective, key_result, expected=expected, history=None)
-    if with_forecast:
+    # A key result that counts its initiatives: their tally instead (and, for the forecast, when
+    # they were done), its check-ins' values moving nothing.
+    tally = initiative_tallies([key_result], with_times=with_forecast).get(key_result.pk)
+    metrics = _kr_metrics(clock, objective, key_result, expected=expected, history=None, tally=tally)
+    if with_forecast and tally is None:
         metrics.forecast = _forecast(clock, key_result)
     return metrics
 

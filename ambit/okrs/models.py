@@ -247,6 +247,8 @@ class KeyResult(OrgScoped):
     cancel_reason = models.TextField(blank=True)
     # Duality: take progress from the child objective(s) created from this key result.
     progress_from_children = models.BooleanField(default=False)
+    # Progress is the share of its initiatives done (dropped ones left out), not its check-ins.
+    progress_from_initiatives = models.BooleanField(default=False, help_text="Progress = share of its initiatives done")
     # When this key result's plan begins: pace and staleness count from here. Empty: the later of
     # the cycle start and the day it was created (``plan_start_on``).
     plan_start = models.DateField(null=True, blank=True)

@@ -28,6 +28,7 @@ from ambit.okrs.access import with_access
 from ambit.okrs.approvers import may_activate, page_approval
 from ambit.okrs.history import CheckInRow, latest_check_ins
 from ambit.okrs.metrics import KRMetrics, Metrics, compute_metrics
+from ambit.okrs.metrics_initiatives import InitiativeHistory, initiative_histories
 from ambit.okrs.models import CheckIn, KeyResult, KeyResultKind, Objective, ObjectiveState
 from ambit.okrs.prefetch import attach_key_results
 from ambit.okrs.quality import QualityView, assess_loaded, quality_view
@@ -175,7 +176,12 @@ def _figure(spec: charts.ChartSpec, points: list[tuple[Any, float]], caption: st
     return SafeString(render_to_string("okrs/partials/chart.html", context))
 
 
-def _kr_series(kr: KeyResult, checkins: list[CheckInRow], tz: dt.tzinfo) -> list[tuple[Any, float]]:
+def _kr_series(
+    kr: KeyResult, checkins: list[CheckInRow], tz: dt.tzinfo, initiatives: InitiativeHistory | None = None
+) -> list[tuple[Any, float]]:
+    if initiatives is not None:
+        # It counts its initiatives: the share done after each was done, not its check-in values.
+        return charts.daily([(timezone.localtime(at, tz), p) for at, p in initiatives.series()])
     points = [
         charts.CheckInPoint(
             when=timezone.localtime(c.created_at, tz),
@@ -208,6 +214,7 @@ def _kr_view(
     children: list[Objective],
     tz: zoneinfo.ZoneInfo,
     today: dt.date,
+    initiatives: InitiativeHistory | None = None,
 ) -> KRView:
     """One key result's block: its metrics, chart (from every check-in, one point per day) and
     the newest page of its check-in history."""
@@ -227,6 +234,7 @@ def _kr_view(
         tuple(checkpoints),
         len(checkins),
         max((c.pk for c in checkins), default=None),
+        initiatives,
         cycle.start_date,
         cycle.end_date,
         forecast,
@@ -235,7 +243,7 @@ def _kr_view(
     )
 
     def draw() -> tuple[SafeString, list[tuple[Any, float]]]:
-        series = _kr_series(kr, checkins, tz)
+        series = _kr_series(kr, checkins, tz, initiatives)
         spec = charts.ChartSpec(
             chart_id=f"kr-{kr.pk}-chart",
             title=f"{kr.title}: progress over time",
@@ -335,6 +343,8 @@ def objective_page(*, actor: Membership, objective: Objective, now: dt.datetime 
     )
     with_access(actor, [objective])
     can_edit = objective.editor
+    # Key results counting their initiatives draw the share done over time (one query, only with them).
+    histories = initiative_histories(objective.key_results.all())
     kr_views = [
         _kr_view(
             actor=actor,
@@ -346,6 +356,7 @@ def objective_page(*, actor: Membership, objective: Objective, now: dt.datetime 
             children=children,
             tz=tz,
             today=today,
+            initiatives=histories.get(kr.pk),
         )
         for kr in objective.key_results.all()
     ]

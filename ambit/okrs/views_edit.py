@@ -198,6 +198,7 @@ def _kr_initial(kr: KeyResult) -> dict[str, Any]:
         "weight": kr.weight,
         "owner": kr.owner_id,
         "plan_start": kr.plan_start,
+        "progress_from_initiatives": kr.progress_from_initiatives,
     }
 
 

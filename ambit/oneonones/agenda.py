@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ambit.accounts.models import Membership, Organisation
 from ambit.okrs import engine
 from ambit.okrs.metrics import KRMetrics, compute_metrics
+from ambit.okrs.metrics_initiatives import progress_then as initiatives_then
 from ambit.okrs.models import (
     CheckIn,
     CycleState,
@@ -147,7 +148,9 @@ def build_agenda(
     ):
         history.setdefault(kr_id, []).append((created, value, confidence, note))
     scale = organisation.confidence_scale
-    rows = [_row(kr, metrics.krs[kr.pk], history.get(kr.pk, []), since_at, scale) for kr in krs]
+    # Key results counting their initiatives: the share done then (one query, only with the option).
+    shares = initiatives_then(krs, since_at)
+    rows = [_row(kr, metrics.krs[kr.pk], history.get(kr.pk, []), since_at, scale, shares) for kr in krs]
     rows.sort(key=lambda r: (STATUS_ORDER.get(r.metrics.status, 3), r.metrics.gap, r.key_result.title, r.key_result.pk))
     return Agenda(since=since, rows=rows, blockers=blockers, reflections=reflections)
 
@@ -158,6 +161,7 @@ def _row(
     history: Sequence[tuple[dt.datetime, object, int, str]],
     since_at: dt.datetime,
     scale: str,
+    shares: dict[int, float],
 ) -> AgendaRow:
     before = [h for h in history if h[0] < since_at]
     after = [h for h in history if h[0] >= since_at]
@@ -171,7 +175,9 @@ def _row(
         key_result=kr,
         objective=kr.objective,
         metrics=km,
-        progress_then=_then_progress(kr, then[1]) if then else (0.0 if after else None),
+        progress_then=(
+            shares[kr.pk] if kr.pk in shares else (_then_progress(kr, then[1]) if then else (0.0 if after else None))
+        ),
         confidence_now=kr.current_confidence,
         confidence_then=then[2] if then else None,
         confidence_now_display=engine.to_scale(kr.current_confidence, scale),

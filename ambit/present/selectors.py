@@ -34,6 +34,7 @@ from ambit.core.services import plain_number
 from ambit.notify.schedule import zone
 from ambit.okrs import engine
 from ambit.okrs.metrics import compute_metrics, kr_current_progress
+from ambit.okrs.metrics_initiatives import initiative_histories
 from ambit.okrs.models import (
     CheckIn,
     KeyResult,
@@ -130,15 +131,23 @@ def wins_for(cycle: Cycle, *, team_ids: set[int] | None, visible: Q, with_friday
     krs = _key_results(objectives)
     linked = _linked_progress(cycle, krs)
     firsts = _first_readings(krs)
+    # Key results counting their initiatives: progress is the share done (now, and at the cycle's
+    # start for the gain), not their check-in values (one query, only with the option).
+    histories = initiative_histories(krs)
+    began = dt.datetime.combine(cycle.start_date, dt.time.min, tzinfo=tz)
     met: list[Win] = []
     gains: list[tuple[float, Win]] = []
     for kr in krs:
-        progress = linked[kr.pk] if kr.pk in linked else kr_current_progress(kr)[0]
+        history = histories.get(kr.pk)
+        if kr.pk in linked:
+            progress = linked[kr.pk]
+        else:
+            progress = kr_current_progress(kr)[0] if history is None else history.progress_at(None)
         scored = kr.score is not None and kr.score >= MET_SCORE
-        checked_in = kr.last_checkin_at is not None or kr.pk in linked
+        checked_in = kr.last_checkin_at is not None or kr.pk in linked or history is not None
         if (progress >= 1.0 and checked_in) or scored:
             met.append(_win(kr, _met_text(kr, progress), tz, progress=progress))
-        first = firsts.get(kr.pk)
+        first = firsts.get(kr.pk) if history is None else history.progress_at(began)
         if first is not None and kr.pk not in linked:
             gain = progress - first
             if gain > 0:
@@ -241,6 +250,8 @@ def _value(kr: KeyResult, value: Any) -> str:
 def _met_text(kr: KeyResult, progress: float) -> str:
     if kr.progress_from_children:
         text = f"{kr.title}: {pct(progress)}"
+    elif kr.progress_from_initiatives:
+        text = f"{kr.title}: {pct(progress)} of its initiatives done"
     elif kr.kind in (KeyResultKind.INCREASE, KeyResultKind.DECREASE):
         text = (
             f"{kr.title} {_value(kr, kr.start_value)} → {_value(kr, kr.current_value)} "

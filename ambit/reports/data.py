@@ -32,6 +32,7 @@ from ambit.dashboards.trends import history_samples, progress_history, readings
 from ambit.okrs import charts, engine
 from ambit.okrs.history import CheckInRow, compact_history
 from ambit.okrs.metrics import KRMetrics, ObjectiveMetrics, compute_metrics
+from ambit.okrs.metrics_initiatives import InitiativeHistory, initiative_histories
 from ambit.okrs.metrics_then import aligned
 from ambit.okrs.models import Alignment, Cycle, KeyResult, Objective, ObjectiveState, Visibility
 from ambit.okrs.prefetch import attach_key_results
@@ -217,13 +218,15 @@ def cycle_report_data(
     metrics = compute_metrics(organisation=org, objectives=objectives, now=now)
     charted = {o.pk for o in objectives[:MAX_OBJECTIVE_CHARTS]} if full else set()
     history = compact_history([kr.pk for o in objectives if o.pk in charted for kr in o.key_results.all()])
+    # Charted key results counting their initiatives: the share done over time (one query, only with them).
+    histories = initiative_histories(kr for o in objectives if o.pk in charted for kr in o.key_results.all())
     tz = zoneinfo.ZoneInfo(org.time_zone or "UTC")
     rows = [
         _objective(
             o,
             metrics.objective(o),
             {kr.pk: metrics.kr(kr) for kr in o.key_results.all()},
-            _series(o, history, tz) if o.pk in charted else None,
+            _series(o, history, tz, histories) if o.pk in charted else None,
         )
         for o in objectives
     ]
@@ -340,12 +343,22 @@ def _summary(rows: list[ReportObjective]) -> ReportSummary:
 # --- Progress over time ------------------------------------------------------------------------
 
 
-def _series(o: Objective, history: dict[int, list[CheckInRow]], tz: dt.tzinfo) -> list[Point]:
+def _series(
+    o: Objective,
+    history: dict[int, list[CheckInRow]],
+    tz: dt.tzinfo,
+    initiatives: dict[int, InitiativeHistory] | None = None,
+) -> list[Point]:
     """The objective's progress line as its page draws it: each key result's progress after each
-    check-in (corrections in place, one point a day), their weighted mean at each moment."""
+    check-in (corrections in place, one point a day), their weighted mean at each moment; one
+    counting its initiatives, the share done after each was done."""
     per_kr: list[tuple[float, Sequence[Point]]] = []
     for kr in o.key_results.all():
         if kr.is_cancelled:
+            continue
+        shares = (initiatives or {}).get(kr.pk)
+        if shares is not None:
+            per_kr.append((kr.weight, charts.daily([(timezone.localtime(at, tz), p) for at, p in shares.series()])))
             continue
         points = [
             charts.CheckInPoint(

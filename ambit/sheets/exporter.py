@@ -298,9 +298,14 @@ def _instructions(wb: Workbook, cycle: Cycle, team: Team | None, is_template: bo
         f"Upload limits: {MAX_UPLOAD_BYTES // (1024 * 1024)} MB, {MAX_ROWS:,} rows. Uploading shows a dry run "
         "first; nothing changes until you confirm, and then everything or nothing is saved.",
         "Sheet “KPIs”: the organisation's KPIs (a team's export: the team's) with their bands, latest reading and "
-        "the key results that feed them, for reading: change KPIs in Ambit or through the API.",
-        "Sheet “Initiatives”: the work planned for each key result (owner, status, due, link, sprint), for "
-        "reading: the upload reads the OKR sheet only; change initiatives in Ambit or through the API.",
+        "the key results that feed them. The upload reads team, KPI, owner, unit, better when, healthy at, "
+        "critical at and update; a row with an ID changes that KPI, a new row without an ID creates one.",
+        "Sheet “Initiatives”: the work planned for each key result. The upload reads initiative, owner, status, "
+        "due and link; a row with an ID changes that initiative, a new row without an ID adds one to the key "
+        "result whose ID (“O12-KR34”, column A of “OKRs”) is in its Key result ID column.",
+        "On those two sheets the other columns (latest value, band, last reading, key results, link key, "
+        "sprint, team, objective and key result titles) are for reading; deleting a row deletes nothing. "
+        "A .csv upload holds the OKR sheet only: initiatives and KPIs need the .xlsx workbook.",
     ]
     if is_template:
         lines.insert(

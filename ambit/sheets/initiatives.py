@@ -1,7 +1,8 @@
 """The planning workbook's "Initiatives" sheet (issue 16): one row per initiative of the exported
-objectives' key results, for reading and sharing (written by ``reference.write_reference_sheet``).
+objectives' key results (written by ``reference.write_reference_sheet``).
 
-The upload reads the OKR sheet only: initiatives are changed in Ambit or through the API.
+The upload reads it back (``reference_import.py``): a row with an ID updates that initiative, a
+row without one adds an initiative to the key result its "Key result ID" names.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from openpyxl import Workbook
 from ambit.accounts.models import Membership, Team
 from ambit.initiatives.selectors import initiative_list
 from ambit.okrs.models import Cycle
+from ambit.sheets.layout import format_row_id
 from ambit.sheets.reference import write_reference_sheet
 
 INITIATIVES_SHEET = "Initiatives"
@@ -28,7 +30,10 @@ COLUMNS: tuple[tuple[str, int], ...] = (
     ("Link", 40),
     ("Link key", 18),
     ("Sprint", 8),
+    ("Key result ID", 14),
+    ("ID", 10),
 )
+INITIATIVE_ID_PREFIX = "I"
 
 
 def initiative_rows(*, actor: Membership, cycle: Cycle, team: Team | None = None) -> list[list[Any]]:
@@ -61,6 +66,8 @@ def initiative_rows(*, actor: Membership, cycle: Cycle, team: Team | None = None
                 i.link_url,
                 i.link_key,
                 i.sprint.number if i.sprint else None,
+                format_row_id(objective.pk, i.key_result_id),
+                f"{INITIATIVE_ID_PREFIX}{i.pk}",
             ]
         )
     return rows

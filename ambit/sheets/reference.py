@@ -2,7 +2,8 @@
 and "KPIs" (here), one header row and a row per record, every cell through
 ``ambit.core.spreadsheet.set_safe_cell`` like the OKR sheet, so user text never becomes a formula.
 
-The upload reads the OKR sheet only: KPIs and initiatives are changed in Ambit or through the API.
+The upload reads both back (``reference_import.py``): a row with an ID updates that KPI or
+initiative, a row without one creates it, through the kpis and initiatives services.
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ KPI_COLUMNS: tuple[tuple[str, int], ...] = (
     ("Band", 10),
     ("Last reading", 12),
     ("Fed by key results", 48),
+    ("ID", 10),
 )
+KPI_ID_PREFIX = "KPI"
 
 
 def write_reference_sheet(
@@ -73,6 +76,7 @@ def kpi_rows(*, actor: Membership, team: Team | None = None) -> list[list[Any]]:
                 kpi.get_current_band_display() if kpi.current_band else "",
                 kpi.last_reading_at.date() if kpi.last_reading_at else None,
                 "; ".join(link.key_result.title for link in kpi.links.all()),
+                f"{KPI_ID_PREFIX}{kpi.pk}",
             ]
         )
     return rows

@@ -34,9 +34,12 @@ class Change:
     after: str
 
 
+KIND_LABELS = {"objective": "Objective", "key_result": "Key result", "initiative": "Initiative", "kpi": "KPI"}
+
+
 @dataclass
 class Item:
-    kind: str  # "objective" or "key_result"
+    kind: str  # "objective", "key_result", or "initiative" / "kpi" (their own sheets, ``reference_import``)
     action: str  # "create", "update" or "unchanged"
     title: str
     row: int
@@ -45,6 +48,10 @@ class Item:
     children: list[Item] = field(default_factory=list)
     # Objectives only: the quality check (score, findings with their row), see sheets/quality_notes.py.
     quality: dict[str, Any] | None = None
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
 
 
 @dataclass
@@ -56,6 +63,8 @@ class ImportReport:
     skipped_examples: int = 0
     dry_run: bool = True
     applied: bool = False
+    # What the upload did not read and why (a workbook without its "Initiatives" sheet, ...): no problem.
+    notes: list[str] = field(default_factory=list)
 
     def _all(self) -> list[Item]:
         out: list[Item] = []
@@ -98,7 +107,7 @@ class ImportReport:
 
     def as_text(self) -> str:
         head = "Applied" if self.applied else ("Dry run" if self.dry_run else "Not applied")
-        lines = [f"{head} — {self.summary()}"]
+        lines = [f"{head} — {self.summary()}", *(f"Note: {n}" for n in self.notes)]
         if self.problems:
             lines.append("")
             lines.append("Problems (nothing was written):")
@@ -116,9 +125,8 @@ class ImportReport:
 
 
 def _item_lines(item: Item, indent: str) -> list[str]:
-    label = "Objective" if item.kind == "objective" else "Key result"
     ref = f" {item.ref}" if item.ref else ""
-    out = [f"{indent}{item.action.upper():9} {label}{ref} “{item.title}” (row {item.row})"]
+    out = [f"{indent}{item.action.upper():9} {item.label}{ref} “{item.title}” (row {item.row})"]
     out.extend(f"{indent}    {c.field}: {c.before or '—'} → {c.after or '—'}" for c in item.changes)
     return out
 

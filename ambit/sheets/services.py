@@ -49,6 +49,7 @@ from ambit.sheets.models import ImportJob, ImportJobState
 from ambit.sheets.parsing import LOCALES
 from ambit.sheets.quality_notes import with_quality
 from ambit.sheets.reader import SheetRefused, read_upload
+from ambit.sheets.reference_import import reference_import
 from ambit.sheets.report import Change, ImportReport, Item, Problem
 from ambit.sheets.selectors import import_context
 from ambit.sheets.uploads import UploadGone, upload_discard, upload_load
@@ -92,8 +93,9 @@ class _Rollback(Exception):
 class _Executor:
     def __init__(self, *, actor: Membership, cycle: Cycle, sheet: str, problems: list[Problem]) -> None:
         self.actor, self.cycle, self.sheet, self.problems = actor, cycle, sheet, problems
-        self.bad_objective_rows = {p.row for p in problems if p.column is None or p.column in _OBJ_HEADERS}
-        self.bad_kr_rows = {p.row for p in problems if p.column in _KR_HEADERS}
+        mine = [p for p in problems if p.sheet == sheet]  # not the Initiatives and KPIs sheets' rows
+        self.bad_objective_rows = {p.row for p in mine if p.column is None or p.column in _OBJ_HEADERS}
+        self.bad_kr_rows = {p.row for p in mine if p.column in _KR_HEADERS}
 
     def _problem(self, row: int, key: str | None, message: str, hint: str = "", permission: bool = False) -> None:
         column = BY_KEY[key].header if key else None
@@ -372,6 +374,7 @@ def sheet_import(
         skipped_examples=planner.skipped_examples,
         dry_run=dry_run,
     )
+    refs = reference_import(report, actor=actor, cycle=cycle, data=data, ctx=ctx, locale=locale, dry_run=dry_run)
     if expected_digest and plan_digest(report) != expected_digest:
         report.problems.append(_changed_since_dry_run(raw.sheet))
     if report.created or report.updated:
@@ -382,8 +385,8 @@ def sheet_import(
             # Nothing will be written: report every row's problem, in short batches.
             _dry_run(executor, plans, (lambda done: progress(done, report.rows_read)) if progress else None)
         else:
-            _apply(executor, plans, report, before_apply, after_apply)
-    report.problems.sort(key=lambda p: p.row or 0)
+            _apply(executor, plans, report, refs.before_apply(before_apply), after_apply)
+    report.problems.sort(key=lambda p: (p.sheet != raw.sheet, p.sheet, p.row or 0))
     report.applied = not dry_run and report.ok and bool(report.created or report.updated)
     return report
 
@@ -448,18 +451,9 @@ def _problem_report(job: ImportJob, message: str, hint: str) -> ImportReport:
 
 
 def upload_gone_report(*, sheet: str = "upload", dry_run: bool = False) -> ImportReport:
+    gone = "This upload is no longer available (uploads are kept for one hour)."
     return ImportReport(
-        sheet=sheet,
-        dry_run=dry_run,
-        problems=[
-            Problem(
-                sheet,
-                None,
-                None,
-                "This upload is no longer available (uploads are kept for one hour).",
-                "Upload the file again.",
-            )
-        ],
+        sheet=sheet, dry_run=dry_run, problems=[Problem(sheet, None, None, gone, "Upload the file again.")]
     )
 
 

@@ -25,6 +25,7 @@ from ambit.accounts.models import Membership, Team
 from ambit.notify.schedule import zone
 from ambit.okrs import engine
 from ambit.okrs.metrics import KRMetrics, compute_metrics
+from ambit.okrs.metrics_initiatives import progress_then as initiatives_then
 from ambit.okrs.models import (
     CheckIn,
     Cycle,
@@ -197,6 +198,8 @@ def build_agenda(
     ]
     ids = [kr.pk for kr in krs]
     then = _readings_then(ids, since) if ids else {}
+    # Key results counting their initiatives: the share done at ``since`` (one query, only with the option).
+    shares = initiatives_then(krs, since)
     recent: dict[int, list[CheckIn]] = {}
     for checkin in (
         CheckIn.objects.filter(key_result_id__in=ids, created_at__gte=since, created_at__lte=now)
@@ -225,7 +228,10 @@ def build_agenda(
         km = metrics.krs[kr.pk]
         reading = then.get(kr.pk)
         checkins = recent.get(kr.pk, [])
-        if reading is not None and not km.linked:
+        progress_then: float | None
+        if kr.pk in shares:
+            progress_then = shares[kr.pk]
+        elif reading is not None and not km.linked:
             progress_then = _then_progress(kr, reading[0], reading[1])
         else:
             # No check-in before: it started from nothing; a linked one moves with its children.

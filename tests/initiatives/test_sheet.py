@@ -33,7 +33,8 @@ def test_the_workbook_lists_the_initiatives(world: World) -> None:
     ws = wb[INITIATIVES_SHEET]
     rows = [[c.value for c in row] for row in ws.iter_rows()]
     assert rows[0] == [
-        "Team", "Objective", "Key result", "Initiative", "Owner email", "Status", "Due", "Link", "Link key", "Sprint"
+        "Team", "Objective", "Key result", "Initiative", "Owner email", "Status", "Due", "Link", "Link key", "Sprint",
+        "Key result ID", "ID",
     ]  # fmt: skip
     first, second = rows[1], rows[2]
     # The apostrophe keeps it text (set_safe_cell), as on the OKR sheet.
@@ -41,6 +42,8 @@ def test_the_workbook_lists_the_initiatives(world: World) -> None:
     assert ws.cell(row=2, column=4).data_type == "s"  # text, not a formula
     assert first[4:6] == ["member@acme.test", "planned"]
     assert first[6].date() == board.current.end_date
-    assert first[7:] == ["https://github.com/acme/web/issues/5", "acme/web#5", 2]
+    assert first[7:10] == ["https://github.com/acme/web/issues/5", "acme/web#5", 2]
+    # The IDs the upload reads back (sheets/reference_import.py).
+    assert first[10] == f"O{board.objective.pk}-KR{board.kr.pk}" and str(first[11]).startswith("I")
     assert second[2:6] == ["Latency p95", "Profile queries", None, "done"]
     assert second[9] is None and len(rows) == 3

@@ -19,6 +19,7 @@ from ambit.api.common import actor_of, changed, metrics_for, resolve_optional, s
 from ambit.api.enums import AmbitionName, KindName, UnitKindName
 from ambit.api.key_result_in import KeyResultIn, MilestoneIn, Unit, key_result_arguments
 from ambit.api.out import (
+    PROGRESS_FROM_INITIATIVES_DOC,
     KeyResultMetricsOut,
     KeyResultOut,
     MilestoneOut,
@@ -62,6 +63,7 @@ class KeyResultPatch(Schema):
     owner_id: Id = None
     position: int = Field(None, ge=0, le=2_147_483_647)
     progress_from_children: bool = None
+    progress_from_initiatives: bool = Field(None, description=PROGRESS_FROM_INITIATIVES_DOC)
     plan_start: dt.date | None = Field(
         None,
         description="The day its plan begins, within the cycle: pace and staleness count from here. "

@@ -95,6 +95,15 @@ def kr_attainment(
     return _ratio(start, target, current)
 
 
+def initiatives_share(*, done: int, counted: int) -> float | None:
+    """Attainment of a key result that takes its progress from its initiatives: the share done of
+    those that count (dropped ones are left out by the caller, as cancelled key results are from an
+    objective). None when none counts: not measurable yet, like a checklist with nothing to tick."""
+    if counted <= 0:
+        return None
+    return clamp01(done / counted)
+
+
 def kr_progress(
     kind: str,
     *,

@@ -18,6 +18,7 @@ from ambit.core.permissions import can_check_in, require_can_edit_objective, req
 from ambit.core.services import apply_changes, full_clean_or_raise, lock_and_refresh, plain_number, to_decimal
 from ambit.core.validation import MAX_REASON, MAX_TITLE, MAX_UNIT, TextRule, check_weight, clean_text, clean_texts
 from ambit.okrs import rollups
+from ambit.okrs.metrics_initiatives import check_option
 from ambit.okrs.metrics_one import key_result_metrics
 from ambit.okrs.models import (
     VALUE_KINDS,
@@ -118,6 +119,7 @@ def key_result_create(
     milestones: Sequence[str | tuple[str, float]] = (),
     confidence: int = 5,
     plan_start: Any = None,
+    progress_from_initiatives: bool = False,
 ) -> KeyResult:
     require_can_edit_objective(actor, objective)
     if objective.state in (ObjectiveState.CLOSED, ObjectiveState.CANCELLED):
@@ -128,6 +130,7 @@ def key_result_create(
     target = to_decimal(target_value, field="target_value", label="target value")
     stretch = to_decimal(stretch_target, field="stretch_target", label="stretch target")
     start, target = _validate_kr_numbers(kind, start, target, stretch)
+    check_option(on=bool(progress_from_initiatives), from_children=False, kind=kind)
     texts = clean_texts({"title": title, "description": description, "unit": unit}, KR_TEXT)
     specs = _milestone_specs(milestones)
     if kind == KeyResultKind.MILESTONES and not specs:
@@ -154,6 +157,7 @@ def key_result_create(
         current_confidence=confidence,
         position=objective.key_results.count(),
         plan_start=starts,
+        progress_from_initiatives=bool(progress_from_initiatives),
     )
     full_clean_or_raise(kr, exclude=["organisation"])
     kr.save()
@@ -184,6 +188,7 @@ KR_FIELDS = (
     "owner",
     "position",
     "progress_from_children",
+    "progress_from_initiatives",
     "plan_start",
 )
 
@@ -223,6 +228,11 @@ def key_result_update(*, actor: Membership, key_result: KeyResult, **fields: Any
     )
     if kind in (KeyResultKind.MILESTONES, KeyResultKind.BINARY):
         fields["start_value"], fields["target_value"] = start, target
+    check_option(
+        on=bool(fields.get("progress_from_initiatives", key_result.progress_from_initiatives)),
+        from_children=bool(fields.get("progress_from_children", key_result.progress_from_children)),
+        kind=kind,
+    )
     changes = apply_changes(key_result, fields, KR_FIELDS)
     if changes:
         full_clean_or_raise(key_result, exclude=["organisation"])
@@ -373,8 +383,9 @@ def objective_create_from_key_result(
         theme=parent.theme,
     )
     if progress_from_child and not key_result.progress_from_children:
-        key_result.progress_from_children = True
-        key_result.save(update_fields=["progress_from_children", "updated_at"])
+        # Its progress comes from one place: the child now, no longer its initiatives.
+        key_result.progress_from_children, key_result.progress_from_initiatives = True, False
+        key_result.save(update_fields=["progress_from_children", "progress_from_initiatives", "updated_at"])
     audit_record(
         actor=actor,
         organisation=actor.organisation,
