@@ -157,6 +157,8 @@ def test_champion_reads_the_dashboard_pages_the_at_risk_list_and_looks_back(demo
     assert more is not None
     total = int(more.group(1))
     assert at_risk.locator("th[scope=row]").count() == min(total, 40)
+    # Focus moves to the first new row once HTMX has settled the swap (a locator wait, as above).
+    at_risk.locator("tr:focus-within").first.wait_for()
     focused = page.evaluate("document.activeElement.closest('tr') && document.activeElement.textContent")
     assert focused  # focus moved to the first new row
 
