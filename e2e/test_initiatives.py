@@ -32,7 +32,8 @@ def test_a_lead_plans_an_initiative_into_the_sprint_by_keyboard(demo: str, page:
     page.locator(f"{item} button").focus()
     page.keyboard.press("Enter")
     page.locator(f'{item} button:has-text("Move to backlog")').wait_for()
-    # The board was swapped in by htmx; focus follows the initiative that moved.
+    # The board was swapped in by htmx; focus follows the initiative that moved (once it settles).
+    page.locator(f'{item} button:focus:has-text("Move to backlog")').wait_for()
     assert page.evaluate("() => document.activeElement.textContent").startswith("Move to backlog")
     page.get_by_text(f"“{waiting.title}” planned into sprint").first.wait_for()
     waiting.refresh_from_db()

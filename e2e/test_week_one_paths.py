@@ -209,6 +209,9 @@ def test_an_htmx_action_that_is_refused_shows_the_reason_in_place(demo: str, pag
     page.goto(f"{base}/objectives/{objective.pk}/")
     open_check_in = page.get_by_role("link", name="Check in on Guide pages written")
     open_check_in.wait_for()
+    # The page's own HTMX loads (comments) are done: SQLite's shared in-memory database would
+    # otherwise refuse the write below while the live server reads the same table.
+    page.wait_for_load_state("networkidle")
     # Someone hands the objective over while the page is open: the inline check-in is refused.
     Objective.objects.filter(pk=objective.pk).update(owner=champion)
     KeyResult.objects.filter(pk=kr.pk).update(owner=champion)
