@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,6 +48,10 @@ AXE_RUN = """() => axe.run(document, {resultTypes: ["violations"]}).then(result 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         item.add_marker(pytest.mark.e2e)
+        # A real browser against a threaded server on a loaded two-core machine now and then misses
+        # a moment (an HTMX settle, a lazy load): a journey that fails runs once more, from a fresh
+        # demo, and the summary counts it as a rerun. A journey that fails twice fails the suite.
+        item.add_marker(pytest.mark.flaky(reruns=1))
 
 
 @pytest.fixture(scope="session")
@@ -59,6 +64,53 @@ def browser() -> Iterator[Browser]:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
+
+
+# The live server and the test share one in-memory SQLite connection (pytest-django hands the
+# server thread the test's connection). SQLite refuses a write to a table while another statement
+# on the same connection is still reading it ("database table is locked"): a journey that writes
+# through the ORM while a page's HTMX loads are being served failed now and then under load. So
+# the database has one user at a time: each request is served whole under this lock, and each
+# statement of the test thread waits for it.
+_ONE_AT_A_TIME = threading.RLock()
+
+
+class _Serialised:
+    """The live server's WSGI application, one request at a time under ``_ONE_AT_A_TIME`` (the
+    body drained inside it, in case a response streams rows)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: Any, start_response: Any) -> list[bytes]:
+        with _ONE_AT_A_TIME:
+            result = self.app(environ, start_response)
+            try:
+                return list(result)
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+
+
+def _one_statement_at_a_time(execute: Any, sql: Any, params: Any, many: bool, context: Any) -> Any:
+    with _ONE_AT_A_TIME:
+        return execute(sql, params, many, context)
+
+
+@pytest.fixture(autouse=True)
+def one_database_user_at_a_time(request: pytest.FixtureRequest) -> Iterator[None]:
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    from django.db import connection
+
+    server: LiveServer = request.getfixturevalue("live_server")
+    httpd = server.thread.httpd
+    if not isinstance(httpd.get_app(), _Serialised):
+        httpd.set_app(_Serialised(httpd.get_app()))
+    with connection.execute_wrapper(_one_statement_at_a_time):
+        yield
 
 
 @pytest.fixture
