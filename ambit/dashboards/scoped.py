@@ -11,7 +11,6 @@ size, not the organisation's.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,7 +33,7 @@ from ambit.dashboards.discipline import (
     discipline_timeline,
 )
 from ambit.dashboards.heat import HeatRow, heat_rows, subtree_ids
-from ambit.dashboards.rewind import OBJECTIVE, Then, changes_since, checkin_annotations, rewind
+from ambit.dashboards.rewind import OBJECTIVE, Then, changes_since, rewind
 from ambit.dashboards.selectors import (
     CACHE_PREFIX,
     STATUS_ORDER,
@@ -44,6 +43,7 @@ from ambit.dashboards.selectors import (
     _objectives_seen,
     _stale,
     cache_seconds,
+    objectives_as_of,
     org_time_zone,
     visibility_fingerprint,
 )
@@ -53,7 +53,6 @@ from ambit.okrs.data_version import data_version
 from ambit.okrs.metrics import Metrics, compute_metrics
 from ambit.okrs.metrics_then import LinksThen, aligned
 from ambit.okrs.models import Alignment, CheckIn, Cycle, KeyResult, Objective, ObjectiveState
-from ambit.okrs.prefetch import attach_key_results
 
 T = TypeVar("T")
 CONFIDENCE_POINTS = 12  # the confidence trend shows at most this many latest readings per key result
@@ -100,21 +99,7 @@ def load_scoped(
         moved = list(then.changed(OBJECTIVE, "team_id"))
         where = where | Q(pk__in=moved) if moved else where
     scope = seen.filter(where)
-    qs = scope.select_related(None).defer("description")
-    krs = KeyResult.objects.filter(organisation_id=actor.organisation_id, objective__in=scope.values("pk"))
-    krs = krs.defer("description")
-    loaded = krs
-    if as_of.is_today:
-        qs = qs.exclude(state=ObjectiveState.CANCELLED)
-    else:
-        qs = qs.filter(created_at__lt=as_of.moment)
-        krs = krs.filter(created_at__lt=as_of.moment)
-        loaded = krs.annotate(**checkin_annotations(as_of.moment))
-    objectives = list(qs)
-    shared = copy.copy(cycle)
-    for o in objectives:
-        o._state.fields_cache["cycle"] = shared
-    attach_key_results(objectives, loaded, key_result_ids=krs.values("pk"))
+    objectives = objectives_as_of(actor, cycle, scope, as_of)
     if then is not None:
         then.rewind_objectives(objectives)
         objectives = [o for o in objectives if o.state != ObjectiveState.CANCELLED]

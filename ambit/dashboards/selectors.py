@@ -322,13 +322,11 @@ def compute_dashboard_summary(*, actor: Membership, cycle: Cycle, as_of: AsOf) -
     )
 
 
-def _load_objectives(actor: Membership, cycle: Cycle, as_of: AsOf) -> tuple[list[Objective], Then | None]:
-    """The objectives the actor sees in ``cycle`` with their key results, milestones and
-    checkpoints loaded (four queries), rewound to ``as_of`` for a past day (one more query, the
-    audit entries since; see ``rewind``): only what existed then, each key result's latest
-    check-in by then, and states, weights, targets and teams as they were. Returns what was
-    different then too (None for today)."""
-    qs = _objectives_seen(actor, cycle).select_related(None).defer("description")
+def objectives_as_of(actor: Membership, cycle: Cycle, scope: QuerySet[Objective], as_of: AsOf) -> list[Objective]:
+    """The objectives of ``scope`` (all in ``cycle``) with their key results, milestones and
+    checkpoints (four queries); on a past day only what existed then, each key result annotated
+    with its latest check-in by then (not yet rewound: see ``rewind``)."""
+    qs = scope.select_related(None).defer("description")
     krs = KeyResult.objects.filter(organisation_id=actor.organisation_id, objective__in=qs.values("pk"))
     krs = krs.defer("description")
     loaded = krs
@@ -339,12 +337,22 @@ def _load_objectives(actor: Membership, cycle: Cycle, as_of: AsOf) -> tuple[list
         krs = krs.filter(created_at__lt=as_of.moment)
         loaded = krs.annotate(**checkin_annotations(as_of.moment))
     objectives = list(qs)
-    # Every objective is in ``cycle``: share one copy of it (rewound below) instead of a join.
+    # Every objective is in ``cycle``: share one copy of it (rewound later) instead of a join.
     shared = copy.copy(cycle)
     for o in objectives:
         o._state.fields_cache["cycle"] = shared
     # prefetch_related by hand: Django's builds a queryset per instance (seconds over 13,000 key results).
     attach_key_results(objectives, loaded, key_result_ids=krs.values("pk"))
+    return objectives
+
+
+def _load_objectives(actor: Membership, cycle: Cycle, as_of: AsOf) -> tuple[list[Objective], Then | None]:
+    """The objectives the actor sees in ``cycle`` with their key results, milestones and
+    checkpoints loaded (four queries), rewound to ``as_of`` for a past day (one more query, the
+    audit entries since; see ``rewind``): only what existed then, each key result's latest
+    check-in by then, and states, weights, targets and teams as they were. Returns what was
+    different then too (None for today)."""
+    objectives = objectives_as_of(actor, cycle, _objectives_seen(actor, cycle), as_of)
     if as_of.is_today:
         return objectives, None
     then = rewind(changes_since(actor.organisation_id, as_of.moment))
