@@ -27,8 +27,9 @@ from ambit.accounts.models import Membership
 from ambit.core.display import status_label
 from ambit.core.spreadsheet import SafeCsvWriter, set_safe_cell
 from ambit.dashboards.discipline import OUTCOME_LABELS, DisciplineRow, Period
+from ambit.dashboards.entries import ListEntry
 from ambit.dashboards.heat import NO_DATA, HeatRow
-from ambit.dashboards.selectors import DashboardRow, ListEntry, dashboard_rows
+from ambit.dashboards.selectors import DashboardRow, dashboard_rows
 
 FORMATS = ("csv", "xlsx")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -12,17 +12,17 @@ size, not the organisation's.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from ambit.accounts.models import Membership, Team
 from ambit.accounts.selectors import team_list
+from ambit.dashboards import kept
 from ambit.dashboards.discipline import (
     LATE,
     MISSED,
@@ -32,13 +32,13 @@ from ambit.dashboards.discipline import (
     discipline_by_person,
     discipline_timeline,
 )
+from ambit.dashboards.entries import ListEntry
 from ambit.dashboards.heat import HeatRow, heat_rows, subtree_ids
 from ambit.dashboards.rewind import OBJECTIVE, Then, changes_since, rewind
 from ambit.dashboards.selectors import (
     CACHE_PREFIX,
     STATUS_ORDER,
     AsOf,
-    ListEntry,
     _at_risk,
     _objectives_seen,
     _stale,
@@ -49,28 +49,32 @@ from ambit.dashboards.selectors import (
 )
 from ambit.dashboards.trends import forecast, history_samples, midnight, progress_history, readings
 from ambit.okrs import engine
-from ambit.okrs.data_version import data_version
 from ambit.okrs.metrics import Metrics, compute_metrics
 from ambit.okrs.metrics_then import LinksThen, aligned
 from ambit.okrs.models import Alignment, CheckIn, Cycle, KeyResult, Objective, ObjectiveState
 
-T = TypeVar("T")
+K = TypeVar("K", bound=kept.Keepable)
 CONFIDENCE_POINTS = 12  # the confidence trend shows at most this many latest readings per key result
 
 
-def _cached(actor: Membership, cycle: Cycle, as_of: AsOf, what: str, compute: Callable[[], T]) -> tuple[T, str]:
-    """``compute()`` kept under the data version, the day and the actor's view of the cycle."""
+def _view(actor: Membership, cycle: Cycle, as_of: AsOf, what: str) -> str:
+    """The cache key of ``what`` (without the data version): the day and the actor's view of the cycle."""
     if cycle.organisation_id != actor.organisation_id:
         raise Http404("No such cycle.")
     seen = visibility_fingerprint(actor=actor, cycle=cycle)
-    version = data_version(organisation_id=actor.organisation_id).token
-    key = f"{CACHE_PREFIX}:{what}:{actor.organisation_id}:{cycle.pk}:{as_of.day.isoformat()}:{seen}:{version}"
-    found = cache.get(key)
-    if found is not None:
-        return found, key
-    value = compute()
-    cache.set(key, value, cache_seconds(as_of))
-    return value, key
+    return f"{CACHE_PREFIX}:{what}:{actor.organisation_id}:{cycle.pk}:{as_of.day.isoformat()}:{seen}"
+
+
+def _kept(
+    actor: Membership, cycle: Cycle, as_of: AsOf, view: str, compute: Callable[[], K], refresh: kept.Refresh
+) -> K:
+    return kept.kept(
+        organisation_id=actor.organisation_id, view=view, seconds=cache_seconds(as_of), compute=compute, refresh=refresh
+    )
+
+
+def _day(as_of: AsOf) -> dt.date | None:
+    return None if as_of.is_today else as_of.day
 
 
 @dataclass
@@ -156,24 +160,27 @@ class TeamSummary:
     status: str
     status_counts: dict[str, int]
     heat: list[HeatRow]
-    at_risk: list[ListEntry]
-    stale: list[ListEntry]
+    at_risk: Sequence[ListEntry]
+    stale: Sequence[ListEntry]
     history: list[tuple[dt.datetime, float]]
     forecast: float | None
     discipline: list[DisciplineRow]
     cache_key: str = ""
+    compute_seconds: float = 0.0
+    behind: bool = False  # shown after a write it does not include yet (``kept``)
 
 
 def team_dashboard_summary(*, actor: Membership, team: Team, cycle: Cycle, as_of: AsOf) -> TeamSummary:
+    view, compute = team_view(actor, team, cycle, as_of)
+    return _kept(actor, cycle, as_of, view, compute, kept.Refresh("team", actor.pk, cycle.pk, team.pk, _day(as_of)))
+
+
+def team_view(actor: Membership, team: Team, cycle: Cycle, as_of: AsOf) -> tuple[str, Callable[[], TeamSummary]]:
+    """The team dashboard's cache key (without the data version) and how to compute it."""
     if team.organisation_id != actor.organisation_id:
         raise Http404("No such team.")
-
-    def compute() -> TeamSummary:
-        return compute_team_summary(actor=actor, team=team, cycle=cycle, as_of=as_of)
-
-    summary, key = _cached(actor, cycle, as_of, f"team-{team.pk}", compute)
-    summary.cache_key = key
-    return summary
+    view = _view(actor, cycle, as_of, f"team-{team.pk}")
+    return view, lambda: compute_team_summary(actor=actor, team=team, cycle=cycle, as_of=as_of)
 
 
 def compute_team_summary(*, actor: Membership, team: Team, cycle: Cycle, as_of: AsOf) -> TeamSummary:
@@ -250,23 +257,30 @@ class PersonSummary:
     is_today: bool
     key_results: list[PersonKeyResult]
     status_counts: dict[str, int]
-    at_risk: list[ListEntry]
-    stale: list[ListEntry]
+    at_risk: Sequence[ListEntry]
+    stale: Sequence[ListEntry]
     discipline: DisciplineRow
     periods: list[Period]
+    computed_at: dt.datetime = field(default_factory=timezone.now)
     cache_key: str = ""
+    compute_seconds: float = 0.0
+    behind: bool = False  # shown after a write it does not include yet (``kept``)
 
 
 def person_dashboard_summary(*, actor: Membership, member: Membership, cycle: Cycle, as_of: AsOf) -> PersonSummary:
+    view, compute = person_view(actor, member, cycle, as_of)
+    refresh = kept.Refresh("person", actor.pk, cycle.pk, member.pk, _day(as_of))
+    return _kept(actor, cycle, as_of, view, compute, refresh)
+
+
+def person_view(
+    actor: Membership, member: Membership, cycle: Cycle, as_of: AsOf
+) -> tuple[str, Callable[[], PersonSummary]]:
+    """The person dashboard's cache key (without the data version) and how to compute it."""
     if member.organisation_id != actor.organisation_id:
         raise Http404("No such member.")
-
-    def compute() -> PersonSummary:
-        return compute_person_summary(actor=actor, member=member, cycle=cycle, as_of=as_of)
-
-    summary, key = _cached(actor, cycle, as_of, f"person-{member.pk}", compute)
-    summary.cache_key = key
-    return summary
+    view = _view(actor, cycle, as_of, f"person-{member.pk}")
+    return view, lambda: compute_person_summary(actor=actor, member=member, cycle=cycle, as_of=as_of)
 
 
 def _trends(kr_ids: list[int], moment: dt.datetime) -> dict[int, list[tuple[dt.datetime, int]]]:

@@ -10,6 +10,9 @@ Cost is built to stay flat from a 200-person organisation to a 10,000-person one
   objectives the viewer may see (members who see the same objectives share one entry).
 - A request that finds the summary cached runs a fixed, small number of queries: the version, the
   fingerprint (members only) and the 20 rows each list shows.
+- After a write, a summary that takes a second or more (a large organisation) is not computed in
+  the request: the previous one is shown, with its time, while the background worker computes the
+  next (``kept``), so the first view after a write costs what a cached one does.
 - Check-ins are never loaded one by one: discipline is counted in SQL (one aggregate over the
   weeks' range of check-ins), and progress over time reads, per key result, only its latest
   check-in before each sample date (both along the ``(key_result, created_at)`` index); see
@@ -19,23 +22,22 @@ Cost is built to stay flat from a 200-person organisation to a 10,000-person one
 from __future__ import annotations
 
 import copy
-import dataclasses
 import datetime as dt
 import hashlib
 import math
-import time
 import zoneinfo
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
-from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from ambit.accounts.models import Membership, Organisation
 from ambit.accounts.selectors import team_list
+from ambit.dashboards import kept
+from ambit.dashboards.entries import ListEntry, PackedEntries
 from ambit.dashboards.heat import NO_DATA, HeatRow, TeamTuple, children_of, heat_rows
 from ambit.dashboards.rewind import KEY_RESULT, OBJECTIVE, Then, changes_since, checkin_annotations, rewind
 from ambit.dashboards.trends import (
@@ -49,7 +51,6 @@ from ambit.dashboards.trends import (
     readings,
 )
 from ambit.okrs import engine
-from ambit.okrs.data_version import data_version
 from ambit.okrs.metrics import Metrics, compute_metrics
 from ambit.okrs.metrics_then import LinksThen, aligned
 from ambit.okrs.models import (
@@ -63,19 +64,10 @@ from ambit.okrs.models import (
 from ambit.okrs.prefetch import attach_key_results
 from ambit.okrs.selectors import objective_list
 
-CACHE_PREFIX = "ambit:dashboard:v2"
+CACHE_PREFIX = "ambit:dashboard:v3"  # v3: packed lists (entries.PackedEntries)
 # Today's summary also depends on the clock (staleness, expected pace): recompute at least this often.
 TODAY_TTL_SECONDS = 10 * 60
 PAST_TTL_SECONDS = 24 * 60 * 60
-# A computation that died leaves its lock behind for at most this long.
-COMPUTE_LOCK_SECONDS = 120
-# A summary that took at least SLOW_SUMMARY_SECONDS to compute (a large organisation) is shown for
-# up to STALE_FACTOR times that long after a write, at most MAX_STALE_SECONDS, before it is
-# computed again: otherwise, with check-ins arriving every second, one worker would do nothing
-# but recompute it. The page says how old its figures are.
-SLOW_SUMMARY_SECONDS = 1.0
-STALE_FACTOR = 10
-MAX_STALE_SECONDS = 120
 PAGE_SIZE = 20
 
 AT_RISK_STATUSES = (engine.STATUS_BEHIND, engine.STATUS_AT_RISK)
@@ -149,23 +141,6 @@ class HeatGroup:
     children: list[HeatCell] = field(default_factory=list)
 
 
-class ListEntry(NamedTuple):
-    """One key result in the at-risk or stale list, with what the engine said about it (a tuple:
-    thousands of them sit in the cached summary)."""
-
-    kr_id: int
-    status: str
-    progress: float
-    expected: float
-    silent_since: dt.datetime | None = None
-    days_silent: int = 0
-    last_checkin_at: dt.datetime | None = None  # as of the day shown
-
-    @property
-    def gap(self) -> float:
-        return self.progress - self.expected
-
-
 @dataclass
 class DashboardSummary:
     cycle_id: int
@@ -181,8 +156,8 @@ class DashboardSummary:
     days_left: int  # whole days after the day shown, up to the cycle's last day
     days_to_start: int  # before the cycle: days until it starts
     heatmap: list[HeatGroup]
-    at_risk: list[ListEntry]
-    stale: list[ListEntry]
+    at_risk: Sequence[ListEntry]  # PackedEntries
+    stale: Sequence[ListEntry]
     discipline: list[DisciplineWeek]
     history: list[tuple[dt.datetime, float]]
     forecast: float | None
@@ -193,12 +168,8 @@ class DashboardSummary:
     heat: list[HeatRow] = field(default_factory=list)  # every team below the company, at any depth
 
     def may_stand_in(self, now: dt.datetime) -> bool:
-        """May this summary be shown after a write it predates, instead of computing a new one?
-        Only a slow one, and only for a while (``STALE_FACTOR``)."""
-        if self.compute_seconds < SLOW_SUMMARY_SECONDS:
-            return False
-        window = min(MAX_STALE_SECONDS, self.compute_seconds * STALE_FACTOR)
-        return (now - self.computed_at).total_seconds() < window
+        """Without a worker, may this summary be shown after a write it predates (``kept``)?"""
+        return kept.may_stand_in(self, now)
 
 
 # --- Cache key --------------------------------------------------------------------------------
@@ -227,38 +198,22 @@ def _view_key(actor: Membership, cycle: Cycle, as_of: AsOf) -> str:
     return f"{CACHE_PREFIX}:{actor.organisation_id}:{cycle.pk}:{as_of.day.isoformat()}:{seen}"
 
 
-def dashboard_summary(*, actor: Membership, cycle: Cycle, as_of: AsOf) -> DashboardSummary:
-    """The cached summary for the actor's view of ``cycle`` on ``as_of.day`` (computed on a miss).
-
-    After a write, the first request recomputes. Requests arriving while it does get the summary
-    from before the write (at most one computation's age) instead of all computing the same thing:
-    in a large organisation that is seconds of work each. A summary that took a second or more is
-    shown for a while after writes (``DashboardSummary.may_stand_in``), marked ``behind``."""
+def organisation_view(actor: Membership, cycle: Cycle, as_of: AsOf) -> tuple[str, Callable[[], DashboardSummary]]:
+    """The view's cache key (without the data version) and how to compute its summary."""
     if cycle.organisation_id != actor.organisation_id:
         raise Http404("No such cycle.")
-    view = _view_key(actor, cycle, as_of)
-    key = f"{view}:{data_version(organisation_id=actor.organisation_id).token}"
-    summary = cache.get(key)
-    if isinstance(summary, DashboardSummary):
-        return summary
-    latest = cache.get(f"{view}:latest")
-    previous = cache.get(latest) if isinstance(latest, str) else None
-    if not isinstance(previous, DashboardSummary):
-        previous = None
-    if previous is not None and previous.may_stand_in(timezone.now()):
-        return dataclasses.replace(previous, behind=True)
-    if not cache.add(f"{key}:computing", 1, COMPUTE_LOCK_SECONDS) and previous is not None:
-        return dataclasses.replace(previous, behind=True)
-    try:
-        started = time.perf_counter()
-        summary = compute_dashboard_summary(actor=actor, cycle=cycle, as_of=as_of)
-        summary.compute_seconds = time.perf_counter() - started
-        summary.cache_key = key
-        seconds = cache_seconds(as_of)
-        cache.set_many({key: summary, f"{view}:latest": key}, seconds)
-    finally:
-        cache.delete(f"{key}:computing")
-    return summary
+    return _view_key(actor, cycle, as_of), lambda: compute_dashboard_summary(actor=actor, cycle=cycle, as_of=as_of)
+
+
+def dashboard_summary(*, actor: Membership, cycle: Cycle, as_of: AsOf) -> DashboardSummary:
+    """The kept summary for the actor's view of ``cycle`` on ``as_of.day``: computed on a miss,
+    or, when it is slow to compute, the previous one (marked ``behind``) while the worker
+    computes the next (see ``kept``)."""
+    view, compute = organisation_view(actor, cycle, as_of)
+    refresh = kept.Refresh("organisation", actor.pk, cycle.pk, None, None if as_of.is_today else as_of.day)
+    return kept.kept(
+        organisation_id=actor.organisation_id, view=view, seconds=cache_seconds(as_of), compute=compute, refresh=refresh
+    )
 
 
 def cache_seconds(as_of: AsOf) -> int:
@@ -424,19 +379,19 @@ def _heatmap(
 # --- Lists ------------------------------------------------------------------------------------
 
 
-def _at_risk(key_results: Sequence[tuple[Objective, KeyResult]], metrics: Metrics) -> list[ListEntry]:
+def _at_risk(key_results: Sequence[tuple[Objective, KeyResult]], metrics: Metrics) -> PackedEntries:
     """Behind or at risk, worst first: the largest shortfall against the expected pace."""
     out = []
     for _o, kr in key_results:
         km = metrics.kr(kr)
         if km.status in AT_RISK_STATUSES:
             out.append(ListEntry(kr.pk, km.status, km.progress, km.expected))
-    return sorted(out, key=lambda e: (e.gap, e.kr_id))
+    return PackedEntries(sorted(out, key=lambda e: (e.gap, e.kr_id)))
 
 
 def _stale(
     key_results: Sequence[tuple[Objective, KeyResult]], metrics: Metrics, cycle_start: dt.datetime, as_of: AsOf
-) -> list[ListEntry]:
+) -> PackedEntries:
     """Stale, worst first: the longest silence (counted from the cycle start, or from when the key
     result was added, when it was never checked in)."""
     out = []
@@ -447,7 +402,7 @@ def _stale(
         since = kr.last_checkin_at or max(cycle_start, kr.created_at)
         days = max(0, (as_of.now - since).days)
         out.append(ListEntry(kr.pk, km.status, km.progress, km.expected, since, days, kr.last_checkin_at))
-    return sorted(out, key=lambda e: (e.silent_since or as_of.now, e.kr_id))
+    return PackedEntries(sorted(out, key=lambda e: (e.silent_since or as_of.now, e.kr_id)))
 
 
 @dataclass

@@ -7,6 +7,7 @@ dashboards too (``views_scoped``)."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -17,6 +18,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
@@ -29,13 +32,14 @@ from ambit.core.params import parse_page
 from ambit.core.web import member_required, render_page
 from ambit.dashboards import exports
 from ambit.dashboards.discipline import DisciplineRow, discipline_by_team
+from ambit.dashboards.entries import ListEntry
 from ambit.dashboards.heat import NO_DATA
+from ambit.dashboards.kept import Keepable
 from ambit.dashboards.scoped import TeamSummary
 from ambit.dashboards.selectors import (
     STATUS_ORDER,
     AsOf,
     DashboardSummary,
-    ListEntry,
     cache_seconds,
     dashboard_as_of,
     dashboard_rows,
@@ -49,6 +53,21 @@ from ambit.okrs.models import Cycle
 from ambit.okrs.views_common import cycle_switcher_context, selected_cycle
 
 LISTS = {"at_risk": "at-risk key results", "stale": "stale key results"}
+# Each list's heading, introduction and what it says when empty (the organisation's dashboard
+# renders its lists here, to keep them beside the summary; the team and person pages in templates).
+LIST_TEXT = {
+    "at_risk": (
+        "At risk",
+        "Key results behind or at risk against the expected pace, the largest shortfall first.",
+        "Nothing is at risk or behind.",
+    ),
+    "stale": (
+        "Stale",
+        "Key results nobody has checked in on for longer than the check-in cadence and its grace days, "
+        "the longest silence first.",
+        "Nothing is stale.",
+    ),
+}
 # Statuses the headline always counts (closed and cancelled only when there are some).
 ALWAYS_COUNTED = (
     engine.STATUS_ON_TRACK,
@@ -58,6 +77,10 @@ ALWAYS_COUNTED = (
     engine.STATUS_NOT_STARTED,
 )
 EXPORTS = ("at_risk", "stale", "teams", "teams_all", "discipline", "discipline_teams")
+# Tables with a row per team: in a large organisation (1,250 teams, about a megabyte of HTML) each
+# loads when it is opened (HTMX, ``?part=``) or, without JavaScript, on the page it links to.
+LAZY_PARTS = ("heat_tree", "discipline_teams")
+INLINE_ROWS = 60
 
 
 class AsOfForm(forms.Form):
@@ -120,6 +143,30 @@ def _list_context(
     }
 
 
+def _list_html(
+    request: HttpRequest,
+    actor: Membership,
+    name: str,
+    summary: DashboardSummary,
+    params: dict[str, Any],
+    cycle: Cycle,
+    as_of: AsOf,
+) -> SafeString:
+    """One list's card with the page the request asks for, rendered once per summary and address
+    (its rows' titles, owners and teams are read with it: any change to them is a write, which
+    moves the summary's key)."""
+    entries = summary.at_risk if name == "at_risk" else summary.stale
+
+    def render_list() -> str:
+        title, intro, empty = LIST_TEXT[name]
+        lst = _list_context(request, actor, name, entries, params)
+        context = {"lst": lst, "title": title, "intro": intro, "empty": empty, "cycle": cycle}
+        return render_to_string("dashboards/partials/dashboard_list.html", context)
+
+    address = hashlib.blake2b(request.get_full_path().encode(), digest_size=8).hexdigest()
+    return kept_html(summary, f"list-{name}-{address}", as_of, render_list)
+
+
 def _discipline_chart(summary: DashboardSummary) -> str:
     bars = [charts.DisciplineBar(w.start, w.on_time, w.late, w.missed, w.complete) for w in summary.discipline]
     return charts.discipline_chart(chart_id="discipline-chart", title="Check-in discipline by week", bars=bars)
@@ -139,18 +186,21 @@ def _progress_chart(cycle: Cycle, summary: DashboardSummary) -> str:
     return charts.progress_chart(spec)
 
 
-def _heatmap_html(summary: DashboardSummary, cycle: Cycle, as_of: AsOf) -> SafeString:
-    """The heat map's cells, rendered once per cached summary (1,250 cells in a large organisation)."""
-
-    def render_cells() -> str:
-        context = {"summary": summary, "cycle": cycle}
-        return render_to_string("dashboards/partials/dashboard_heatmap.html", context)
-
+def kept_html(summary: Keepable, name: str, as_of: AsOf, render_html: Callable[[], str]) -> SafeString:
+    """A part of a page drawn from ``summary`` alone, rendered once per summary and kept beside it."""
     if not summary.cache_key:
-        return mark_safe(render_cells())
-    # Our own template's output, escaped when rendered; the cache hands back a plain str.
-    html = cache.get_or_set(f"{summary.cache_key}:heatmap-html", render_cells, cache_seconds(as_of))
+        return mark_safe(render_html())
+    # Our own templates' output, escaped when rendered; the cache hands back a plain str.
+    html = cache.get_or_set(f"{summary.cache_key}:{name}-html", render_html, cache_seconds(as_of))
     return mark_safe(str(html))
+
+
+def _heatmap_html(summary: DashboardSummary, cycle: Cycle, as_of: AsOf) -> SafeString:
+    """The heat map's cells (1,250 in a large organisation)."""
+    context = {"summary": summary, "cycle": cycle}
+    return kept_html(
+        summary, "heatmap", as_of, lambda: render_to_string("dashboards/partials/dashboard_heatmap.html", context)
+    )
 
 
 def _legend(actor: Membership) -> list[tuple[str, str]]:
@@ -177,16 +227,46 @@ def _discipline_teams(actor: Membership, cycle: Cycle, summary: DashboardSummary
     return list(rows or [])
 
 
-def _heat_tree_html(summary: DashboardSummary | TeamSummary, cycle: Cycle, as_of: AsOf) -> SafeString:
-    """The heat map at any depth as table rows, rendered once per cached summary."""
+def _discipline_teams_html(actor: Membership, cycle: Cycle, summary: DashboardSummary, as_of: AsOf) -> SafeString:
+    """The discipline-by-team table (a row per team), or nothing when no team has periods due."""
 
-    def render_rows() -> str:
-        return str(heat_tree_rows(summary.heat, cycle.pk, summary.expected))
+    def render_table() -> str:
+        rows = _discipline_teams(actor, cycle, summary)
+        if not rows:
+            return ""
+        context = {"rows": rows, "who": "Team", "caption": "Check-in periods by team", "cycle": cycle}
+        return render_to_string("dashboards/partials/discipline_table.html", context)
 
-    if not summary.cache_key:
-        return mark_safe(render_rows())
-    html = cache.get_or_set(f"{summary.cache_key}:heat-tree-html", render_rows, cache_seconds(as_of))
-    return mark_safe(str(html))
+    return kept_html(summary, "discipline-teams", as_of, render_table)
+
+
+def summary_parts(
+    actor: Membership, cycle: Cycle, as_of: AsOf, summary: DashboardSummary, *, shown: set[str] | None = None
+) -> dict[str, SafeString]:
+    """The parts of the page drawn from the summary alone (``shown``: all by default), each
+    rendered once per summary and kept beside it. The background refresh
+    (``tasks.refresh_dashboard``) renders them all, so the first view after it draws nothing large."""
+    parts: dict[str, Callable[[], SafeString]] = {
+        "heatmap": lambda: _heatmap_html(summary, cycle, as_of),
+        "heat_tree": lambda: heat_tree_html(summary, cycle, as_of),
+        "discipline_teams": lambda: _discipline_teams_html(actor, cycle, summary, as_of),
+    }
+    return {f"{name}_html": render_part() for name, render_part in parts.items() if shown is None or name in shown}
+
+
+def lazy_part(part: str, html: SafeString, empty: str) -> HttpResponse:
+    """A part of a page on its own, for HTMX to put in place when its section is opened."""
+    if part == "heat_tree":
+        caption = "Progress of every team, sub-teams below their parent"
+        html = render_to_string("dashboards/partials/heat_tree.html", {"heat_tree_html": html, "caption": caption})
+    response = HttpResponse(html or format_html('<p class="muted">{}</p>', empty))
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def heat_tree_html(summary: DashboardSummary | TeamSummary, cycle: Cycle, as_of: AsOf) -> SafeString:
+    """The heat map at any depth as table rows."""
+    return kept_html(summary, "heat-tree", as_of, lambda: str(heat_tree_rows(summary.heat, cycle.pk, summary.expected)))
 
 
 def as_of_from(request: HttpRequest, actor: Membership) -> tuple[AsOfForm, AsOf, int]:
@@ -240,16 +320,23 @@ def dashboard(request: MemberRequest) -> HttpResponse:
             entries = summary.at_risk if part == "at_risk" else summary.stale
             list_context = _list_context(request, actor, part, entries, params, appended=True)
             return render(request, "dashboards/partials/dashboard_rows.html", {"lst": list_context, "cycle": cycle})
+        large = len(summary.heat) > INLINE_ROWS
+        if getattr(request, "htmx", False) and part in LAZY_PARTS:
+            html = summary_parts(actor, cycle, as_of, summary, shown={part})[f"{part}_html"]
+            return lazy_part(part, html, "No team has key results due yet.")
+        lazy = {p for p in LAZY_PARTS if large and part != p}
+        shown = {"heatmap", *(p for p in LAZY_PARTS if p not in lazy)}
         counts = summary.status_counts
         context.update(
             summary=summary,
             statuses=[(s, counts.get(s, 0)) for s in STATUS_ORDER if counts.get(s, 0) or s in ALWAYS_COUNTED],
             legend=_legend(actor),
-            at_risk=_list_context(request, actor, "at_risk", summary.at_risk, params),
-            stale=_list_context(request, actor, "stale", summary.stale, params),
-            heatmap_html=_heatmap_html(summary, cycle, as_of),
-            heat_tree_html=_heat_tree_html(summary, cycle, as_of),
-            discipline_teams=_discipline_teams(actor, cycle, summary),
+            at_risk_html=_list_html(request, actor, "at_risk", summary, params, cycle, as_of),
+            stale_html=_list_html(request, actor, "stale", summary, params, cycle, as_of),
+            **summary_parts(actor, cycle, as_of, summary, shown=shown),
+            lazy=lazy,
+            opened=part if part in LAZY_PARTS else "",
+            part_urls={p: _link(request, params, part=p) for p in LAZY_PARTS},
             discipline_chart=_discipline_chart(summary),
             progress_chart=_progress_chart(cycle, summary),
             exports=export_links(request, params, EXPORTS),

@@ -6,32 +6,37 @@ of another organisation is a 404; objectives the viewer may not see are left out
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 
 from ambit.accounts.selectors import membership_get, team_get
 from ambit.core.http import MemberRequest
 from ambit.core.web import member_required, render_page
-from ambit.dashboards import charts_small, exports
-from ambit.dashboards.scoped import person_dashboard_summary, team_dashboard_summary
-from ambit.dashboards.selectors import STATUS_ORDER
+from ambit.dashboards import charts_small, exports, views
+from ambit.dashboards.scoped import TeamSummary, person_dashboard_summary, team_dashboard_summary
+from ambit.dashboards.selectors import STATUS_ORDER, AsOf
 from ambit.dashboards.views import (
     ALWAYS_COUNTED,
     LISTS,
-    _heat_tree_html,
     _legend,
     _link,
     _list_context,
     as_of_from,
     bad_as_of,
     export_links,
+    heat_tree_html,
+    kept_html,
+    lazy_part,
 )
 from ambit.okrs import charts
+from ambit.okrs.models import Cycle
 from ambit.okrs.views_common import cycle_switcher_context, selected_cycle
 
 TEAM_EXPORTS = ("at_risk", "stale", "teams", "discipline_people")
@@ -40,6 +45,29 @@ PERSON_EXPORTS = ("key_results", "at_risk", "stale", "discipline")
 
 def _statuses(counts: dict[str, int]) -> list[tuple[str, int]]:
     return [(s, counts.get(s, 0)) for s in STATUS_ORDER if counts.get(s, 0) or s in ALWAYS_COUNTED]
+
+
+def team_parts(cycle: Cycle, as_of: AsOf, summary: TeamSummary, *, shown: set[str]) -> dict[str, SafeString]:
+    """The team page's long tables (a row per team below it, a row per person), each rendered
+    once per summary; in a large subtree each loads when opened (``views.LAZY_PARTS``)."""
+
+    def discipline() -> str:
+        if not summary.discipline:
+            return ""
+        context = {
+            "rows": summary.discipline,
+            "who": "Person",
+            "caption": "Check-in periods by person",
+            "link_people": True,
+            "cycle": cycle,
+        }
+        return render_to_string("dashboards/partials/discipline_table.html", context)
+
+    parts: dict[str, Callable[[], SafeString]] = {
+        "heat_tree": lambda: heat_tree_html(summary, cycle, as_of),
+        "discipline_people": lambda: kept_html(summary, "discipline-people", as_of, discipline),
+    }
+    return {f"{name}_html": render_part() for name, render_part in parts.items() if name in shown}
 
 
 @member_required
@@ -84,6 +112,11 @@ def team_dashboard(request: MemberRequest, slug: str) -> HttpResponse:
             entries = summary.at_risk if part == "at_risk" else summary.stale
             lst = _list_context(request, actor, part, entries, params, appended=True)
             return render(request, "dashboards/partials/dashboard_rows.html", {"lst": lst, "cycle": cycle})
+        sizes = {"heat_tree": len(summary.heat), "discipline_people": len(summary.discipline)}
+        if getattr(request, "htmx", False) and part in sizes:
+            html = team_parts(cycle, as_of, summary, shown={part})[f"{part}_html"]
+            return lazy_part(part, html, "Nobody in this team has key results due yet.")
+        lazy = {p for p, rows in sizes.items() if rows > views.INLINE_ROWS and part != p}
         spec = charts.ChartSpec(
             chart_id="team-progress-chart",
             title=f"{team.name} progress over {cycle.name}",
@@ -100,7 +133,10 @@ def team_dashboard(request: MemberRequest, slug: str) -> HttpResponse:
             legend=_legend(actor),
             at_risk=_list_context(request, actor, "at_risk", summary.at_risk, params),
             stale=_list_context(request, actor, "stale", summary.stale, params),
-            heat_tree_html=_heat_tree_html(summary, cycle, as_of),
+            **team_parts(cycle, as_of, summary, shown=set(sizes) - lazy),
+            lazy=lazy,
+            opened=part if part in sizes else "",
+            part_urls={p: _link(request, params, part=p) for p in sizes},
             progress_chart=mark_safe(charts.progress_chart(spec)),
             exports=export_links(request, params, TEAM_EXPORTS),
             today_url=_link(request, {"cycle": cycle.pk}),

@@ -8,3 +8,8 @@ class PresentConfig(AppConfig):
     label = "present"
     verbose_name = "Presentation"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from ambit.present import slides
+
+        slides.register()  # the decks the background worker refreshes (``dashboards.kept``)

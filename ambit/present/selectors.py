@@ -120,10 +120,14 @@ def _team_objectives_q(team_ids: set[int]) -> Q:
     return Q(team_id__in=team_ids) | Q(team__isnull=True, owner_id__in=people)
 
 
-def wins_for(cycle: Cycle, *, team_ids: set[int] | None, visible: Q, with_friday: bool = True) -> QuarterWins:
+def wins_for(
+    cycle: Cycle, *, team_ids: set[int] | None, visible: Q, with_friday: bool = True, met_limit: int | None = None
+) -> QuarterWins:
     """The three lists, in a fixed number of queries: key results (with their first check-in),
     their milestones, corrections of those first check-ins, the Friday wins and their authors'
-    teams (and, only when some key result follows child objectives, their metrics)."""
+    teams (and, only when some key result follows child objectives, their metrics). ``met_limit``
+    keeps only the first key results met (a slide shows five of the thousands a large
+    organisation meets)."""
     objectives = shown_objectives(cycle, visible)
     if team_ids is not None:
         objectives = objectives.filter(_team_objectives_q(team_ids))
@@ -136,7 +140,7 @@ def wins_for(cycle: Cycle, *, team_ids: set[int] | None, visible: Q, with_friday
     histories = initiative_histories(krs)
     began = dt.datetime.combine(cycle.start_date, dt.time.min, tzinfo=tz)
     met: list[Win] = []
-    gains: list[tuple[float, Win]] = []
+    gains: list[tuple[float, str, KeyResult, float, float]] = []
     for kr in krs:
         history = histories.get(kr.pk)
         if kr.pk in linked:
@@ -145,19 +149,20 @@ def wins_for(cycle: Cycle, *, team_ids: set[int] | None, visible: Q, with_friday
             progress = kr_current_progress(kr)[0] if history is None else history.progress_at(None)
         scored = kr.score is not None and kr.score >= MET_SCORE
         checked_in = kr.last_checkin_at is not None or kr.pk in linked or history is not None
-        if (progress >= 1.0 and checked_in) or scored:
+        if ((progress >= 1.0 and checked_in) or scored) and (met_limit is None or len(met) < met_limit):
             met.append(_win(kr, _met_text(kr, progress), tz, progress=progress))
         first = firsts.get(kr.pk) if history is None else history.progress_at(began)
-        if first is not None and kr.pk not in linked:
-            gain = progress - first
-            if gain > 0:
-                text = f"{kr.title}: {pct(first)} → {pct(progress)}"
-                gains.append((gain, _win(kr, text, tz, progress=progress, gain=gain)))
-    gains.sort(key=lambda g: (-g[0], g[1].text.lower()))
+        if first is not None and kr.pk not in linked and progress - first > 0:
+            gains.append((progress - first, kr.title.lower(), kr, first, progress))
+    # Sorted as the texts would be (the title leads each), and only the shown ones made into wins.
+    gains.sort(key=lambda g: (-g[0], f"{g[1]}: {pct(g[3])} → {pct(g[4])}"))
     return QuarterWins(
         friday_wins=_friday_wins(cycle, team_ids, tz) if with_friday else [],
         key_results_met=met,
-        biggest_gains=[w for _, w in gains[:MAX_GAINS]],
+        biggest_gains=[
+            _win(kr, f"{kr.title}: {pct(first)} → {pct(progress)}", tz, progress=progress, gain=gain)
+            for gain, _title, kr, first, progress in gains[:MAX_GAINS]
+        ],
     )
 
 

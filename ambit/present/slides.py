@@ -12,6 +12,11 @@
 Every number comes from ``ambit.okrs.metrics.compute_metrics``, over the company and department
 objectives only: a fixed number of queries, and a size set by the top of the tree, not by the
 organisation's headcount (the wins are the one part that reads the whole cycle).
+
+The deck is kept between writes (``deck_for``, ``public_deck``: ``ambit.dashboards.kept``) for each
+set of objectives a viewer may see; in a large organisation, where it takes seconds to compute,
+the worker computes it again after writes while the room keeps the one it has. What is kept holds
+only the wins a slide shows (``WINS_PER_LIST`` of each list).
 """
 
 from __future__ import annotations
@@ -20,12 +25,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Q
+from django.utils import timezone
 
 from ambit.accounts.models import Membership, Organisation, Team, TeamKind
+from ambit.dashboards import kept
+from ambit.dashboards.selectors import TODAY_TTL_SECONDS, visibility_fingerprint
 from ambit.okrs import engine
 from ambit.okrs.metrics import KRMetrics, Metrics, compute_metrics
-from ambit.okrs.models import Cycle, CycleState, KeyResult, Objective
-from ambit.okrs.selectors import key_results_prefetch
+from ambit.okrs.models import Cycle, CycleState, KeyResult, Objective, Visibility
+from ambit.okrs.selectors import key_results_prefetch, visibility_q
 from ambit.present.selectors import QuarterWins, shown_objectives, wins_for
 from ambit.strategy.models import BigMove, Strategy
 
@@ -101,6 +109,10 @@ class Deck:
     show_scores: bool
     headline: float | None  # the mean progress of the objectives shown
     public: bool = False
+    computed_at: dt.datetime = field(default_factory=timezone.now)
+    compute_seconds: float = 0.0
+    behind: bool = False  # shown after a write it does not include yet (``kept``)
+    cache_key: str = ""
 
     @property
     def scores(self) -> list[ObjectiveLine]:
@@ -208,6 +220,7 @@ def build_deck(
     public: bool = False,
     team_ids: set[int] | None = None,
     now: dt.datetime | None = None,
+    met_limit: int | None = None,
 ) -> Deck:
     """The deck of ``cycle`` showing the objectives ``visible`` lets through. ``public`` (the
     shareable link) leaves out the Friday wins: people's own words, not OKRs."""
@@ -255,7 +268,7 @@ def build_deck(
                 progress=engine.big_move_progress(themed),
             )
         )
-    wins = wins_for(cycle, team_ids=team_ids, visible=visible, with_friday=not public)
+    wins = wins_for(cycle, team_ids=team_ids, visible=visible, with_friday=not public, met_limit=met_limit)
     return Deck(
         organisation=organisation,
         cycle=cycle,
@@ -271,3 +284,81 @@ def build_deck(
         ),
         public=public,
     )
+
+
+# --- Kept between writes ------------------------------------------------------------------------
+
+DECK_PREFIX = "ambit:present:deck:v1"
+
+
+def _shown(wins: QuarterWins) -> QuarterWins:
+    """The wins a slide shows: a large organisation meets thousands of key results a quarter."""
+    return QuarterWins(
+        friday_wins=wins.friday_wins[:WINS_PER_LIST],
+        key_results_met=wins.key_results_met[:WINS_PER_LIST],
+        biggest_gains=wins.biggest_gains[:WINS_PER_LIST],
+    )
+
+
+def _kept_deck(cycle: Cycle, *, visible: Q, public: bool) -> Deck:
+    deck = build_deck(cycle, visible=visible, public=public, met_limit=WINS_PER_LIST)
+    deck.wins = _shown(deck.wins)
+    return deck
+
+
+def _view(cycle: Cycle, seen: str) -> str:
+    return f"{DECK_PREFIX}:{cycle.organisation_id}:{cycle.pk}:{seen}"
+
+
+def deck_for(actor: Membership, cycle: Cycle) -> Deck:
+    """The deck as ``actor`` may see it, kept until the next write (see the module's doc)."""
+    view = _view(cycle, visibility_fingerprint(actor=actor, cycle=cycle))
+    return kept.kept(
+        organisation_id=cycle.organisation_id,
+        view=view,
+        seconds=TODAY_TTL_SECONDS,
+        compute=lambda: _kept_deck(cycle, visible=visibility_q(actor), public=False),
+        refresh=kept.Refresh("deck", actor.pk, cycle.pk, None, None),
+    )
+
+
+def public_deck(cycle: Cycle) -> Deck:
+    """The deck of a shareable link: objectives visible to everyone, no Friday wins."""
+    return kept.kept(
+        organisation_id=cycle.organisation_id,
+        view=_view(cycle, "public-link"),
+        seconds=TODAY_TTL_SECONDS,
+        compute=lambda: _kept_deck(cycle, visible=Q(visibility=Visibility.PUBLIC), public=True),
+        refresh=kept.Refresh("deck-public", 0, cycle.pk, None, None),
+    )
+
+
+def _resolve_deck(
+    membership_id: int, cycle_id: int, subject_id: int | None, day: dt.date | None
+) -> kept.Resolved | None:
+    actor = Membership.objects.select_related("organisation", "user").filter(pk=membership_id, is_active=True).first()
+    if actor is None:
+        return None
+    cycle = (
+        Cycle.objects.select_related("organisation").filter(organisation_id=actor.organisation_id, pk=cycle_id).first()
+    )
+    if cycle is None:
+        return None
+    view = _view(cycle, visibility_fingerprint(actor=actor, cycle=cycle))
+    compute = lambda: _kept_deck(cycle, visible=visibility_q(actor), public=False)  # noqa: E731
+    return kept.Resolved(cycle.organisation_id, view, TODAY_TTL_SECONDS, compute)
+
+
+def _resolve_public_deck(
+    membership_id: int, cycle_id: int, subject_id: int | None, day: dt.date | None
+) -> kept.Resolved | None:
+    cycle = Cycle.objects.select_related("organisation").filter(pk=cycle_id).first()
+    if cycle is None:
+        return None
+    compute = lambda: _kept_deck(cycle, visible=Q(visibility=Visibility.PUBLIC), public=True)  # noqa: E731
+    return kept.Resolved(cycle.organisation_id, _view(cycle, "public-link"), TODAY_TTL_SECONDS, compute)
+
+
+def register() -> None:
+    kept.register("deck", _resolve_deck)
+    kept.register("deck-public", _resolve_public_deck)

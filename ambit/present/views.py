@@ -15,7 +15,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -32,11 +31,11 @@ from ambit.core.throttle import client_ip, throttle_blocked, throttle_hit
 from ambit.core.web import member_required, render_page, site_url
 from ambit.notify.schedule import zone
 from ambit.okrs import selectors as okr_sel
-from ambit.okrs.models import Cycle, Visibility
+from ambit.okrs.models import Cycle
 from ambit.present import selectors, services
 from ambit.present.forms import LinkForm
 from ambit.present.models import PresentationLink
-from ambit.present.slides import build_deck
+from ambit.present.slides import deck_for, public_deck
 
 MANAGE_DENIED = "Only OKR champions and admins manage presentation links."
 REVOKED = "This presentation link was revoked: ask whoever shared it with you for a new one."
@@ -92,7 +91,7 @@ def wins_page(request: MemberRequest, cycle_id: int) -> HttpResponse:
 def slides(request: MemberRequest, cycle_id: int) -> HttpResponse:
     actor = request.member
     cycle = _cycle(request, cycle_id)
-    deck = build_deck(cycle, visible=okr_sel.visibility_q(actor))
+    deck = deck_for(actor, cycle)
     context = {
         "deck": deck,
         "exit_url": reverse("present:wins", args=[cycle.pk]),
@@ -189,7 +188,7 @@ def public_slides(request: HttpRequest, token: str) -> HttpResponse:
         return gone
     cycle = link.cycle
     cycle.organisation = link.organisation
-    deck = build_deck(cycle, visible=Q(visibility=Visibility.PUBLIC), public=True, now=now)
+    deck = public_deck(cycle)
     local = timezone.localtime(link.expires_at, zone(link.organisation.time_zone))
     expires = f"{local:%-d %b %Y, %H:%M} ({link.organisation.time_zone or 'UTC'})"
     response = render(request, "present/slides.html", {"deck": deck, "exit_url": "", "expires": expires})

@@ -28,7 +28,10 @@ HX = {"HX-Request": "true"}
 # Pinned: session and membership, the cycle, the teams, then the wins' reads (key results, their
 # milestones, corrections of first check-ins, Friday wins, their authors' teams).
 WINS_QUERIES = 11
-SLIDES_QUERIES = 18
+# Computed (after any write): the data version, then the deck's 18. Kept until the next write: the
+# session, user, membership and cycle, the data version and the presentation-link rights.
+SLIDES_QUERIES = 19
+SLIDES_KEPT_QUERIES = 6
 LINKS_QUERIES = 6
 
 
@@ -162,11 +165,15 @@ def test_the_pages_cost_the_same_with_one_or_many_rows(client: Client, world: Wo
     for url, count in urls.values():
         with assert_queries(count, label=url):
             assert client.get(url).status_code == 200
+    with assert_queries(SLIDES_KEPT_QUERIES, label="slides again"):
+        assert client.get(urls["slides"][0]).status_code == 200
     _grow(world, scene, 3)
     client.post(urls["links"][0], {"days": "9"})
     for url, count in urls.values():
         with assert_queries(count, label=url):
             assert client.get(url).status_code == 200
+    with assert_queries(SLIDES_KEPT_QUERIES, label="slides again"):
+        assert client.get(urls["slides"][0]).status_code == 200
 
 
 def test_the_links_page_shows_a_new_address_once(client: Client, world: World) -> None:
