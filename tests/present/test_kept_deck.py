@@ -70,7 +70,5 @@ def test_a_slow_deck_is_refreshed_by_the_worker_and_the_link_too(client: Client,
         for task in tasks:
             assert refresh_dashboard.call(*task.args_kwargs["args"]) is True
         again = client.get(url).context["deck"]
-        assert not again.behind and _headline(client.get(url).content.decode()) != _headline(
-            response.content.decode()
-        )
+        assert not again.behind and _headline(client.get(url).content.decode()) != _headline(response.content.decode())
         assert not Client().get(public_url).context["deck"].behind
