@@ -29,6 +29,26 @@ def _refresh_restored(sender: Any, *, organisation_id: int, rows: dict[str, list
         rollups.schedule_objective(objective)
 
 
+def _refuse_into_closed_cycle(sender: Any, *, organisation_id: int, rows: dict[str, list[Any]], **kwargs: Any) -> None:
+    """A closed cycle's results are locked (issue 17): nothing comes back into it from the trash.
+    Raised inside the restore's transaction, so nothing is written."""
+    from ambit.core.errors import Conflict
+    from ambit.okrs.models import CycleState, KeyResult, Objective
+
+    ids = set(rows.get("okrs.Objective", []))
+    ids |= set(KeyResult.objects.filter(pk__in=rows.get("okrs.KeyResult", [])).values_list("objective_id", flat=True))
+    closed = (
+        Objective.objects.filter(organisation_id=organisation_id, pk__in=ids, cycle__state=CycleState.CLOSED)
+        .select_related("cycle")
+        .first()
+    )
+    if closed is not None:
+        raise Conflict(
+            f"{closed.cycle.name} is closed, so its results are locked: an admin can reopen the cycle from "
+            "its Close page, then restore this."
+        )
+
+
 class OkrsConfig(AppConfig):
     name = "ambit.okrs"
     label = "okrs"
@@ -48,4 +68,5 @@ class OkrsConfig(AppConfig):
         from ambit.trash.signals import restored
 
         # What comes back from the trash needs its roll-ups again (ambit.trash.signals).
+        restored.connect(_refuse_into_closed_cycle, dispatch_uid="okrs.refuse_into_closed_cycle")
         restored.connect(_refresh_restored, dispatch_uid="okrs.refresh_restored")

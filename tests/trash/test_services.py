@@ -285,3 +285,24 @@ def test_the_purge_command(world: World) -> None:
     assert out.getvalue().strip().endswith("Purged 1 item(s) from the trash.")
     with pytest.raises(CommandError, match="offset"):
         call_command("purge_trash", "--at", "2026-12-31T00:00:00")
+
+
+def test_nothing_comes_back_into_a_closed_cycle_until_it_is_reopened(world: World) -> None:
+    """A closed cycle's results are locked: a restore into it is refused with the way out, and
+    writes nothing; once an admin reopens the cycle, it goes through."""
+    scene = build_scene(world)
+    objective = scene.tree.team_obj
+    objective_id = objective.pk
+    okrs.objective_delete(actor=world.lead, objective=objective)
+    cycle = Cycle.objects.get(pk=objective.cycle_id)
+    Cycle.objects.filter(pk=cycle.pk).update(state="review")
+    cycle.refresh_from_db()
+    okrs.cycle_set_closed(actor=world.champion, cycle=cycle, closed=True)
+    item = TrashItem.objects.get()
+    before = db_digest()
+    with pytest.raises(Conflict, match=f"{cycle.name} is closed, so its results are locked: an admin can reopen"):
+        services.trash_restore(actor=world.admin, item=item)
+    assert db_digest() == before
+    okrs.cycle_set_closed(actor=world.admin, cycle=cycle, closed=False)
+    services.trash_restore(actor=world.admin, item=item)
+    assert Objective.objects.filter(pk=objective_id).exists()
