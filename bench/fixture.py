@@ -130,6 +130,14 @@ def build(slug: str, count: int) -> dict[str, Any]:
                 "value": float(kr.target_value if kr.target_value is not None else 1),
             }
         )
+    # Each member's own team (the first they belong to): their standup. The key result's team is
+    # not always theirs, and an individual objective has none (the standup then answered 404).
+    own_team: dict[int, str] = {}
+    rows = TeamMember.objects.filter(membership_id__in=[p["membership_id"] for p in people]).order_by("team_id")
+    for membership_id, team_slug in rows.values_list("membership_id", "team__slug"):
+        own_team.setdefault(membership_id, team_slug)
+    for person in people:
+        person["own_team_slug"] = own_team.get(person["membership_id"]) or person["team_slug"]
     lead_people = [
         {
             "email": lead_members[mid].user.email,

@@ -32,7 +32,7 @@ class Op:
             "api_objectives": f"/api/v1/objectives?cycle_id={fixture['cycle_id']}",
             "api_tree": f"/api/v1/cycles/{fixture['cycle_id']}/tree",
             "digest": "/digest/",
-            "standup": f"/standups/{person.get('team_slug')}/",
+            "standup": f"/standups/{person.get('own_team_slug') or person.get('team_slug')}/",
             "team_meeting": f"/teams/{person.get('team_slug')}/check-in-meeting/",
             "sprint": f"/teams/{person.get('team_slug')}/sprints/now/",
             "oneonone": f"/one-on-ones/{person.get('one_on_one_id')}/",

@@ -39,7 +39,7 @@ from ambit.notify.schedule import zone
 from ambit.notify.selectors import active_members
 from ambit.okrs import services as okrs
 from ambit.okrs.metrics_one import key_result_metrics
-from ambit.okrs.models import Cycle, CycleState, KeyResult, Objective, ObjectiveState
+from ambit.okrs.models import Cycle, CycleState, KeyResult, Objective
 from ambit.okrs.services.objectives import SCORES_LOCKED, score_text, suggested_objective_score
 from ambit.present.selectors import QuarterWins, quarter_wins
 
@@ -242,8 +242,7 @@ def cycle_close(*, actor: Membership, cycle: Cycle, now: dt.datetime | None = No
     if not checklist.ready:
         raise Conflict(f"{cycle.name} cannot close yet: {'; '.join(checklist.blockers())}.", field="state")
     now = now or timezone.now()
-    for objective in Objective.objects.filter(cycle_id=cycle.pk, state=ObjectiveState.ACTIVE).order_by("pk"):
-        okrs.objective_set_state(actor=actor, objective=objective, state=ObjectiveState.CLOSED, note="Cycle closed.")
+    okrs.cycle_objectives_close(actor=actor, cycle=cycle, note="Cycle closed.")
     okrs.cycle_set_closed(actor=actor, cycle=cycle, closed=True)
     results = selectors.cycle_results(cycle, now=now)
     audit_record(

@@ -50,6 +50,12 @@ def schedule_key_result(key_result: KeyResult) -> None:
     _schedule(key_result.organisation_id, {key_result.objective_id})
 
 
+def schedule_objective_ids(organisation_id: int, ids: Iterable[int]) -> None:
+    """Recompute these objectives (and what reads them: the refresh finds the readers above) when
+    the transaction commits: a bulk write's one task (closing a cycle's objectives)."""
+    _schedule(organisation_id, set(ids))
+
+
 def schedule_check_ins(key_results: Iterable[KeyResult]) -> None:
     """Recompute the objectives of freshly checked-in key results (and what reads them): one task
     for all of them.

@@ -28,13 +28,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ambit.accounts.models import Membership, Organisation, Team, TeamKind
+from ambit.accounts.selectors import team_list, team_subtree_ids
 from ambit.dashboards import kept
 from ambit.dashboards.selectors import TODAY_TTL_SECONDS, visibility_fingerprint
 from ambit.okrs import engine
 from ambit.okrs.metrics import KRMetrics, Metrics, compute_metrics
 from ambit.okrs.models import Cycle, CycleState, KeyResult, Objective, Visibility
 from ambit.okrs.selectors import key_results_prefetch, visibility_q
-from ambit.present.selectors import QuarterWins, shown_objectives, wins_for
+from ambit.present.selectors import QuarterWins, shown_objectives, wins_for, wins_for_member
 from ambit.strategy.models import BigMove, Strategy
 
 SCORED_STATES = (CycleState.REVIEW, CycleState.CLOSED)
@@ -359,6 +360,61 @@ def _resolve_public_deck(
     return kept.Resolved(cycle.organisation_id, _view(cycle, "public-link"), TODAY_TTL_SECONDS, compute)
 
 
+# --- The wins page, kept the same way ------------------------------------------------------------
+
+WINS_PREFIX = "ambit:present:wins:v1"
+
+
+@dataclass
+class KeptWins:
+    """The wins of a cycle as a viewer may see them (a team's, or the whole organisation's)."""
+
+    wins: QuarterWins
+    computed_at: dt.datetime = field(default_factory=timezone.now)
+    compute_seconds: float = 0.0
+    behind: bool = False
+    cache_key: str = ""
+
+
+def _wins_view(actor: Membership, cycle: Cycle, team: Team | None) -> str:
+    seen = visibility_fingerprint(actor=actor, cycle=cycle)
+    return f"{WINS_PREFIX}:{cycle.organisation_id}:{cycle.pk}:{seen}:{team.pk if team else 'all'}"
+
+
+def wins_kept(actor: Membership, cycle: Cycle, *, team: Team | None, team_ids: set[int] | None) -> KeptWins:
+    """``selectors.wins_for_member``, kept until the next write (a large organisation meets
+    thousands of key results a quarter: seconds to gather)."""
+    return kept.kept(
+        organisation_id=cycle.organisation_id,
+        view=_wins_view(actor, cycle, team),
+        seconds=TODAY_TTL_SECONDS,
+        compute=lambda: KeptWins(wins_for_member(cycle, actor=actor, team_ids=team_ids)),
+        refresh=kept.Refresh("wins", actor.pk, cycle.pk, team.pk if team else None, None),
+    )
+
+
+def _resolve_wins(
+    membership_id: int, cycle_id: int, subject_id: int | None, day: dt.date | None
+) -> kept.Resolved | None:
+    actor = Membership.objects.select_related("organisation", "user").filter(pk=membership_id, is_active=True).first()
+    if actor is None:
+        return None
+    cycles = Cycle.objects.select_related("organisation")
+    cycle = cycles.filter(organisation_id=actor.organisation_id, pk=cycle_id).first()
+    if cycle is None:
+        return None
+    team, team_ids = None, None
+    if subject_id is not None:
+        teams = list(team_list(actor=actor))
+        team = next((t for t in teams if t.pk == subject_id), None)
+        if team is None:
+            return None
+        team_ids = team_subtree_ids(team, teams)
+    compute = lambda: KeptWins(wins_for_member(cycle, actor=actor, team_ids=team_ids))  # noqa: E731
+    return kept.Resolved(cycle.organisation_id, _wins_view(actor, cycle, team), TODAY_TTL_SECONDS, compute)
+
+
 def register() -> None:
     kept.register("deck", _resolve_deck)
     kept.register("deck-public", _resolve_public_deck)
+    kept.register("wins", _resolve_wins)

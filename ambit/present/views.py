@@ -14,11 +14,15 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from ambit.accounts.models import Team
@@ -27,15 +31,17 @@ from ambit.core.error_pages import error_page
 from ambit.core.errors import Conflict
 from ambit.core.forms import errors_on
 from ambit.core.http import MemberRequest
+from ambit.core.params import parse_page
 from ambit.core.throttle import client_ip, throttle_blocked, throttle_hit
 from ambit.core.web import member_required, render_page, site_url
+from ambit.dashboards.selectors import TODAY_TTL_SECONDS
 from ambit.notify.schedule import zone
 from ambit.okrs import selectors as okr_sel
 from ambit.okrs.models import Cycle
 from ambit.present import selectors, services
 from ambit.present.forms import LinkForm
 from ambit.present.models import PresentationLink
-from ambit.present.slides import deck_for, public_deck
+from ambit.present.slides import Deck, deck_for, public_deck, wins_kept
 
 MANAGE_DENIED = "Only OKR champions and admins manage presentation links."
 REVOKED = "This presentation link was revoked: ask whoever shared it with you for a new one."
@@ -44,6 +50,7 @@ TOO_MANY = "Too many wrong presentation links from your address: try again in {m
 # Wrong tokens per address before a pause (a guess is 256 bits: this only keeps scanners quiet).
 GUESS_LIMIT = 20
 GUESS_WINDOW = 15 * 60
+MET_PER_PAGE = 50  # key results met per page (a large organisation meets thousands a quarter)
 
 
 def _team_filter(request: MemberRequest) -> tuple[list[Team], Team | None, set[int] | None]:
@@ -75,10 +82,29 @@ def wins_page(request: MemberRequest, cycle_id: int) -> HttpResponse:
     actor = request.member
     cycle = _cycle(request, cycle_id)
     teams, team, team_ids = _team_filter(request)
-    wins = selectors.wins_for_member(cycle, actor=actor, team_ids=team_ids)
+    found = wins_kept(actor, cycle, team=team, team_ids=team_ids)
+    met = found.wins.key_results_met
+    pages = max(1, -(-len(met) // MET_PER_PAGE))
+    page = min(max(1, parse_page(request.GET.get("met_page"))), pages)
+    start = (page - 1) * MET_PER_PAGE
+
+    def link(number: int) -> str:
+        params: dict[str, str | int] = {"team": team.slug if team else "", "met_page": number}
+        query = urlencode({k: v for k, v in params.items() if v})
+        return f"{request.path}?{query}#wins-met-heading"
+
     context = {
         "cycle": cycle,
-        "wins": wins,
+        "wins": found.wins,
+        "met_shown": met[start : start + MET_PER_PAGE],
+        "met_page": {
+            "first": start + 1,
+            "last": min(start + MET_PER_PAGE, len(met)),
+            "total": len(met),
+            "previous": link(page - 1) if page > 1 else "",
+            "next": link(page + 1) if page < pages else "",
+        },
+        "behind": found if found.behind else None,
         "teams": teams,
         "team": team,
         "can_manage_links": selectors.can_manage_links(actor),
@@ -94,10 +120,24 @@ def slides(request: MemberRequest, cycle_id: int) -> HttpResponse:
     deck = deck_for(actor, cycle)
     context = {
         "deck": deck,
+        "slides_html": slides_html(deck),
         "exit_url": reverse("present:wins", args=[cycle.pk]),
         "can_manage_links": selectors.can_manage_links(actor),
     }
     return render(request, "present/slides.html", context)
+
+
+def slides_html(deck: Deck) -> SafeString:
+    """The deck's slides, rendered once per kept deck (a large organisation's has a slide per
+    department: dozens) and kept beside it; only the bar around them is drawn per request."""
+
+    def render_slides() -> str:
+        return render_to_string("present/partials/deck_slides.html", {"deck": deck})
+
+    if not deck.cache_key:
+        return mark_safe(render_slides())
+    # Our own template's output, escaped when rendered; the cache hands back a plain str.
+    return mark_safe(str(cache.get_or_set(f"{deck.cache_key}:slides-html", render_slides, TODAY_TTL_SECONDS)))
 
 
 # --- Shareable links --------------------------------------------------------------------------
@@ -191,7 +231,8 @@ def public_slides(request: HttpRequest, token: str) -> HttpResponse:
     deck = public_deck(cycle)
     local = timezone.localtime(link.expires_at, zone(link.organisation.time_zone))
     expires = f"{local:%-d %b %Y, %H:%M} ({link.organisation.time_zone or 'UTC'})"
-    response = render(request, "present/slides.html", {"deck": deck, "exit_url": "", "expires": expires})
+    context = {"deck": deck, "slides_html": slides_html(deck), "exit_url": "", "expires": expires}
+    response = render(request, "present/slides.html", context)
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -177,3 +177,38 @@ def test_leads_remind_the_late_of_their_teams_once_a_day(world: World) -> None:
     okrs.cycle_transition(actor=world.champion, cycle=q.cycle, state="active")
     with pytest.raises(Conflict, match="Scoring opens"):
         services.scoring_remind(actor=world.champion, cycle=q.cycle)
+
+
+def test_closing_a_cycles_objectives_writes_them_in_bulk_with_each_its_audit_entry(
+    world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
+    """``okrs.cycle_objectives_close``: what ``objective_set_state`` does to each active objective,
+    in a fixed number of statements whatever their number; drafts stay drafts."""
+    from tests.querycount import count_queries
+
+    def objectives(n: int, prefix: str) -> list[Objective]:
+        return [
+            okrs.objective_create(actor=world.champion, cycle=world.cycle, title=f"{prefix} {i}", state="active")
+            for i in range(n)
+        ]
+
+    draft = okrs.objective_create(actor=world.champion, cycle=world.cycle, title="Still a draft")
+    few = objectives(2, "Few")
+    with count_queries() as small:
+        assert okrs.cycle_objectives_close(actor=world.champion, cycle=world.cycle, note="Cycle closed.") == 2
+    Objective.objects.filter(pk__in=[o.pk for o in few]).update(state=ObjectiveState.ACTIVE)
+    many = objectives(30, "Many")
+    with count_queries() as large:
+        assert okrs.cycle_objectives_close(actor=world.champion, cycle=world.cycle, note="Cycle closed.") == 32
+    assert len(large.statements) == len(small.statements)
+    closed = Objective.objects.filter(pk__in=[o.pk for o in few + many])
+    assert set(closed.values_list("state", flat=True)) == {ObjectiveState.CLOSED}
+    assert Objective.objects.get(pk=draft.pk).state == ObjectiveState.DRAFT
+    entries = AuditEntry.objects.filter(action=AuditAction.OBJECTIVE_CLOSED, object_id=str(many[0].pk))
+    [entry] = entries
+    assert entry.changes == {"state": ["active", "closed"], "note": "Cycle closed."}
+    assert entry.actor == world.champion.user and entry.object_repr == "Many 0"
+    with pytest.raises(PermissionDenied):
+        okrs.cycle_objectives_close(actor=world.lead, cycle=world.cycle)
+    with pytest.raises(Http404):
+        okrs.cycle_objectives_close(actor=world.outsider, cycle=world.cycle)

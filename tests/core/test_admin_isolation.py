@@ -32,6 +32,7 @@ from ambit.accounts.models import Membership, Organisation, Role, User
 from ambit.core.models import AuditEntry
 from ambit.okrs import services as okrs
 from ambit.okrs.models import Checkpoint, KeyResult, Objective
+from ambit.present import services as present
 from ambit.strategy import services as strategy
 from ambit.strategy.models import BigMove
 from tests.builders import World
@@ -67,6 +68,7 @@ def populate(actor: Membership, tag: str) -> None:
     Checkpoint.objects.create(key_result=kr, date=dt.date(2026, 8, 1), expected_progress=0.5)
     doomed = okrs.objective_create(actor=actor, cycle=cycle, title=f"{tag} doomed", team=team)
     okrs.objective_delete(actor=actor, objective=doomed)  # a row in the trash (issue 17)
+    present.presentation_link_create(actor=actor, cycle=cycle, days=7)
     invitations.invitation_create(actor=actor, email=f"new@{tag.lower()}.test", send=False)
 
 

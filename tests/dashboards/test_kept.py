@@ -36,11 +36,11 @@ def worker_queue() -> Iterator[None]:
         yield
 
 
-def _queued() -> list[DBTaskResult]:
+def _queued() -> list[DBTaskResult[..., Any]]:
     return list(DBTaskResult.objects.filter(task_path=REFRESH).order_by("enqueued_at"))
 
 
-def _run(task: DBTaskResult) -> Any:
+def _run(task: DBTaskResult[..., Any]) -> Any:
     """What the worker does with a queued refresh: call the task with its arguments."""
     return refresh_dashboard.call(*task.args_kwargs["args"], **task.args_kwargs["kwargs"])
 

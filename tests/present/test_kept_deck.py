@@ -15,6 +15,7 @@ from django_tasks_db.models import DBTaskResult
 
 from ambit.dashboards.tasks import refresh_dashboard
 from ambit.okrs import services as okrs
+from ambit.okrs.selectors import visibility_q
 from ambit.present import services, slides
 from tests.builders import World
 from tests.present.helpers import build_scene
@@ -33,9 +34,14 @@ def test_a_write_shows_in_the_next_view(client: Client, world: World, monkeypatc
     client.force_login(world.champion.user)
     url = reverse("present:slides", args=[scene.cycle.pk])
     before = _headline(client.get(url).content.decode())
-    calls: list[Any] = []
+    calls: list[int] = []
     real = slides.build_deck
-    monkeypatch.setattr(slides, "build_deck", lambda *a, **k: calls.append(1) or real(*a, **k))
+
+    def counted(*args: Any, **kwargs: Any) -> slides.Deck:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(slides, "build_deck", counted)
     assert _headline(client.get(url).content.decode()) == before and calls == []  # kept
     okrs.check_in_record(actor=world.champion, key_result=scene.deploys, value=10, confidence=9)
     after = _headline(client.get(url).content.decode())
@@ -45,7 +51,7 @@ def test_a_write_shows_in_the_next_view(client: Client, world: World, monkeypatc
 def test_what_is_kept_holds_only_the_wins_a_slide_shows(client: Client, world: World) -> None:
     scene = build_scene(world)
     deck = slides.deck_for(world.champion, scene.cycle)
-    full = slides.build_deck(scene.cycle, visible=slides.visibility_q(world.champion))
+    full = slides.build_deck(scene.cycle, visible=visibility_q(world.champion))
     assert deck.wins.key_results_met == full.wins.key_results_met[: slides.WINS_PER_LIST]
     assert deck.wins_shown == full.wins_shown
 

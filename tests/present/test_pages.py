@@ -27,7 +27,10 @@ pytestmark = pytest.mark.django_db
 HX = {"HX-Request": "true"}
 # Pinned: session and membership, the cycle, the teams, then the wins' reads (key results, their
 # milestones, corrections of first check-ins, Friday wins, their authors' teams).
-WINS_QUERIES = 11
+# Computed (after any write): the data version, then the wins' 11. Kept until the next write: the
+# session, user, membership, cycle and teams, the data version and the presentation-link rights.
+WINS_QUERIES = 12
+WINS_KEPT_QUERIES = 7
 # Computed (after any write): the data version, then the deck's 18. Kept until the next write: the
 # session, user, membership and cycle, the data version and the presentation-link rights.
 SLIDES_QUERIES = 19
@@ -167,6 +170,8 @@ def test_the_pages_cost_the_same_with_one_or_many_rows(client: Client, world: Wo
             assert client.get(url).status_code == 200
     with assert_queries(SLIDES_KEPT_QUERIES, label="slides again"):
         assert client.get(urls["slides"][0]).status_code == 200
+    with assert_queries(WINS_KEPT_QUERIES, label="wins again"):
+        assert client.get(urls["wins"][0]).status_code == 200
     _grow(world, scene, 3)
     client.post(urls["links"][0], {"days": "9"})
     for url, count in urls.values():
@@ -174,6 +179,8 @@ def test_the_pages_cost_the_same_with_one_or_many_rows(client: Client, world: Wo
             assert client.get(url).status_code == 200
     with assert_queries(SLIDES_KEPT_QUERIES, label="slides again"):
         assert client.get(urls["slides"][0]).status_code == 200
+    with assert_queries(WINS_KEPT_QUERIES, label="wins again"):
+        assert client.get(urls["wins"][0]).status_code == 200
 
 
 def test_the_links_page_shows_a_new_address_once(client: Client, world: World) -> None:
@@ -211,3 +218,55 @@ def test_members_may_not_manage_links(client: Client, world: World) -> None:
     assert client.get(url).status_code == 403
     assert client.post(url, {"days": "7"}).status_code == 403
     assert db_digest() == before
+
+
+def test_the_admin_revokes_a_link_through_the_service(client: Client, world: World) -> None:
+    from ambit.core.models import AuditAction, AuditEntry
+    from ambit.present import services as present
+
+    issued = present.presentation_link_create(actor=world.champion, cycle=world.cycle, days=7)
+    world.admin.user.is_staff = True
+    world.admin.user.save()
+    client.force_login(world.admin.user)
+    changelist = reverse("admin:present_presentationlink_changelist")
+    page = client.get(changelist)
+    assert page.status_code == 200 and issued.token not in page.content.decode()
+    detail = client.get(reverse("admin:present_presentationlink_change", args=[issued.link.pk])).content.decode()
+    assert issued.link.token_hash not in detail and issued.token not in detail
+    done = client.post(
+        changelist, {"action": "revoke_selected", "_selected_action": [issued.link.pk]}, follow=True
+    ).content.decode()
+    assert "1 link revoked." in done
+    issued.link.refresh_from_db()
+    assert issued.link.revoked_at is not None and issued.link.revoked_by == world.admin
+    assert AuditEntry.objects.filter(action=AuditAction.PRESENTATION_LINK_REVOKE, actor=world.admin.user).count() == 1
+    again = client.post(
+        changelist, {"action": "revoke_selected", "_selected_action": [issued.link.pk]}, follow=True
+    ).content.decode()
+    assert "already revoked" in again.lower()
+    gone = client.get(reverse("present:public", kwargs={"token": issued.token}))
+    assert gone.status_code == 410
+
+
+def test_the_key_results_met_page_through_a_long_quarter(
+    client: Client, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ambit.present import views as present_views
+
+    scene = build_scene(world)
+    monkeypatch.setattr(present_views, "MET_PER_PAGE", 2)
+    client.force_login(world.champion.user)
+    url = reverse("present:wins", args=[scene.cycle.pk])
+
+    def met(html: str) -> list[str]:
+        section = html.split('id="wins-met-heading"')[1].split("</section>")[0]
+        return re.findall(r'<p class="wins-text m-0"><a href="[^"]+">([^<]+)</a>', section)
+
+    first = client.get(url).content.decode()
+    assert 'Key results met <span class="muted small num">3</span>' in first
+    assert len(met(first)) == 2 and "1–2 of 3" in first
+    assert f'href="{url}?met_page=2#wins-met-heading"' in first and "Previous" not in first.split("wins-met")[1]
+    second = client.get(f"{url}?met_page=2").content.decode()
+    assert len(met(second)) == 1 and "3–3 of 3" in second and 'start="3"' in second
+    assert not set(met(first)) & set(met(second))
+    assert met(client.get(f"{url}?met_page=99").content.decode()) == met(second)  # past the end: the last page

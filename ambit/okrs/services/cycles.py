@@ -9,14 +9,16 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from ambit.accounts.models import Membership
-from ambit.core.audit import AuditAction, audit_record, snapshot
+from ambit.core.audit import AuditAction, audit_entry, audit_record, audit_record_all, snapshot
 from ambit.core.errors import Conflict
 from ambit.core.permissions import require_admin, require_org_editor, require_same_org
 from ambit.core.services import apply_changes, full_clean_or_raise, lock_and_refresh
-from ambit.core.validation import MAX_CYCLE_NAME, TextRule, clean_texts
-from ambit.okrs.models import CYCLE_TRANSITIONS, Cycle, CycleKind, CycleState, Sprint
+from ambit.core.validation import MAX_CYCLE_NAME, MAX_REASON, TextRule, clean_texts
+from ambit.okrs import rollups
+from ambit.okrs.models import CYCLE_TRANSITIONS, Cycle, CycleKind, CycleState, Objective, ObjectiveState, Sprint
 from ambit.okrs.signals import cycle_state_changed
 
 # The free text each entity stores, cleaned by ambit.core.validation on every surface.
@@ -181,3 +183,48 @@ def cycle_set_closed(*, actor: Membership, cycle: Cycle, closed: bool) -> Cycle:
 
 def cycle_transition(*, actor: Membership, cycle: Cycle, state: str) -> Cycle:
     return cycle_update(actor=actor, cycle=cycle, state=state)
+
+
+# Rows per UPDATE when closing a cycle's objectives (SQLite caps a statement's parameters).
+CLOSE_CHUNK = 500
+
+
+@transaction.atomic
+def cycle_objectives_close(*, actor: Membership, cycle: Cycle, note: str = "Cycle closed.") -> int:
+    """Close every active objective of ``cycle`` (closing the cycle, ``ambit.closeout``): the same
+    transition and the same audit entry, note included, as ``objective_set_state`` to closed, for
+    each, but written in bulk: an UPDATE per 500 objectives, the audit entries in one INSERT, one
+    roll-up task for them all. A 10,000-person organisation closes 20,000 objectives in seconds,
+    not minutes of a statement per objective. Returns how many closed."""
+    require_same_org(actor, cycle.organisation_id)
+    require_org_editor(actor, "close a cycle's objectives")
+    note = clean_texts({"note": note}, {"note": TextRule(max_length=MAX_REASON, label="note")})["note"]
+    rows = list(
+        Objective.objects.select_for_update()
+        .filter(organisation_id=cycle.organisation_id, cycle_id=cycle.pk, state=ObjectiveState.ACTIVE)
+        .only("pk", "title", "organisation_id")
+        .order_by("pk")
+    )
+    if not rows:
+        return 0
+    now = timezone.now()
+    ids = [o.pk for o in rows]
+    for start in range(0, len(ids), CLOSE_CHUNK):
+        Objective.objects.filter(pk__in=ids[start : start + CLOSE_CHUNK]).update(
+            state=ObjectiveState.CLOSED, cancel_reason="", updated_at=now
+        )
+    changes = {"state": [ObjectiveState.ACTIVE, ObjectiveState.CLOSED], **({"note": note} if note else {})}
+    audit_record_all(
+        [
+            audit_entry(
+                actor=actor,
+                organisation=actor.organisation,
+                action=AuditAction.OBJECTIVE_CLOSED,
+                obj=o,
+                changes=changes,
+            )
+            for o in rows
+        ]
+    )
+    rollups.schedule_objective_ids(cycle.organisation_id, ids)
+    return len(ids)
