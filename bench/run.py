@@ -181,14 +181,33 @@ def count_queries(target: Target, fixture_path: Path, ops: list[str], repeats: i
 # --- Serving and load ---------------------------------------------------------------------------
 
 
-def shared_cache() -> str:
+# A redis database of its own for each organisation the benchmark serves: keys that do not carry
+# the organisation's data version (the weekly digest's: organisation id and week) would otherwise
+# be read across S and L, or across the SQLite and PostgreSQL runs, whose ids repeat.
+REDIS_DBS = {("sqlite", "S"): 7, ("sqlite", "L"): 8, ("postgresql", "S"): 9, ("postgresql", "L"): 10}
+
+
+def shared_cache(target: Target | None = None) -> str:
     """Redis on its usual local port when it answers (as a production setup shares one cache
     between its processes), else each process's own memory."""
     try:
         with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            return "redis://127.0.0.1:6379/7"
+            pass
     except OSError:
         return "locmemcache://bench"
+    if target is None:
+        return "redis://127.0.0.1:6379"
+    db = "sqlite" if target.database_url.startswith("sqlite") else "postgresql"
+    return f"redis://127.0.0.1:6379/{REDIS_DBS[(db, target.size)]}"
+
+
+def empty_cache(target: Target) -> None:
+    """Start a run with nothing kept from an earlier one (pages, summaries, digests)."""
+    url = shared_cache(target)
+    if url.startswith("redis://"):
+        import redis
+
+        redis.Redis.from_url(url).flushdb()
 
 
 def free_port() -> int:
@@ -206,7 +225,7 @@ class Server:
         self.target = target
         env = {
             **target.env,
-            "CACHE_URL": shared_cache(),
+            "CACHE_URL": shared_cache(target),
             "TASKS_BACKEND": "database",
             "ALLOWED_HOSTS": "127.0.0.1",
             "API_RATE_LIMIT": "1000000000",
@@ -758,6 +777,7 @@ def main() -> None:
     all_targets = targets(db, sizes, SIZES)
     for target in all_targets:
         ensure_built(target, args.rebuild)
+        empty_cache(target)
     for target in all_targets:
         fixture_path = fixture(target, work, max(users))
         fixture_data = json.loads(fixture_path.read_text())

@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ambit.accounts.models import Membership, Organisation, Team, TeamMember
+from ambit.core.build_once import build_once
 from ambit.core.display import pct, status_label
 from ambit.notify import marks
 from ambit.notify.models import Kind
@@ -469,11 +470,10 @@ class _Lists:
 
 def cached_digest(organisation: Organisation, team: Team | None, week_ending: dt.date) -> Digest:
     """The digest built once and kept for an hour (``CACHE_URL`` shares it between processes):
-    every recipient's email of one week and team reads the same build."""
-    found = cache.get(_cache_key(organisation, team, week_ending))
-    if isinstance(found, dict):
-        return found  # type: ignore[return-value]
-    return keep_digest(organisation, team, build_digest(organisation, team, week_ending))
+    every recipient's email and page view of one week and team reads the same build, and views
+    arriving while it is built wait for it (``core.build_once``: seconds at 10,000 people)."""
+    key = _cache_key(organisation, team, week_ending)
+    return build_once(key, lambda: build_digest(organisation, team, week_ending), CACHE_SECONDS)
 
 
 def _cache_key(organisation: Organisation, team: Team | None, week_ending: dt.date) -> str:
