@@ -30,6 +30,13 @@ def test_the_long_tables_load_when_opened(demo: str, page: Page, monkeypatch: py
     assert page.locator("table.discipline-rows").count() == 0
     check_accessibility(page)
 
+    # A department's teams load when it is opened.
+    department = page.locator("details.heat-group-teams").first
+    assert department.locator("a.heat-cell").count() == 0
+    department.locator("summary").click()
+    department.locator("ul.heat-cells a.heat-cell").first.wait_for()
+    assert department.locator("a.heat-cell").count() >= 1
+
     # Open "Every team, at any depth" by keyboard: HTMX fetches the table into the open section.
     every_team = page.locator("details.heat-all > summary")
     every_team.focus()

@@ -47,7 +47,7 @@ from ambit.dashboards.selectors import (
     org_today,
     page_of,
 )
-from ambit.dashboards.templatetags.dashboard_ui import heat_tree_rows
+from ambit.dashboards.templatetags.dashboard_ui import heat_cells, heat_tree_rows
 from ambit.okrs import charts, engine
 from ambit.okrs.models import Cycle
 from ambit.okrs.views_common import cycle_switcher_context, selected_cycle
@@ -195,12 +195,39 @@ def kept_html(summary: Keepable, name: str, as_of: AsOf, render_html: Callable[[
     return mark_safe(str(html))
 
 
-def _heatmap_html(summary: DashboardSummary, cycle: Cycle, as_of: AsOf) -> SafeString:
-    """The heat map's cells (1,250 in a large organisation)."""
-    context = {"summary": summary, "cycle": cycle}
-    return kept_html(
-        summary, "heatmap", as_of, lambda: render_to_string("dashboards/partials/dashboard_heatmap.html", context)
-    )
+def _heatmap_html(summary: DashboardSummary, cycle: Cycle, as_of: AsOf, opened: int | None = None) -> SafeString:
+    """The heat map: each department and its teams. In a large organisation (more than
+    ``INLINE_ROWS`` teams: 1,250 cells were 290 KB of every view) each department's teams load when
+    opened (``?part=heat_group&group=<team id>``; ``opened``: one shown open, without JavaScript)."""
+    large = len(summary.heat) > INLINE_ROWS
+    params: dict[str, str | int] = {"cycle": cycle.pk, "part": "heat_group"}
+    if not as_of.is_today:
+        params["as_of"] = as_of.day.isoformat()
+    group_url = f"{reverse('dashboards:organisation')}?{urlencode(params)}&group="
+    context = {"summary": summary, "cycle": cycle, "group_url": group_url if large else "", "opened": opened}
+
+    def render_map() -> str:
+        return render_to_string("dashboards/partials/dashboard_heatmap.html", context)
+
+    if opened is not None:
+        return mark_safe(render_map())  # a page of its own without JavaScript: not kept
+    return kept_html(summary, "heatmap", as_of, render_map)
+
+
+def _group_id(request: HttpRequest) -> int | None:
+    raw = request.GET.get("group", "")
+    return int(raw) if raw.isdigit() else None
+
+
+def _heat_group(summary: DashboardSummary, cycle: Cycle, raw: str | None) -> HttpResponse:
+    """One department's teams, for HTMX to put in place when the department is opened."""
+    group = next((g for g in summary.heatmap if str(g.cell.team_id) == (raw or "")), None)
+    if group is None:
+        raise Http404("No such department on this dashboard.")
+    label = f"Teams in {group.cell.name}"
+    response = HttpResponse(heat_cells(group.children, cycle.pk, summary.expected, label))
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def _legend(actor: Membership) -> list[tuple[str, str]]:
@@ -321,11 +348,16 @@ def dashboard(request: MemberRequest) -> HttpResponse:
             list_context = _list_context(request, actor, part, entries, params, appended=True)
             return render(request, "dashboards/partials/dashboard_rows.html", {"lst": list_context, "cycle": cycle})
         large = len(summary.heat) > INLINE_ROWS
+        if getattr(request, "htmx", False) and part == "heat_group":
+            return _heat_group(summary, cycle, request.GET.get("group"))
         if getattr(request, "htmx", False) and part in LAZY_PARTS:
             html = summary_parts(actor, cycle, as_of, summary, shown={part})[f"{part}_html"]
             return lazy_part(part, html, "No team has key results due yet.")
         lazy = {p for p in LAZY_PARTS if large and part != p}
+        opened_group = _group_id(request) if part == "heat_group" and large else None
         shown = {"heatmap", *(p for p in LAZY_PARTS if p not in lazy)}
+        if opened_group is not None:  # a department opened without JavaScript: drawn, not kept
+            shown.discard("heatmap")
         counts = summary.status_counts
         context.update(
             summary=summary,
@@ -334,6 +366,7 @@ def dashboard(request: MemberRequest) -> HttpResponse:
             at_risk_html=_list_html(request, actor, "at_risk", summary, params, cycle, as_of),
             stale_html=_list_html(request, actor, "stale", summary, params, cycle, as_of),
             **summary_parts(actor, cycle, as_of, summary, shown=shown),
+            **({"heatmap_html": _heatmap_html(summary, cycle, as_of, opened=opened_group)} if opened_group else {}),
             lazy=lazy,
             opened=part if part in LAZY_PARTS else "",
             part_urls={p: _link(request, params, part=p) for p in LAZY_PARTS},

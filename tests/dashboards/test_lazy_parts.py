@@ -84,3 +84,30 @@ def test_the_team_dashboard_of_a_large_subtree_loads_its_long_tables_when_opened
     assert '<details class="discipline-all" open>' in page and _rows(page, "discipline-rows") == _rows(
         people, "discipline-rows"
     )
+
+
+def test_a_large_organisations_heat_map_loads_each_departments_teams_when_opened(
+    world: World, scenario: DashboardScenario, large: None
+) -> None:
+    from tests import factories as f
+
+    f.TeamFactory.create(organisation=world.org, name="Squad", slug="squad", parent=world.team)
+    f.TeamFactory.create(organisation=world.org, name="Crew", slug="crew", parent=world.team)
+    client = login(world.member)
+    url = f"{reverse('dashboards:organisation')}?cycle={scenario.cycle.pk}"
+    html = client.get(url).content.decode()
+    heatmap = html[html.index('<div class="heatmap">') : html.index('class="heat-all"')]
+    assert "Squad" not in heatmap and "Platform" in heatmap  # the department, not yet its teams
+    assert '<summary>2 teams<span class="sr-only"> in Platform</span></summary>' in heatmap
+    group = f"{url}&part=heat_group&group={world.team.pk}"
+    assert f'hx-get="{group.replace("&", "&amp;")}"' in heatmap
+
+    teams = client.get(group, headers=HTMX)
+    fragment = teams.content.decode()
+    assert teams.status_code == 200 and "HX-Request" in teams["Vary"] and "<html" not in fragment
+    assert '<ul class="heat-cells" aria-label="Teams in Platform">' in fragment
+    assert fragment.index("Crew") < fragment.index("Squad")  # by name
+    assert client.get(f"{url}&part=heat_group&group=999999", headers=HTMX).status_code == 404
+
+    page = client.get(group).content.decode()  # without JavaScript: the page, that department open
+    assert '<details class="heat-group-teams" open>' in page and "Squad" in page
