@@ -5,19 +5,21 @@ only (the secret is stored hashed and never shown), with one action, revoke, whi
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from typing import Any
+
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from ambit.accounts.admin_mixins import (
-    NOT_A_MEMBER,
-    SERVICE_ERRORS,
     TenantScopedAdmin,
-    acting_membership,
-    service_error_messages,
 )
 from ambit.present import services
 from ambit.present.models import PresentationLink
+
+
+def _revoke(actor: Any, link: PresentationLink) -> object:
+    return services.presentation_link_revoke(actor=actor, link=link)
 
 
 @admin.register(PresentationLink)
@@ -30,18 +32,4 @@ class PresentationLinkAdmin(TenantScopedAdmin):
 
     @admin.action(description="Revoke the selected links (they stop working at once)")
     def revoke_selected(self, request: HttpRequest, queryset: QuerySet[PresentationLink]) -> None:
-        done = 0
-        for link in queryset:
-            actor = acting_membership(request, link.organisation_id)
-            if actor is None:
-                self.message_user(request, NOT_A_MEMBER, messages.ERROR)
-                continue
-            try:
-                services.presentation_link_revoke(actor=actor, link=link)
-            except SERVICE_ERRORS as exc:
-                text = " ".join(message for _field, message in service_error_messages(exc))
-                self.message_user(request, f"{link}: {text}", messages.ERROR)
-            else:
-                done += 1
-        if done:
-            self.message_user(request, f"{done} link{'s' if done != 1 else ''} revoked.", messages.SUCCESS)
+        self.run_service_action(request, queryset, _revoke, "link", "revoked")

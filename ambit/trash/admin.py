@@ -4,19 +4,25 @@ the staff user's own membership (``ambit.accounts.admin_mixins``): restore, and 
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from typing import Any
+
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from ambit.accounts.admin_mixins import (
-    NOT_A_MEMBER,
-    SERVICE_ERRORS,
     TenantScopedAdmin,
-    acting_membership,
-    service_error_messages,
 )
 from ambit.trash import services
 from ambit.trash.models import TrashItem
+
+
+def _restore(actor: Any, item: TrashItem) -> object:
+    return services.trash_restore(actor=actor, item=item)
+
+
+def _delete(actor: Any, item: TrashItem) -> object:
+    return services.trash_delete(actor=actor, item=item)
 
 
 @admin.register(TrashItem)
@@ -45,31 +51,10 @@ class TrashItemAdmin(TenantScopedAdmin):
     ]
     actions = ["restore_selected", "delete_for_good"]
 
-    def _run(self, request: HttpRequest, queryset: QuerySet[TrashItem], verb: str) -> None:
-        done = 0
-        for item in queryset:
-            actor = acting_membership(request, item.organisation_id)
-            if actor is None:
-                self.message_user(request, NOT_A_MEMBER, messages.ERROR)
-                continue
-            try:
-                if verb == "restore":
-                    services.trash_restore(actor=actor, item=item)
-                else:
-                    services.trash_delete(actor=actor, item=item)
-            except SERVICE_ERRORS as exc:
-                text = " ".join(message for _field, message in service_error_messages(exc))
-                self.message_user(request, f"{item}: {text}", messages.ERROR)
-            else:
-                done += 1
-        if done:
-            what = "restored" if verb == "restore" else "deleted for good"
-            self.message_user(request, f"{done} item{'s' if done != 1 else ''} {what}.", messages.SUCCESS)
-
     @admin.action(description="Restore the selected items")
     def restore_selected(self, request: HttpRequest, queryset: QuerySet[TrashItem]) -> None:
-        self._run(request, queryset, "restore")
+        self.run_service_action(request, queryset, _restore, "item", "restored")
 
     @admin.action(description="Delete the selected items for good (admins)")
     def delete_for_good(self, request: HttpRequest, queryset: QuerySet[TrashItem]) -> None:
-        self._run(request, queryset, "delete")
+        self.run_service_action(request, queryset, _delete, "item", "deleted for good")
