@@ -40,6 +40,25 @@ def test_the_wins_follow_the_caller_s_visibility(world: World) -> None:
     assert [w["text"] for w in team.json()["biggest_gains"]] == ["Deploys a day: 20% → 70%"]
 
 
+def test_the_key_results_met_come_in_pages(world: World) -> None:
+    scene = build_scene(world)
+    client = ApiClient(token_for(world.member))
+    url = f"cycles/{scene.cycle.pk}/wins"
+    first = client.get(url, met_limit=1).json()
+    assert [w["text"] for w in first["key_results_met"]] == ["Activation rate 40% → 61% (target 60%)"]
+    assert first["key_results_met_total"] == 2
+    assert first["behind"] is False and first["figures_from"]
+    second = client.get(url, met_limit=1, met_offset=1).json()
+    assert [w["text"] for w in second["key_results_met"]] == ["Uptime: 99.9% (stay above 99.5%) · scored 0.8"]
+    past = client.get(url, met_offset=2).json()
+    assert past["key_results_met"] == [] and past["key_results_met_total"] == 2
+    assert past["biggest_gains"] == first["biggest_gains"] and past["friday_wins"] == first["friday_wins"]
+    for bad in ({"met_limit": 0}, {"met_limit": 501}, {"met_offset": -1}):
+        refused = client.get(url, **bad)
+        assert refused.status_code == 422, bad
+        assert next(iter(bad)) in refused.content.decode()
+
+
 def test_another_organisation_s_cycle_team_and_link_are_404(world: World) -> None:
     scene = build_scene(world)
     outsider = ApiClient(token_for(world.outsider))

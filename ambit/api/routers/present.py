@@ -15,6 +15,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from ambit.accounts import selectors as acc
+from ambit.accounts.models import Team
 from ambit.accounts.selectors import team_subtree_ids
 from ambit.api.common import actor_of, resolve_optional
 from ambit.api.schemas import READ_ERRORS, Id, Problem, reads, writes
@@ -22,10 +23,12 @@ from ambit.core.web import site_url
 from ambit.okrs import selectors as okr_sel
 from ambit.present import selectors, services
 from ambit.present.models import DEFAULT_DAYS, MAX_DAYS, MIN_DAYS, PresentationLink
+from ambit.present.slides import wins_kept
 
 router = Router(tags=["presentation"])
 
 LinkStatus = Literal["live", "expired", "revoked"]
+MET_PAGE, MAX_MET_PAGE = 50, 500
 MANAGE_DENIED = "Only OKR champions and admins manage presentation links."
 
 
@@ -42,12 +45,25 @@ class WinOut(Schema):
 class QuarterWinsOut(Schema):
     cycle_id: int
     friday_wins: list[WinOut] = Field(description="Shared on a Friday during the cycle, newest first (at most 100).")
-    key_results_met: list[WinOut] = Field(description="Progress reached 1.0, or a recorded score of 0.7 or more.")
+    key_results_met: list[WinOut] = Field(
+        description="Progress reached 1.0, or a recorded score of 0.7 or more: the page `met_offset`, `met_limit` "
+        "asks for, in the order of the objectives (a large organisation meets thousands a quarter)."
+    )
+    key_results_met_total: int = Field(description="How many key results met in all; page with `met_offset`.")
     biggest_gains: list[WinOut] = Field(description="The largest progress gains over the cycle (at most 10).")
+    figures_from: dt.datetime = Field(
+        description="When these lists were gathered. They are kept until the next write; when gathering takes "
+        "seconds (thousands of key results), the last lists are answered while the worker gathers new ones."
+    )
+    behind: bool = Field(description="True when a write came after `figures_from` and newer lists are on the way.")
 
 
 class WinsQuery(Schema):
     team_id: Id | None = Field(None, description="Only this team and the teams below it (and their people).")
+    met_offset: int = Field(0, ge=0, le=1_000_000, description="How many key results met to skip.")
+    met_limit: int = Field(
+        MET_PAGE, ge=1, le=MAX_MET_PAGE, description=f"How many key results met to return (1–{MAX_MET_PAGE})."
+    )
 
 
 class PresentationLinkOut(Schema):
@@ -101,28 +117,35 @@ def _win_out(w: selectors.Win) -> dict[str, Any]:
     }
 
 
-def _team_ids(request: HttpRequest, team_id: int | None) -> set[int] | None:
+def _team(request: HttpRequest, team_id: int | None) -> tuple[Team | None, set[int] | None]:
     actor = actor_of(request)
     team = resolve_optional("team_id", team_id, acc.team_get, actor=actor, team_id=team_id)
     if team is None:
-        return None
+        return None, None
     teams = list(acc.team_list(actor=actor, include_archived=True))
-    return team_subtree_ids(team, teams)
+    return team, team_subtree_ids(team, teams)
 
 
 @router.get("/cycles/{cycle_id}/wins", response=reads(QuarterWinsOut), operation_id="cycle_wins")
 def cycle_wins(request: HttpRequest, cycle_id: Id, query: Query[WinsQuery]) -> Any:
-    """The quarter's wins: Friday wins shared during the cycle, key results met and the biggest
-    progress gains, among the objectives the caller may see."""
+    """The quarter's wins: Friday wins shared during the cycle, key results met (paged) and the
+    biggest progress gains, among the objectives the caller may see. The same lists as the wins
+    page, kept the same way."""
     actor = actor_of(request)
     cycle = okr_sel.cycle_get(actor=actor, cycle_id=cycle_id)
     cycle.organisation = actor.organisation
-    wins = selectors.wins_for_member(cycle, actor=actor, team_ids=_team_ids(request, query.team_id))
+    team, team_ids = _team(request, query.team_id)
+    found = wins_kept(actor, cycle, team=team, team_ids=team_ids)
+    wins = found.wins
+    met = wins.key_results_met[query.met_offset : query.met_offset + query.met_limit]
     return {
         "cycle_id": cycle.pk,
         "friday_wins": [_win_out(w) for w in wins.friday_wins],
-        "key_results_met": [_win_out(w) for w in wins.key_results_met],
+        "key_results_met": [_win_out(w) for w in met],
+        "key_results_met_total": len(wins.key_results_met),
         "biggest_gains": [_win_out(w) for w in wins.biggest_gains],
+        "figures_from": found.computed_at,
+        "behind": found.behind,
     }
 
 
