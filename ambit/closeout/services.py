@@ -16,6 +16,7 @@ checks the permission, runs in one transaction and writes its audit entry.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ from ambit.okrs.models import Cycle, CycleState, KeyResult, Objective
 from ambit.okrs.services.objectives import SCORES_LOCKED, score_text, suggested_objective_score
 from ambit.present.selectors import QuarterWins, quarter_wins
 
+MAX_HIGHLIGHTS = 5  # wins named in the closing announcement
 NOT_OPEN = "Scoring opens when the cycle enters review."
 REMIND_DENIED = "Only OKR champions, admins and team leads send reminders (leads: to the people of their teams)."
 
@@ -128,14 +130,21 @@ def scoring_open_notify(*, cycle_id: int, now: dt.datetime | None = None) -> int
     if cycle is None:
         return 0
     counts = selectors.unscored_by_owner(cycle)
-    owners = Membership.objects.filter(pk__in=list(counts), is_active=True).select_related("user", "organisation")
+    owners = (
+        Membership.objects.filter(pk__in=list(counts), is_active=True)
+        .order_by("pk")
+        .select_related("user", "organisation")
+    )
     return produce([scoring_draft(cycle, m, counts[m.pk], "open") for m in owners], now=now or timezone.now())
 
 
 def on_cycle_state_changed(sender: Any, *, cycle_id: int, before: str, after: str, **kwargs: Any) -> None:
-    """Connected in ``CloseoutConfig.ready``: a cycle entering review asks its owners to score."""
+    """Connected in ``CloseoutConfig.ready``: a cycle entering review asks its owners to score
+    (in the background: thousands of owners in a large organisation)."""
     if after == CycleState.REVIEW:
-        scoring_open_notify(cycle_id=cycle_id)
+        from ambit.closeout.tasks import announce_scoring_open
+
+        announce_scoring_open.enqueue(cycle_id, timezone.now().isoformat())
 
 
 @dataclass(frozen=True)
@@ -198,7 +207,7 @@ def report_url(cycle: Cycle) -> str:
 def _closed_drafts(cycle: Cycle, results: selectors.Results, wins: QuarterWins) -> list[Draft]:
     score = f"organisation score {score_text(results.score)}" if results.score is not None else "no score"
     counts = f"{results.met} key results met, {results.partial} partial, {results.missed} missed"
-    highlights = [w.text for w in [*wins.key_results_met, *wins.friday_wins, *wins.biggest_gains][:5]]
+    highlights = [w.text for w in [*wins.key_results_met, *wins.friday_wins, *wins.biggest_gains][:MAX_HIGHLIGHTS]]
     body = f"{cycle.name} is closed: {score}; {counts}."
     if highlights:
         body += " Wins of the quarter: " + "; ".join(highlights) + "."
@@ -258,8 +267,24 @@ def cycle_close(*, actor: Membership, cycle: Cycle, now: dt.datetime | None = No
             "missed": [None, results.missed],
         },
     )
-    produce(_closed_drafts(cycle, results, quarter_wins(cycle)), now=now)
+    # The quarter's wins and one notification per member: seconds at 10,000 people, so after
+    # the commit, by the worker (queued in this transaction: only if the close commits).
+    from ambit.closeout.tasks import announce_cycle_closed
+
+    announce_cycle_closed.enqueue(cycle.pk, dataclasses.asdict(results), now.isoformat())
     return results
+
+
+def cycle_closed_notify(*, cycle_id: int, results: dict[str, Any], now: dt.datetime) -> int:
+    """Tell every active member the results of closed cycle ``cycle_id`` and the quarter's wins,
+    once (the notification key: closing again after a reopening tells nobody twice). Nothing when
+    the cycle is no longer closed by the time this runs."""
+    cycle = Cycle.objects.filter(pk=cycle_id, state=CycleState.CLOSED).select_related("organisation").first()
+    if cycle is None:
+        return 0
+    known = {f.name for f in dataclasses.fields(selectors.Results)}
+    told = selectors.Results(**{k: v for k, v in results.items() if k in known})
+    return produce(_closed_drafts(cycle, told, quarter_wins(cycle, met_limit=MAX_HIGHLIGHTS)), now=now)
 
 
 @transaction.atomic

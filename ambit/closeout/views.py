@@ -209,6 +209,8 @@ def remind(request: MemberRequest, cycle_id: int) -> HttpResponse:
 
 # --- The close checklist ------------------------------------------------------------------------
 
+MISSING_SHOWN = 30
+
 
 def _checklist_context(request: MemberRequest, cycle: Cycle) -> dict[str, Any]:
     actor = request.member
@@ -216,6 +218,9 @@ def _checklist_context(request: MemberRequest, cycle: Cycle) -> dict[str, Any]:
     return {
         "cycle": cycle,
         "checklist": checklist,
+        # By name up to MISSING_SHOWN: a large organisation has thousands of owners still scoring.
+        "missing_shown": checklist.missing[:MISSING_SHOWN],
+        "missing_more": max(0, len(checklist.missing) - MISSING_SHOWN),
         "scores_share": checklist.scores_done / checklist.scores_total if checklist.scores_total else 1.0,
         "can_close": cycle.state == CycleState.REVIEW and selectors.can_close(actor),
         "can_start_review": cycle.state == CycleState.ACTIVE and selectors.can_close(actor),
@@ -238,7 +243,7 @@ def close(request: MemberRequest, cycle_id: int) -> HttpResponse:
             messages.success(
                 request,
                 f"{cycle.name} is closed: {results.met} key results met, {results.partial} partial, "
-                f"{results.missed} missed. Everyone has been told the results.",
+                f"{results.missed} missed. Everyone is being told the results.",
             )
         return redirect("closeout:close", cycle_id=cycle.pk)
     return render_page(request, "closeout/close.html", _checklist_context(request, cycle))

@@ -78,9 +78,9 @@ def approvers_for(objectives: Sequence[Objective]) -> dict[int, list[Membership]
                 leads.setdefault(link.team_id, []).append(link.membership)
         managers = {
             m.pk: m.manager
-            for m in Membership.objects.filter(pk__in=owner_ids).select_related(
-                "manager__user", "manager__organisation"
-            )
+            for m in Membership.objects.filter(pk__in=owner_ids)
+            .order_by()
+            .select_related("manager__user", "manager__organisation")
         }
     councils: dict[int, list[Membership]] = {}
 

@@ -84,9 +84,12 @@ class QuarterWins:
         return not (self.friday_wins or self.key_results_met or self.biggest_gains)
 
 
-def quarter_wins(cycle: Cycle, *, team_ids: set[int] | None = None, viewer_id: int | None = None) -> QuarterWins:
+def quarter_wins(
+    cycle: Cycle, *, team_ids: set[int] | None = None, viewer_id: int | None = None, met_limit: int | None = None
+) -> QuarterWins:
     """``viewer_id`` (a membership id) hides private objectives the viewer may not see; None is the
-    organisation-wide public view (only objectives visible to everyone)."""
+    organisation-wide public view (only objectives visible to everyone). ``met_limit``: see
+    ``wins_for``."""
     viewer = None
     if viewer_id is not None:
         viewer = (
@@ -94,7 +97,7 @@ def quarter_wins(cycle: Cycle, *, team_ids: set[int] | None = None, viewer_id: i
             .select_related("organisation")
             .first()
         )
-    return wins_for(cycle, team_ids=team_ids, visible=_visible_q(viewer))
+    return wins_for(cycle, team_ids=team_ids, visible=_visible_q(viewer), met_limit=met_limit)
 
 
 def wins_for_member(cycle: Cycle, *, actor: Membership, team_ids: set[int] | None = None) -> QuarterWins:

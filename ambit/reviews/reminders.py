@@ -75,7 +75,11 @@ def produce_review_reminders(now: dt.datetime) -> int:
         if marks.done(review.organisation_id, PRODUCER, mark):
             continue
         missing = selectors.missing_owner_ids(review=review)
-        owners = Membership.objects.filter(pk__in=list(missing), is_active=True).select_related("user", "organisation")
+        owners = (
+            Membership.objects.filter(pk__in=list(missing), is_active=True)
+            .order_by("pk")
+            .select_related("user", "organisation")
+        )
         drafts: list[Draft] = [
             commentary_draft(review, m, missing[m.pk], f"due:{moment}", _title(review, moment)) for m in owners
         ]

@@ -151,7 +151,11 @@ def _notify_owners(review: Review, key_results: Iterable[KeyResult], *, key: str
     counts: dict[int, int] = {}
     for kr in key_results:
         counts[kr.owner_id] = counts.get(kr.owner_id, 0) + 1
-    owners = Membership.objects.filter(pk__in=list(counts), is_active=True).select_related("user", "organisation")
+    owners = (
+        Membership.objects.filter(pk__in=list(counts), is_active=True)
+        .order_by("pk")
+        .select_related("user", "organisation")
+    )
     return produce([commentary_draft(review, m, counts[m.pk], key) for m in owners], now=now)
 
 

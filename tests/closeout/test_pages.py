@@ -5,12 +5,15 @@ page and form, and query counts that stay flat as rows grow."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from ambit.okrs import services as okrs
 from ambit.okrs.models import Cycle, KeyResult
+from tests import factories as f
 from tests.builders import World, key_results_for
 from tests.closeout.helpers import NOTE, Contracts, build_quarter, score_all
 from tests.helpers import db_digest
@@ -146,7 +149,7 @@ def test_the_close_checklist_closes_and_an_admin_reopens(client: Client, world: 
     url = _url("close", q.cycle)
     with count_queries() as queries:
         html = client.get(url).content.decode()
-    assert len(queries) == 7
+    assert len(queries) == 7, "\n".join(queries.statements)
     assert "0 of 4</strong>" in html and "disabled" in html and "Not yet: 4 key results still without a score" in html
     assert f'data-missing="{world.member.pk}"' in html and f"/cycles/{q.cycle.pk}/rollover/" in html
     response = client.post(url, follow=True)
@@ -162,6 +165,28 @@ def test_the_close_checklist_closes_and_an_admin_reopens(client: Client, world: 
     assert "Reopen the cycle" in html
     client.post(_url("reopen", q.cycle))
     assert Cycle.objects.get(pk=q.cycle.pk).state == "review"
+
+
+def test_the_checklist_names_the_first_thirty_still_scoring_and_counts_the_rest(client: Client, world: World) -> None:
+    q = build_quarter(world)  # the member and the lead own the 4 unscored key results
+    url = _url("close", q.cycle)
+    _login(client, world.champion).get(url)
+    with count_queries() as one_owner:
+        client.get(url)
+    owners = [
+        f.MembershipFactory.create(
+            organisation=world.org, user=f.UserFactory.create(email=f"owner{i:02}@acme.test", full_name=f"Owner {i:02}")
+        )
+        for i in range(32)
+    ]
+    for owner in owners:
+        key_results_for(owner, q.cycle, world.admin, 1, prefix=f"KR of {owner.pk}")
+    with assert_queries(one_owner):
+        html = client.get(url).content.decode()
+    named = [int(pk) for pk in re.findall(r'data-missing="(\d+)"', html)]
+    assert len(named) == 30 and len(set(named)) == 30
+    assert 'data-missing-more="4"' in html and "and 4 more people." in html
+    assert "0 of 36</strong>" in html
 
 
 def test_the_cycle_pages_link_scoring_and_closing(client: Client, world: World) -> None:

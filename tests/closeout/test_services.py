@@ -4,20 +4,28 @@ reopened only by an admin, the close checklist, closing with its results told on
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.test import override_settings
+from django_tasks_db.models import DBTaskResult
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from ambit.closeout import selectors, services
+from ambit.closeout.tasks import announce_cycle_closed
 from ambit.core.errors import Conflict
 from ambit.core.models import AuditAction, AuditEntry
 from ambit.notify.models import Kind, Notification
+from ambit.notify.selectors import active_members
 from ambit.okrs import services as okrs
 from ambit.okrs.models import Cycle, KeyResult, Objective, ObjectiveState
 from tests.builders import World
 from tests.closeout.helpers import NOTE, Contracts, build_quarter, score_all
 from tests.helpers import db_digest
+
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 pytestmark = pytest.mark.django_db
 
@@ -153,6 +161,49 @@ def test_closing_needs_the_checklist_done_and_tells_everyone_the_results_once(
     okrs.key_result_score(actor=world.member, key_result=q.signups, score=0.8)  # scoring again
     services.cycle_close(actor=world.champion, cycle=q.cycle)
     assert Notification.objects.filter(kind=Kind.CYCLE_CLOSED).count() == len(members)  # never twice
+
+
+def test_closing_queues_the_announcement_with_the_close_and_it_tells_each_member_once(
+    world: World, contracts: Contracts
+) -> None:
+    """With a worker (the database backend) the closing request does not build the wins or the
+    notifications: it queues one task in its own transaction, and the task, run twice (a worker
+    killed after sending), tells each active member once."""
+    q = build_quarter(world)
+    score_all(world, q)
+    contracts.reflections_done = contracts.rollover_done = True
+    with override_settings(TASKS=DATABASE_TASKS):
+        results = services.cycle_close(actor=world.champion, cycle=q.cycle)
+    assert Notification.objects.filter(kind=Kind.CYCLE_CLOSED).count() == 0
+    queued = list(DBTaskResult.objects.filter(task_path="ambit.closeout.tasks.announce_cycle_closed"))
+    assert len(queued) == 1
+    cycle_id, told, at = queued[0].args_kwargs["args"]
+    assert cycle_id == q.cycle.pk and told == dataclasses.asdict(results)
+    members = list(active_members(q.cycle.organisation))
+    assert announce_cycle_closed.call(cycle_id, told, at) == len(members)
+    assert announce_cycle_closed.call(cycle_id, told, at) == 0
+    note = Notification.objects.filter(kind=Kind.CYCLE_CLOSED, recipient=world.member).get()
+    assert note.body.startswith("Current quarter is closed: organisation score 0.6; 2 key results met")
+    assert Notification.objects.filter(kind=Kind.CYCLE_CLOSED).count() == len(members)
+
+
+def test_an_announcement_that_runs_after_a_reopening_tells_nobody(world: World, contracts: Contracts) -> None:
+    q = build_quarter(world)
+    score_all(world, q)
+    contracts.reflections_done = contracts.rollover_done = True
+    with override_settings(TASKS=DATABASE_TASKS):
+        services.cycle_close(actor=world.champion, cycle=q.cycle)
+        services.cycle_reopen(actor=world.admin, cycle=q.cycle)
+    cycle_id, told, at = DBTaskResult.objects.get().args_kwargs["args"]
+    assert announce_cycle_closed.call(cycle_id, told, at) == 0
+    assert Notification.objects.filter(kind=Kind.CYCLE_CLOSED).count() == 0
+
+
+def test_a_close_that_fails_queues_nothing(world: World) -> None:
+    q = build_quarter(world)  # nothing scored: the checklist refuses
+    with override_settings(TASKS=DATABASE_TASKS), pytest.raises(Conflict):
+        services.cycle_close(actor=world.champion, cycle=q.cycle)
+    assert not DBTaskResult.objects.exists()
 
 
 def test_leads_remind_the_late_of_their_teams_once_a_day(world: World) -> None:
