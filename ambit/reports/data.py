@@ -153,6 +153,20 @@ class CycleReport:
         return len(self.objectives) > COMPACT_FROM
 
     @property
+    def in_full(self) -> list[ReportObjective]:
+        """The objectives the PDF shows with their key results: all of them, or in a compact
+        report the company, department and team ones."""
+        if not self.compact:
+            return self.objectives
+        return [o for o in self.objectives if o.level != "individual"]
+
+    @property
+    def in_one_line(self) -> list[ReportObjective]:
+        """In a compact report, the individual objectives: one line each (their key results are in
+        the XLSX). Half of a large organisation's objectives, and most of its PDF's pages."""
+        return [o for o in self.objectives if o.level == "individual"] if self.compact else []
+
+    @property
     def charted(self) -> int:
         return sum(1 for o in self.objectives if o.series is not None)
 

@@ -19,7 +19,7 @@ from ambit.okrs import engine
 from ambit.okrs import services as okrs
 from ambit.okrs.metrics import compute_metrics
 from ambit.okrs.models import Objective
-from ambit.reports import pdf
+from ambit.reports import data, pdf
 from ambit.reports.build import cycle_report_data, cycle_report_pdf, cycle_report_xlsx
 from tests.builders import World, key_results_for
 from tests.querycount import assert_queries
@@ -171,3 +171,31 @@ def test_gathering_costs_the_same_queries_for_one_or_many_objectives(world: Worl
     with assert_queries(few):
         report = cycle_report_data(world.cycle, viewer=viewer)
     assert len(report.objectives) == 8
+
+
+def test_a_compact_report_gives_each_individual_objective_one_line(
+    world: World, scene: Scene, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past COMPACT_FROM objectives (a large organisation) the PDF lists the company, department
+    and team objectives with their key results, and each individual one on a line of its own at
+    the end; the XLSX keeps every key result."""
+    individual = key_results_for(world.member, world.cycle, world.admin, 2, per_objective=2, prefix="Ship docs")
+    objective = individual[0].objective
+    full = cycle_report_data(world.cycle, viewer=_fresh(world.member))
+    assert full.in_one_line == [] and full.in_full == full.objectives
+    monkeypatch.setattr(data, "COMPACT_FROM", 1)
+    report = cycle_report_data(world.cycle, viewer=_fresh(world.member))
+    assert report.compact
+    mine = next(o for o in report.objectives if o.id == objective.pk)
+    assert mine.level == "individual" and mine in report.in_one_line
+    assert {o.level for o in report.in_one_line} == {"individual"}
+    assert report.in_full == [o for o in report.objectives if o.level != "individual"] and report.in_full
+    html = pdf.report_html(report)
+    assert f"Individual objectives ({len(report.in_one_line)})" in html
+    line = html.split(f"{objective.title} · ", 1)[1].split("</p>", 1)[0]
+    assert line == f"{world.member.user.get_full_name()} · 0% · score 0.00 suggested · Missed · 2 key results"
+    assert "Ship docs 1" not in html and "Ship docs 2" not in html  # their key results: in the XLSX
+    assert "A platform customers trust" in html and "p95 latency" in html  # team objectives in full
+    workbook = load_workbook(io.BytesIO(cycle_report_xlsx(world.cycle, viewer=_fresh(world.member))))
+    rows = list(workbook["Objectives & key results"].values)
+    assert {"Ship docs 1", "Ship docs 2"} <= {cell for row in rows for cell in row}
