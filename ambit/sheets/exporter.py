@@ -42,6 +42,7 @@ from ambit.sheets.layout import (
     format_row_id,
 )
 from ambit.sheets.origin import rollover_origins
+from ambit.sheets.progress_from import ProgressFrom, progress_from
 from ambit.sheets.reference import KPI_COLUMNS, KPIS_SHEET, kpi_rows, write_reference_sheet
 from ambit.sheets.selectors import SheetData, SheetLists, sheet_data, sheet_lists
 
@@ -80,6 +81,7 @@ def _kr_cells(kr: KeyResult) -> Row:
         "stretch": _number(kr.stretch_target),
         "unit": kr.unit,
         "weight": _number(kr.weight),
+        "progress_from": progress_from(kr),
         "kr_plan_start": kr.plan_start,
     }
 
@@ -170,6 +172,7 @@ def template_rows(cycle: Cycle, lists: SheetLists, team: Team | None) -> list[Ro
                 "stretch": None,
                 "unit": "",
                 "weight": 1,
+                "progress_from": ProgressFrom.CHECK_INS.value,
             }
         )
     return rows
@@ -222,6 +225,7 @@ def _write_lists(wb: Workbook, lists: SheetLists) -> dict[str, str]:
         ("Parent's team", 16, [p.team.slug if p.team else "(individual)" for p in lists.parents_available]),
         ("Parent's cycle", 16, [p.cycle.name for p in lists.parents_available]),
         ("Theme (big move)", 30, [b.title for b in lists.themes if not b.is_archived]),
+        ("Progress from", 16, list(ProgressFrom.values)),
     ]
     _write_header(ws, [c[0] for c in columns], [c[1] for c in columns])
     for col, (_, _, values) in enumerate(columns, start=1):
@@ -239,6 +243,7 @@ def _write_lists(wb: Workbook, lists: SheetLists) -> dict[str, str]:
         ("visibility", "Visibility"),
         ("parent", "Parent objective"),
         ("theme", "Theme (big move)"),
+        ("progress_from", "Progress from"),
     ):
         if counts[name]:
             formulas[key] = _list_range(letters[name], counts[name])
@@ -283,7 +288,7 @@ def _instructions(wb: Workbook, cycle: Cycle, team: Team | None, is_template: bo
         "The score, verdict and forecast columns at the end are for reading (committed OKRs are met only at "
         "1.0; aspirational ones are a success from 0.7, partial from 0.4; the forecast score is the score the "
         "forecast progress would earn): the upload ignores them.",
-        "Enumerated columns (team, owner, kind, ambition, visibility, parent, theme) take the values on "
+        "Enumerated columns (team, owner, kind, ambition, visibility, parent, theme, progress from) take the values on "
         f"“{LISTS_SHEET}”. New objectives start as drafts; State moves one from draft to proposed to active "
         "(approving follows the charter; sending back needs a comment: do it in Ambit).",
         "Plan start, KR plan start: the day from which progress is judged, a day of the cycle (a date cell or "
@@ -292,6 +297,9 @@ def _instructions(wb: Workbook, cycle: Cycle, team: Team | None, is_template: bo
         "this workbook can also be named by its exact title.",
         "Kind: increase / decrease need start and target; stay_above / stay_below need a target; binary is "
         "done/not done; milestone checklists are created in Ambit (the sheet has no milestones column).",
+        "Progress from: check-ins (the default: progress from the key result's own readings), initiatives "
+        "(the share of its initiatives done) or child objectives (their progress; switched on here only for a "
+        "key result that exists). Only one at a time; a milestone checklist cannot count initiatives.",
         "Numbers may be typed as 40%, 1,200, 1.2k, $3,000 — or 3.000,50 € when you upload with the German or "
         "French locale. A sign in a number fills an empty Unit.",
         "No formulas and no macros: save as a plain .xlsx (or .csv). Limits: 5 MB and 5,000 rows per upload.",

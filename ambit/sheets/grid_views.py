@@ -39,6 +39,7 @@ from ambit.sheets.grid import (
     rows_from_post,
 )
 from ambit.sheets.layout import COLUMNS
+from ambit.sheets.progress_from import ProgressFrom
 from ambit.sheets.report import ImportReport, Problem
 from ambit.sheets.selectors import sheet_lists
 
@@ -46,6 +47,7 @@ _CHOICES: dict[str, list[str]] = {
     "ambition": list(Ambition.values),
     "visibility": list(Visibility.values),
     "kind": list(KeyResultKind.values),
+    "progress_from": list(ProgressFrom.values),
 }
 _DATALISTS = {
     "team": "grid-teams",

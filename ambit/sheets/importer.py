@@ -15,11 +15,20 @@ from decimal import Decimal
 from typing import Any
 
 from ambit.accounts.models import Membership
-from ambit.core.services import plain_number, quoted, to_decimal
+from ambit.core.services import quoted, to_decimal
 from ambit.core.validation import control_characters
 from ambit.okrs.models import Ambition, KeyResult, KeyResultKind, Objective, UnitKind, Visibility
+from ambit.sheets.diffing import diff_kr, diff_objective
 from ambit.sheets.layout import BY_KEY, EXAMPLE_PREFIX, parse_parent_id, parse_row_id
 from ambit.sheets.parsing import ParseError, clean_text, parse_date, parse_number
+from ambit.sheets.progress_from import (
+    FLAGS,
+    NEW_FROM_CHILDREN,
+    USE_ONE_OF,
+    ProgressFrom,
+    parse_progress_from,
+    progress_from,
+)
 from ambit.sheets.reader import RawRow, RawSheet
 from ambit.sheets.report import Change, Problem
 from ambit.sheets.selectors import ImportContext
@@ -37,7 +46,18 @@ OBJECTIVE_KEYS = (
     "plan_start",
     "state",
 )
-KR_KEYS = ("kr", "kr_owner", "kind", "start", "target", "stretch", "unit", "weight", "kr_plan_start")
+KR_KEYS = (
+    "kr",
+    "kr_owner",
+    "kind",
+    "start",
+    "target",
+    "stretch",
+    "unit",
+    "weight",
+    "progress_from",
+    "kr_plan_start",
+)
 CURRENCY_UNITS = {"$", "€", "£", "¥", "CHF"}
 
 
@@ -358,7 +378,7 @@ class Planner:
             plan.fields = wanted
             plan.title = wanted.get("title", label)
         else:
-            plan.fields, changes = _diff_objective(existing, wanted)
+            plan.fields, changes = diff_objective(existing, wanted)
             plan.changes = [*changes, *plan.changes]  # the State move, if any, after the fields
         for raw, kr_id in rows:
             kr_plan = self._plan_kr(raw, kr_id, plan)
@@ -484,10 +504,33 @@ class Planner:
             self._check_kind_fit(raw, kind, wanted, existing)
         if "unit" in wanted and (existing is None or wanted["unit"] != existing.unit):
             wanted["unit_kind"] = _unit_kind(wanted["unit"])
+        source = self._progress_from(raw, existing)
         if existing is None:
+            if source == ProgressFrom.INITIATIVES:
+                wanted["progress_from_initiatives"] = True
+                changes = [Change(BY_KEY["progress_from"].header, "", source)]
+                return KrPlan(row=raw.number, existing=None, title=title, fields=wanted, changes=changes)
             return KrPlan(row=raw.number, existing=None, title=title, fields=wanted)
-        fields, changes = _diff_kr(existing, wanted)
+        fields, changes = diff_kr(existing, wanted)
+        if source is not None and source != progress_from(existing):
+            fields.update(FLAGS[source])
+            changes.append(Change(BY_KEY["progress_from"].header, progress_from(existing), source))
         return KrPlan(row=raw.number, existing=existing, title=existing.title, fields=fields, changes=changes)
+
+    def _progress_from(self, raw: RawRow, existing: KeyResult | None) -> str | None:
+        """The "Progress from" asked for, or None for no change (a blank cell, or a problem)."""
+        if "progress_from" not in self.present:
+            return None
+        text = self.text(raw, "progress_from")
+        if not text:
+            return None
+        source = parse_progress_from(text)
+        if source is None:
+            self.problem(raw.number, "progress_from", f"{quoted(text)} is not where progress comes from.", USE_ONE_OF)
+        elif source == ProgressFrom.CHILDREN and existing is None:
+            self.problem(raw.number, "progress_from", *NEW_FROM_CHILDREN)
+            return None
+        return source
 
     def _check_kind_fit(self, raw: RawRow, kind: str, wanted: dict[str, Any], existing: KeyResult | None) -> None:
         def value(name: str) -> Decimal | None:
@@ -531,68 +574,3 @@ def _unit_kind(unit: str) -> str:
     if unit.strip().upper() in CURRENCY_UNITS or unit.strip() in CURRENCY_UNITS:
         return UnitKind.CURRENCY
     return UnitKind.NUMBER
-
-
-def show_value(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Membership):
-        return value.user.email
-    if isinstance(value, Decimal | float) and not isinstance(value, bool):
-        text = plain_number(value)  # 1000000000000, never 1e+12
-        return text if len(text) <= 40 else text[:39] + "…"
-    if hasattr(value, "slug"):
-        return str(value.slug)
-    return str(value)
-
-
-OBJ_LABELS = {
-    "title": "Objective",
-    "description": "Objective description",
-    "owner": "Owner email",
-    "team": "Team",
-    "theme": "Theme (big move)",
-    "ambition": "Ambition",
-    "visibility": "Visibility",
-    "plan_start": "Plan start",
-}
-KR_LABELS = {
-    "title": "Key result",
-    "owner": "KR owner email",
-    "kind": "Kind",
-    "start_value": "Start",
-    "target_value": "Target",
-    "stretch_target": "Stretch",
-    "unit": "Unit",
-    "unit_kind": "Unit kind",
-    "weight": "Weight",
-    "plan_start": "KR plan start",
-}
-
-
-def _same(before: Any, after: Any) -> bool:
-    if isinstance(before, str) and isinstance(after, str):
-        return before.strip() == after.strip()
-    if isinstance(before, float | int | Decimal) and isinstance(after, float | int | Decimal):
-        return Decimal(str(before)) == Decimal(str(after))
-    return bool(before == after)
-
-
-def _diff(obj: Any, wanted: dict[str, Any], labels: dict[str, str]) -> tuple[dict[str, Any], list[Change]]:
-    fields: dict[str, Any] = {}
-    changes: list[Change] = []
-    for name, after in wanted.items():
-        before = getattr(obj, name)
-        if _same(before, after):
-            continue
-        fields[name] = after
-        changes.append(Change(labels[name], show_value(before), show_value(after)))
-    return fields, changes
-
-
-def _diff_objective(obj: Objective, wanted: dict[str, Any]) -> tuple[dict[str, Any], list[Change]]:
-    return _diff(obj, wanted, OBJ_LABELS)
-
-
-def _diff_kr(kr: KeyResult, wanted: dict[str, Any]) -> tuple[dict[str, Any], list[Change]]:
-    return _diff(kr, wanted, KR_LABELS)

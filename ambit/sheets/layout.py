@@ -57,6 +57,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("stretch", "Stretch", 11, ("stretch target",), level="kr", numeric=True),
     Column("unit", "Unit", 10, level="kr"),
     Column("weight", "Weight", 9, ("kr weight",), level="kr", numeric=True),
+    # check-ins (blank: no change, a new key result's default), initiatives or child objectives
+    # (``sheets.progress_from``).
+    Column("progress_from", "Progress from", 14, ("kr progress from", "progress source"), level="kr"),
     # The day from which progress is judged (a date of the cycle); empty for the default, the later
     # of the cycle start and the day the objective or key result was created.
     Column("plan_start", "Plan start", 12, ("objective plan start",)),

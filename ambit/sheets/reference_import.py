@@ -37,7 +37,7 @@ from ambit.kpis import services as kpis
 from ambit.kpis.models import Cadence, Direction, Kpi
 from ambit.kpis.selectors import kpi_queryset
 from ambit.okrs.models import Cycle, KeyResult
-from ambit.sheets.importer import show_value
+from ambit.sheets.diffing import show_value
 from ambit.sheets.initiatives import INITIATIVE_ID_PREFIX, INITIATIVES_SHEET
 from ambit.sheets.layout import format_row_id, parse_row_id
 from ambit.sheets.parsing import ParseError, clean_text, parse_date, parse_number

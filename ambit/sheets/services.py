@@ -34,19 +34,12 @@ from ambit.core.errors import Conflict
 from ambit.core.permissions import require_same_org
 from ambit.okrs import services as okrs
 from ambit.okrs.models import Cycle, Objective
-from ambit.sheets.importer import (
-    KR_KEYS,
-    KR_LABELS,
-    OBJ_LABELS,
-    OBJECTIVE_KEYS,
-    KrPlan,
-    ObjectivePlan,
-    Planner,
-    show_value,
-)
+from ambit.sheets.diffing import KR_LABELS, OBJ_LABELS, show_value
+from ambit.sheets.importer import KR_KEYS, OBJECTIVE_KEYS, KrPlan, ObjectivePlan, Planner
 from ambit.sheets.layout import BY_KEY
 from ambit.sheets.models import ImportJob, ImportJobState
 from ambit.sheets.parsing import LOCALES
+from ambit.sheets.progress_from import FLAG_FIELDS
 from ambit.sheets.quality_notes import with_quality
 from ambit.sheets.reader import SheetRefused, read_upload
 from ambit.sheets.reference_import import reference_import
@@ -81,6 +74,8 @@ _KR_FIELD_COLUMNS = {
     "milestones": "kind",
     "objective": "objective",
     "plan_start": "kr_plan_start",
+    "progress_from_initiatives": "progress_from",
+    "progress_from_children": "progress_from",
 }
 _OBJ_HEADERS = {BY_KEY[k].header for k in (*OBJECTIVE_KEYS, "id")}
 _KR_HEADERS = {BY_KEY[k].header for k in KR_KEYS}
@@ -212,6 +207,7 @@ class _Executor:
                     weight=f.get("weight", 1.0),
                     owner=f.get("owner"),
                     plan_start=f.get("plan_start"),
+                    progress_from_initiatives=f.get("progress_from_initiatives", False),
                 ),
             )
         elif kr.fields:
@@ -238,7 +234,9 @@ def _items(plans: list[ObjectivePlan]) -> list[Item]:
             item = Item("objective", action, p.existing.title, p.row, ref=f"O{p.existing.pk}", changes=p.changes)
         for kr in p.key_results:
             if kr.existing is None:
-                child = Item("key_result", "create", kr.title, kr.row, changes=_created_changes(kr.fields, KR_LABELS))
+                shown = {k: v for k, v in kr.fields.items() if k not in FLAG_FIELDS}  # kr.changes says it in words
+                changes = [*_created_changes(shown, KR_LABELS), *kr.changes]
+                child = Item("key_result", "create", kr.title, kr.row, changes=changes)
             else:
                 ref = f"O{kr.existing.objective_id}-KR{kr.existing.pk}"
                 action = "update" if kr.changes else "unchanged"

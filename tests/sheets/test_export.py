@@ -37,13 +37,15 @@ def test_workbook_structure(world: World, plan: Plan) -> None:
     assert ws.column_dimensions["C"].width == 44
     validated = {str(dv.sqref).split(":")[0][:-1]: dv.formula1 for dv in ws.data_validations.dataValidation}
     letter = {c.key: chr(ord("A") + i) for i, c in enumerate(COLUMNS)}
-    for key in ("kind", "ambition", "team", "owner", "kr_owner", "parent", "visibility"):
+    for key in ("kind", "ambition", "team", "owner", "kr_owner", "parent", "visibility", "progress_from"):
         assert letter[key] in validated, key
     assert validated[letter["kind"]] == "'Lists'!$E$2:$E$7"
+    assert validated[letter["progress_from"]] == "'Lists'!$M$2:$M$4"
     lists = wb["Lists"]
     assert [c.value for c in lists["A"] if c.value][1:] == ["acme-co", "platform", "sales"]
     assert "lead@acme.test" in [c.value for c in lists["C"]]
     assert f"#{plan.company.pk} Win the mid-market" in [c.value for c in lists["I"]]
+    assert [c.value for c in lists["M"] if c.value] == ["Progress from", "check-ins", "initiatives", "child objectives"]
     text = " ".join(str(c.value) for c in wb["Instructions"]["A"])
     assert "Sheet “KPIs”" in text and "5,000 rows" in text
 
@@ -77,6 +79,7 @@ def test_rows_repeat_objective_columns_per_key_result(world: World, plan: Plan) 
         "stretch": None,
         "unit": None,
         "weight": 1,
+        "progress_from": "check-ins",  # its own readings (issue 16: initiatives only when it says so)
         "plan_start": None,  # the default (the later of the cycle start and creation): left blank
         "kr_plan_start": None,
         "state": "draft",  # the State column (issue 15): moves go through the approval services
