@@ -14,7 +14,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils.safestring import SafeString, mark_safe
 
@@ -190,16 +191,20 @@ class SprintBoard:
 
 
 def _trends(key_results: list[KeyResult]) -> dict[int, list[int]]:
-    """The confidence of each key result's last few check-ins, oldest first (one query)."""
+    """The confidence of each key result's last few check-ins, oldest first (one query, reading
+    only those few: a key result checked in daily has hundreds by the end of a quarter)."""
     trends: dict[int, list[int]] = {}
+    newest_first = [F("created_at").desc(), F("pk").desc()]
     rows = (
         CheckIn.objects.filter(key_result_id__in=[kr.pk for kr in key_results])
+        .annotate(rank=Window(RowNumber(), partition_by=[F("key_result_id")], order_by=newest_first))
+        .filter(rank__lte=TREND_POINTS)
         .order_by("key_result_id", "created_at", "pk")
         .values_list("key_result_id", "confidence")
     )
     for kr_id, confidence in rows:
         trends.setdefault(kr_id, []).append(confidence)
-    return {k: v[-TREND_POINTS:] for k, v in trends.items()}
+    return trends
 
 
 def _blockers(key_results: list[KeyResult], since: dt.date) -> dict[int, list[Blocker]]:

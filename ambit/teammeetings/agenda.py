@@ -19,7 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import Count, F, OuterRef, Subquery, Window
+from django.db.models.functions import RowNumber, Trim
 
 from ambit.accounts.models import Membership, Team
 from ambit.notify.schedule import zone
@@ -200,11 +201,19 @@ def build_agenda(
     then = _readings_then(ids, since) if ids else {}
     # Key results counting their initiatives: the share done at ``since`` (one query, only with the option).
     shares = initiatives_then(krs, since)
+    # How many check-ins since, and the newest few notes of each key result: bounded by the key
+    # results, not by how often people checked in (two queries, whatever the traffic).
+    moved = CheckIn.objects.filter(key_result_id__in=ids, created_at__gte=since, created_at__lte=now)
+    counts = dict(moved.order_by().values("key_result_id").annotate(n=Count("pk")).values_list("key_result_id", "n"))
     recent: dict[int, list[CheckIn]] = {}
+    newest_first = [F("created_at").desc(), F("pk").desc()]
     for checkin in (
-        CheckIn.objects.filter(key_result_id__in=ids, created_at__gte=since, created_at__lte=now)
+        moved.annotate(text=Trim("note"))
+        .exclude(text="")
+        .annotate(rank=Window(RowNumber(), partition_by=[F("key_result_id")], order_by=newest_first))
+        .filter(rank__lte=NOTES_SHOWN)
         .select_related("author__user")
-        .order_by("-created_at", "-pk")
+        .order_by(*newest_first)
     ):
         recent.setdefault(checkin.key_result_id, []).append(checkin)
     blockers: dict[int, list[Blocker]] = {}
@@ -227,7 +236,7 @@ def build_agenda(
     for kr in krs:
         km = metrics.krs[kr.pk]
         reading = then.get(kr.pk)
-        checkins = recent.get(kr.pk, [])
+        moves = counts.get(kr.pk, 0)
         progress_then: float | None
         if kr.pk in shares:
             progress_then = shares[kr.pk]
@@ -235,7 +244,7 @@ def build_agenda(
             progress_then = _then_progress(kr, reading[0], reading[1])
         else:
             # No check-in before: it started from nothing; a linked one moves with its children.
-            progress_then = None if km.linked else (0.0 if checkins else None)
+            progress_then = None if km.linked else (0.0 if moves else None)
         rows.append(
             AgendaRow(
                 key_result=kr,
@@ -244,12 +253,11 @@ def build_agenda(
                 progress_then=progress_then,
                 confidence_then=reading[2] if reading is not None else None,
                 confidence_then_display=engine.to_scale(reading[2], scale) if reading is not None else None,
-                checkins_since=len(checkins),
+                checkins_since=moves,
                 notes=[
                     CheckInNote(author=_name(c.author), at=c.created_at, text=c.note.strip())
-                    for c in checkins
-                    if c.note.strip()
-                ][:NOTES_SHOWN],
+                    for c in recent.get(kr.pk, [])
+                ],
                 blockers=blockers.get(kr.pk, []),
             )
         )

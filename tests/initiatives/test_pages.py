@@ -286,3 +286,15 @@ def test_now_shows_the_running_sprints_plan_at_a_stable_address(world: World, bo
     assert response.status_code == 200
     assert "Sprint 2 plan · Platform" in response.content.decode()
     assert _client(world.outsider).get(url).status_code == 404
+
+
+def test_the_confidence_trend_is_the_last_five_check_ins_oldest_first(world: World, board: Board) -> None:
+    from ambit.initiatives.selectors import TREND_POINTS, _trends
+    from ambit.okrs.models import CheckIn
+
+    for i, confidence in enumerate([1, 2, 3, 4, 5, 6, 7, 8]):
+        okrs.check_in_record(actor=world.lead, key_result=board.other_kr, value=300 - i, confidence=confidence)
+    trends = _trends([board.kr, board.other_kr])
+    assert trends[board.other_kr.pk] == [4, 5, 6, 7, 8] and TREND_POINTS == 5
+    every = list(CheckIn.objects.filter(key_result=board.kr).order_by("created_at", "pk").values_list("confidence"))
+    assert trends.get(board.kr.pk, []) == [c for (c,) in every][-TREND_POINTS:]

@@ -3,6 +3,8 @@ queries: the same with one key result, person, team and item as with many."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -111,3 +113,34 @@ def test_the_htmx_answer_costs_the_same_with_one_or_many_rows(client: Client, wo
     _grow_more(world, scenario)
     with assert_queries(small):
         assert client.post(url, {"kind": "decision", "text": "second"}, headers=headers).status_code == 200
+
+
+def test_a_busy_key_result_shows_its_count_and_newest_notes_for_the_same_queries(world: World) -> None:
+    """What moved since the last meeting: every check-in counted, the five newest notes shown
+    (blank ones skipped), read in two queries however often people checked in."""
+    from ambit.teammeetings.agenda import NOTES_SHOWN, build_agenda
+
+    scenario = build_scenario(world)
+    since, now = days_ago(14), timezone.now()
+
+    def row() -> Any:
+        with count_queries() as queries:
+            agenda = build_agenda(actor=world.lead, team=world.team, since=since, now=now)
+        return next(r for r in agenda.rows if r.key_result.pk == scenario.behind.pk), len(queries)
+
+    before, few = row()
+    assert (before.checkins_since, [n.text for n in before.notes]) == (1, ["Pipeline still slow"])
+    for i in range(12):
+        note = "   " if i % 4 == 3 else f"Update {i}"  # blank after trimming: not a note
+        okrs.check_in_record(
+            actor=world.lead,
+            key_result=scenario.behind,
+            value=10 + i,
+            confidence=3,
+            note=note,
+            at=days_ago(2.5 - i / 10),
+        )
+    after, many = row()
+    assert after.checkins_since == 13
+    assert [n.text for n in after.notes] == ["Update 10", "Update 9", "Update 8", "Update 6", "Update 5"]
+    assert len(after.notes) == NOTES_SHOWN and many == few
