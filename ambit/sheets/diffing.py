@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -56,21 +57,30 @@ def _same(before: Any, after: Any) -> bool:
     return bool(before == after)
 
 
-def _diff(obj: Any, wanted: dict[str, Any], labels: dict[str, str]) -> tuple[dict[str, Any], list[Change]]:
+def diff(
+    obj: Any,
+    wanted: dict[str, Any],
+    labels: dict[str, str],
+    *,
+    same: Callable[[Any, Any], bool] = _same,
+    show: Callable[[Any], str] = show_value,
+) -> tuple[dict[str, Any], list[Change]]:
+    """The fields of ``wanted`` that differ from ``obj`` (``same``), and each as a ``Change``
+    labelled by ``labels`` and written by ``show``."""
     fields: dict[str, Any] = {}
     changes: list[Change] = []
     for name, after in wanted.items():
         before = getattr(obj, name)
-        if _same(before, after):
+        if same(before, after):
             continue
         fields[name] = after
-        changes.append(Change(labels[name], show_value(before), show_value(after)))
+        changes.append(Change(labels[name], show(before), show(after)))
     return fields, changes
 
 
 def diff_objective(obj: Objective, wanted: dict[str, Any]) -> tuple[dict[str, Any], list[Change]]:
-    return _diff(obj, wanted, OBJ_LABELS)
+    return diff(obj, wanted, OBJ_LABELS)
 
 
 def diff_kr(kr: KeyResult, wanted: dict[str, Any]) -> tuple[dict[str, Any], list[Change]]:
-    return _diff(kr, wanted, KR_LABELS)
+    return diff(kr, wanted, KR_LABELS)

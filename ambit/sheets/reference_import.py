@@ -37,7 +37,7 @@ from ambit.kpis import services as kpis
 from ambit.kpis.models import Cadence, Direction, Kpi
 from ambit.kpis.selectors import kpi_queryset
 from ambit.okrs.models import Cycle, KeyResult
-from ambit.sheets.diffing import show_value
+from ambit.sheets.diffing import diff, show_value
 from ambit.sheets.initiatives import INITIATIVE_ID_PREFIX, INITIATIVES_SHEET
 from ambit.sheets.layout import format_row_id, parse_row_id
 from ambit.sheets.parsing import ParseError, clean_text, parse_date, parse_number
@@ -396,15 +396,7 @@ class _Planner:
 
 
 def _diff(obj: Any, wanted: dict[str, Any]) -> tuple[dict[str, Any], list[Change]]:
-    fields: dict[str, Any] = {}
-    changes: list[Change] = []
-    for name, after in wanted.items():
-        before = getattr(obj, name)
-        if _same(before, after):
-            continue
-        fields[name] = after
-        changes.append(Change(_LABELS[name], _show(before), _show(after)))
-    return fields, changes
+    return diff(obj, wanted, _LABELS, same=_same, show=_show)
 
 
 class ReferenceImport:
