@@ -7,6 +7,8 @@
   var root = document.querySelector("[data-team-meeting]");
   if (!root) { return; }
   var current = -1;
+  var focusId = null; // where the focus goes back after an HTMX answer (see the end)
+  var fromForm = false;
 
   function rows() { return Array.prototype.slice.call(root.querySelectorAll("[data-kr]")); }
   function typing(target) {
@@ -70,6 +72,10 @@
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) { return; }
     if (event.key === "Escape") {
+      // Leaving a field also means "stay out of it": an answer still on its way does not put
+      // the focus back there.
+      focusId = null;
+      fromForm = false;
       if (typing(event.target)) { event.target.blur(); event.preventDefault(); return; }
       if (help && !help.hidden) { toggleHelp(); event.preventDefault(); return; }
       if (document.body.classList.contains("is-presenting")) { present(false); event.preventDefault(); }
@@ -92,8 +98,6 @@
 
   // HTMX swaps the items (or a note) in place: put the focus back on the same control, or on the
   // text field of the form that recorded something.
-  var focusId = null;
-  var fromForm = false;
   document.body.addEventListener("htmx:beforeRequest", function (event) {
     var active = document.activeElement;
     focusId = active && active.id ? active.id : null;
@@ -102,7 +106,10 @@
   document.body.addEventListener("htmx:afterSettle", function () {
     var target = focusId ? document.getElementById(focusId) : null;
     if (!target && fromForm) { target = root.querySelector("[data-item-text]"); }
-    if (target && root.contains(target)) { target.focus(); }
+    // Only where the swap took the focus away: not from a control the person moved to since.
+    var active = document.activeElement;
+    var moved = active && active !== document.body && active !== target && document.contains(active);
+    if (target && root.contains(target) && !moved) { target.focus(); }
     focusId = null;
     fromForm = false;
   });
