@@ -21,6 +21,8 @@ from ambit.closeout.forms import ScoreForm
 from ambit.core.errors import Conflict
 from ambit.core.forms import errors_on
 from ambit.core.http import MemberRequest
+from ambit.core.paging import page_of
+from ambit.core.params import parse_page
 from ambit.core.web import member_required, render_page
 from ambit.okrs import engine
 from ambit.okrs import services as okrs
@@ -161,11 +163,19 @@ def score_objective(request: MemberRequest, cycle_id: int, objective_id: int) ->
 # --- The leads' view ----------------------------------------------------------------------------
 
 
+# Teams per page of the leads' view: a champion of a 10,000-person organisation sees 1,250.
+TEAMS_PER_PAGE = 25
+
+
 def _teams_context(request: MemberRequest, cycle: Cycle, status: str = "") -> dict[str, Any]:
     teams = selectors.team_scoring(actor=request.member, cycle=cycle)
+    shown, pager = page_of(teams, request, per_page=TEAMS_PER_PAGE, noun="teams", anchor="score-teams")
     return {
         "cycle": cycle,
-        "teams": teams,
+        "teams": shown,
+        "pager": pager,
+        # The reminders come back to the page they were sent from.
+        "page_query": f"?page={pager.number}" if pager else "",
         "open": selectors.scoring_open(cycle),
         "can_remind_any": any(o.can_remind and o.late for t in teams for o in t.owners),
         "can_see_teams": selectors.can_see_teams(request.member),
@@ -204,7 +214,8 @@ def remind(request: MemberRequest, cycle_id: int) -> HttpResponse:
         context = _teams_context(request, cycle, status=message)
         return render_page(request, "closeout/partials/teams.html", context, status=200 if ok else 409)
     (messages.success if ok else messages.error)(request, message)
-    return redirect("closeout:teams", cycle_id=cycle.pk)
+    page = parse_page(request.GET.get("page"))
+    return redirect(reverse("closeout:teams", kwargs={"cycle_id": cycle.pk}) + (f"?page={page}" if page > 1 else ""))
 
 
 # --- The close checklist ------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from ambit.accounts.selectors import team_get, team_list
 from ambit.core.errors import Conflict
 from ambit.core.forms import add_service_error, errors_on
 from ambit.core.http import MemberRequest
+from ambit.core.paging import page_of
 from ambit.core.params import parse_id
 from ambit.core.web import member_required, render_page
 from ambit.okrs.metrics import compute_metrics
@@ -50,6 +51,11 @@ def _initial(reflection: ReflectionFields | None) -> dict[str, str]:
 
 # --- The cycle's retrospective ------------------------------------------------------------------
 
+# Team blocks per page: a champion of a 10,000-person organisation sees 1,250, each with a form.
+TEAMS_PER_PAGE = 25
+# Objectives listed in one block; the rest are counted (each has its reflection on its own page).
+ROWS_SHOWN = 100
+
 
 def _decorate(blocks: list[TeamBlock], actor: Membership, cycle: Cycle) -> None:
     for block in blocks:
@@ -58,7 +64,10 @@ def _decorate(blocks: list[TeamBlock], actor: Membership, cycle: Cycle) -> None:
             block.can_write = rules.can_write_team_reflection(actor, block.team.pk, cycle)
         if block.can_write and block.team is not None:
             block.form = ReflectionForm(prefix_id=f"team{block.team.pk}", initial=_initial(block.reflection))  # type: ignore[attr-defined]
-        for row in block.objectives:
+        # The individual objectives of a large organisation are one block of thousands.
+        block.rows_shown = block.objectives[:ROWS_SHOWN]  # type: ignore[attr-defined]
+        block.rows_more = len(block.objectives) - len(block.rows_shown)  # type: ignore[attr-defined]
+        for row in block.rows_shown:  # type: ignore[attr-defined]
             row.can_write = rules.can_write_objective_reflection(actor, row.objective, cycle)
 
 
@@ -83,10 +92,12 @@ def cycle_retrospective(request: MemberRequest, cycle_id: int) -> HttpResponse:
     actor = request.member
     cycle = cycle_get(actor=actor, cycle_id=cycle_id)
     blocks = selectors.retrospective(actor=actor, cycle=cycle)
-    _decorate(blocks, actor, cycle)
+    shown, pager = page_of(blocks, request, per_page=TEAMS_PER_PAGE, noun="teams", anchor="retro-progress")
+    _decorate(shown, actor, cycle)
     context = {
         "cycle": cycle,
-        "blocks": blocks,
+        "blocks": shown,
+        "pager": pager,
         "counts": _counts(blocks),
         "open": rules.reflection_open(cycle),
     }

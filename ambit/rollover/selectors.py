@@ -140,6 +140,13 @@ def _kr_plans(objective: Objective, metrics_of: dict[int, KRMetrics]) -> list[Kr
     return plans
 
 
+def objective_count(*, actor: Membership, cycle: Cycle) -> int:
+    """How many objectives of ``cycle`` the actor may see, cancelled ones left out (one count)."""
+    if cycle.organisation_id != actor.organisation_id:
+        return 0
+    return objective_list(actor=actor, cycle=cycle, include_cancelled=False).count()
+
+
 def candidates(
     *, actor: Membership, cycle: Cycle, threshold: float = UNFINISHED, team_ids: set[int] | None = None
 ) -> list[Candidate]:

@@ -30,6 +30,11 @@ from ambit.rollover import selectors, services
 
 PAGE = "rollover/cycle.html"
 PART = "rollover/partials/candidates.html"
+# Objectives listed at once: a 10,000-person organisation has thousands unfinished (7 MB of form);
+# past this the page asks for a team, whose subtree is listed instead.
+SHOWN = 200
+# Objectives in a cycle up to which "the whole organisation" is listed without choosing a team.
+WHOLE_LIST_UP_TO = 1_000
 
 
 def _page_url(cycle: Cycle, target: Cycle | None = None) -> str:
@@ -73,7 +78,11 @@ def _context(
     if target_id is not None and (target is None or target.pk != target_id) and not error:
         error = "That cycle cannot take rolled-over OKRs: pick a later cycle that is not closed."
     team_ids = team_subtree_ids(team, teams) if team else None
-    found = selectors.candidates(actor=actor, cycle=cycle, team_ids=team_ids)
+    # A whole large organisation is not listed (its metrics alone take seconds): a team is asked for.
+    in_scope = selectors.objective_count(actor=actor, cycle=cycle) if team is None else 0
+    found = [] if in_scope > WHOLE_LIST_UP_TO else selectors.candidates(actor=actor, cycle=cycle, team_ids=team_ids)
+    hidden = max(0, len(found) - SHOWN)
+    found = found[:SHOWN]
     if checked is None:
         below = threshold / 100 if threshold is not None and tick else None
         checked = {c.objective.pk for c in found if below is not None and c.below(below) and c.selectable}
@@ -85,6 +94,8 @@ def _context(
         "team": team,
         "decision": selectors.decision_for(actor=actor, cycle=cycle),
         "candidates": found,
+        "hidden": hidden,
+        "pick_a_team": in_scope if in_scope > WHOLE_LIST_UP_TO else 0,
         "selectable": sum(1 for c in found if c.selectable),
         "targets": choices,
         "target": target,

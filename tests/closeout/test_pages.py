@@ -200,3 +200,26 @@ def test_the_cycle_pages_link_scoring_and_closing(client: Client, world: World) 
     )
     company = client.get(reverse("okrs:company") + f"?cycle={q.cycle.pk}").content.decode()
     assert f'href="{close}"' in company
+
+
+def test_the_leads_view_pages_its_teams_and_reminders_come_back_to_the_page(
+    client: Client, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ambit.closeout import views
+
+    q = build_quarter(world)
+    sell = okrs.objective_create(
+        actor=world.champion, cycle=q.cycle, title="Sell", team=world.other_team, state="active"
+    )
+    okrs.key_result_create(actor=world.champion, objective=sell, title="Deals", start_value=0, target_value=9)
+    monkeypatch.setattr(views, "TEAMS_PER_PAGE", 1)
+    _login(client, world.champion)
+    url = _url("teams", q.cycle)
+    first, second = client.get(url).content.decode(), client.get(url + "?page=2").content.decode()
+    assert "Teams 1–1 of" in first and 'rel="next"' in first
+    assert "Teams 2–2 of" in second and 'rel="prev"' in second
+    assert first.count('<section class="card" aria-labelledby="score-team-') == 1
+    assert second.count('<section class="card" aria-labelledby="score-team-') == 1
+    assert f'action="{_url("remind", q.cycle)}?page=2"' in second
+    back = client.post(_url("remind", q.cycle) + "?page=2", {"member": world.member.pk})
+    assert back.status_code == 302 and back["Location"] == url + "?page=2"

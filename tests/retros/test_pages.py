@@ -235,3 +235,38 @@ def test_the_pages_cost_the_same_with_one_or_many_rows(world: World, persona: st
         cache.clear()
         with assert_queries(expected, label=url):
             client.get(url)
+
+
+def test_the_retrospective_pages_its_teams_and_counts_them_all(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ambit.retros import views
+
+    scene = build_scene(world)
+    reflect(world.member, scene.platform)
+    monkeypatch.setattr(views, "TEAMS_PER_PAGE", 1)
+    url = reverse("retros:cycle", args=[scene.cycle.pk])
+    client = _client(world.champion)
+    first, second = _page(client, url), _page(client, url + "?page=2")
+    for html in (first, second):
+        assert 'id="retro-objectives-done">1 of 3</strong>' in html  # the counts cover every team
+        assert html.count('class="card retro-team"') == 1
+    assert "Teams 1–1 of" in first and 'rel="next"' in first and 'rel="prev"' not in first
+    assert "Teams 2–2 of" in second and 'rel="prev"' in second
+    ids = [f'id="team-{t.pk}"' for t in (world.team, world.other_team)]
+    assert sum(i in first for i in ids) == 1 and sum(i in second for i in ids) == 1
+    assert [i in first for i in ids] != [i in second for i in ids]
+
+
+def test_a_block_lists_its_first_objectives_and_counts_the_rest(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+
+    from ambit.retros import views
+
+    scene = build_scene(world)
+    for i in range(3):
+        okrs.objective_create(actor=world.lead, cycle=scene.cycle, title=f"Extra {i}", team=world.team, state="active")
+    monkeypatch.setattr(views, "ROWS_SHOWN", 2)
+    html = _page(_client(world.champion), reverse("retros:cycle", args=[scene.cycle.pk]))
+    platform = html.split(f'id="team-{world.team.pk}"', 1)[1].split("</section>", 1)[0]
+    assert platform.count('class="retro-objective"') == 2
+    assert 'data-rows-more="2"' in platform and "And 2 more objectives" in platform
+    assert re.search(r"\d of 4 objectives reflected", platform)  # the count covers them all

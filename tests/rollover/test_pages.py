@@ -24,8 +24,9 @@ HX = {"HX-Request": "true"}
 # Pinned for a team lead; a change here needs a reason. Session, user, membership, the cycle, the
 # teams for the filter, later cycles, the lead's teams (one recursive query); objectives with key
 # results, milestones, checkpoints and copies (prefetches), the metrics' feeders; the decision;
-# the copies made; the layout's memberships.
-PAGE_QUERIES = 16
+# the copies made; the layout's memberships; with no team chosen, how many objectives the cycle
+# has (a large one asks for a team instead of listing them all).
+PAGE_QUERIES = 17
 
 
 def _url(cycle_id: int) -> str:
@@ -172,3 +173,30 @@ def test_the_page_costs_the_same_with_one_or_many_candidates(world: World) -> No
     with assert_queries(PAGE_QUERIES, label="rollover page, 11 candidates and a copy"):
         html = client.get(url).content.decode()
     assert html.count('role="progressbar"') == 11
+
+
+def test_past_the_limit_the_page_lists_the_first_and_asks_for_a_team(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ambit.rollover import views
+
+    s = build_scene(world)
+    monkeypatch.setattr(views, "SHOWN", 1)
+    html = _client(world.champion).get(_url(s.source.pk)).content.decode()
+    assert html.count('name="objective"') == 1
+    assert 'id="rollover-hidden"' in html and "2 more are not. Choose a team above" in html
+    narrowed = _client(world.champion).get(_url(s.source.pk), {"team": world.team.slug}).content.decode()
+    assert narrowed.count('name="objective"') == 1 and 'id="rollover-hidden"' not in narrowed  # Platform's one
+
+
+def test_a_large_cycle_asks_for_a_team_before_listing(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ambit.rollover import views
+
+    s = build_scene(world)
+    monkeypatch.setattr(views, "WHOLE_LIST_UP_TO", 2)
+    client = _client(world.champion)
+    html = client.get(_url(s.source.pk)).content.decode()
+    assert 'id="rollover-pick-team"' in html and "choose a team above" in html
+    assert 'name="objective"' not in html and "Nothing is unfinished" not in html
+    team = client.get(_url(s.source.pk), {"team": world.team.slug}).content.decode()
+    assert 'id="rollover-pick-team"' not in team and f'id="rollover-pick-{s.platform.pk}"' in team
