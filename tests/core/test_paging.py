@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from django.test import RequestFactory
 
-from ambit.core.paging import page_of
+from ambit.core.paging import Pager, page_of
 
 ITEMS = list(range(60))
 
 
-def _page(query: str) -> tuple[list[int], object]:
+def _page(query: str) -> tuple[list[int], Pager | None]:
     request = RequestFactory().get(f"/cycles/3/retrospective/{query}")
     return page_of(ITEMS, request, per_page=25, noun="teams", anchor="top")
 
