@@ -21,7 +21,6 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -31,7 +30,7 @@ from ambit.core.error_pages import error_page
 from ambit.core.errors import Conflict
 from ambit.core.forms import errors_on
 from ambit.core.http import MemberRequest
-from ambit.core.params import parse_page
+from ambit.core.paging import Pager, page_of
 from ambit.core.throttle import client_ip, throttle_blocked, throttle_hit
 from ambit.core.web import member_required, render_page, site_url
 from ambit.dashboards.selectors import TODAY_TTL_SECONDS
@@ -84,26 +83,13 @@ def wins_page(request: MemberRequest, cycle_id: int) -> HttpResponse:
     teams, team, team_ids = _team_filter(request)
     found = wins_kept(actor, cycle, team=team, team_ids=team_ids)
     met = found.wins.key_results_met
-    pages = max(1, -(-len(met) // MET_PER_PAGE))
-    page = min(max(1, parse_page(request.GET.get("met_page"))), pages)
-    start = (page - 1) * MET_PER_PAGE
-
-    def link(number: int) -> str:
-        params: dict[str, str | int] = {"team": team.slug if team else "", "met_page": number}
-        query = urlencode({k: v for k, v in params.items() if v})
-        return f"{request.path}?{query}#wins-met-heading"
-
+    noun = "key results met"
+    shown, pager = page_of(met, request, per_page=MET_PER_PAGE, noun=noun, param="met_page", anchor="wins-met-heading")
     context = {
         "cycle": cycle,
         "wins": found.wins,
-        "met_shown": met[start : start + MET_PER_PAGE],
-        "met_page": {
-            "first": start + 1,
-            "last": min(start + MET_PER_PAGE, len(met)),
-            "total": len(met),
-            "previous": link(page - 1) if page > 1 else "",
-            "next": link(page + 1) if page < pages else "",
-        },
+        "met_shown": shown,
+        "met_page": pager or Pager(first=1, last=len(met), total=len(met), number=1, previous="", next="", noun=noun),
         "behind": found if found.behind else None,
         "teams": teams,
         "team": team,
