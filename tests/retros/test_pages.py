@@ -250,6 +250,8 @@ def test_the_retrospective_pages_its_teams_and_counts_them_all(world: World, mon
         assert 'id="retro-objectives-done">1 of 3</strong>' in html  # the counts cover every team
         assert html.count('class="card retro-team"') == 1
     assert "Teams 1–1 of" in first and 'rel="next"' in first and 'rel="prev"' not in first
+    # Above and below the list: two landmarks, each named apart (axe-core's landmark-unique).
+    assert 'aria-label="Pages of teams"' in first and 'aria-label="Pages of teams, at the end of the list"' in first
     assert "Teams 2–2 of" in second and 'rel="prev"' in second
     ids = [f'id="team-{t.pk}"' for t in (world.team, world.other_team)]
     assert sum(i in first for i in ids) == 1 and sum(i in second for i in ids) == 1
